@@ -1,0 +1,1 @@
+//! sdk-core (work in progress).

@@ -1,0 +1,1 @@
+//! trigger-sdk provider crate for n8n (work in progress).

@@ -1,0 +1,1 @@
+//! trigger-sdk provider crate for runs (work in progress).

@@ -1,0 +1,1 @@
+//! trigger-sdk provider crate for tooljet (work in progress).

@@ -1,0 +1,2 @@
+//! trigger-sdk (work in progress).
+pub use sdk_core;
