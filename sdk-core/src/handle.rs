@@ -1,0 +1,80 @@
+//! The two traits: [`Trigger`] starts a run, [`RunHandle`] follows it.
+//!
+//! Both are object safe (`Vec<Box<dyn Trigger>>`, `Box<dyn RunHandle>`):
+//! their async methods use `async_trait`, which boxes each returned future.
+//! That costs one allocation per call — nothing next to an HTTP round trip —
+//! and keeps the traits usable behind `dyn` on stable Rust.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use crate::{
+    error::{Error, Result},
+    poll::{PollPolicy, WaitOptions, poll_events, poll_until_terminal},
+    request::TriggerRequest,
+    run::{Provider, RunEvent, RunId, RunOutcome, RunSnapshot},
+};
+
+/// Starts workflow runs on one provider.
+#[async_trait]
+pub trait Trigger: Send + Sync + fmt::Debug {
+    /// The provider.
+    fn provider(&self) -> Provider;
+
+    /// What this trigger starts, for reports and logs (a webhook path, a
+    /// workflow id); never contains a secret.
+    fn target(&self) -> String;
+
+    /// Starts a run.
+    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>>;
+
+    /// Rebuilds the handle of a run started earlier (maybe in another
+    /// process) from its id.
+    fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
+        let _ = run_id;
+        Err(Error::Unsupported {
+            message: format!("{} runs cannot be followed by id", self.provider()),
+            error: None,
+        })
+    }
+}
+
+/// A started run.
+///
+/// `wait` and `events` have default implementations that poll
+/// [`RunHandle::status`] with backoff; providers with a push channel
+/// override `events`.
+#[async_trait]
+pub trait RunHandle: Send + Sync + fmt::Debug {
+    /// The provider.
+    fn provider(&self) -> Provider;
+
+    /// The run's id, when the provider gave one.
+    fn run_id(&self) -> Option<&RunId>;
+
+    /// The run's current state.
+    async fn status(&self) -> Result<RunSnapshot>;
+
+    /// Waits until the run ends or the deadline passes ([`Error::Timeout`]).
+    /// A run that cannot be followed gives [`Error::NotTrackable`].
+    /// A failed run is `Ok` with a failed outcome; use
+    /// [`RunOutcome::into_result`] to turn it into an error.
+    async fn wait(&self, options: WaitOptions) -> Result<RunOutcome> {
+        poll_until_terminal(self, &options).await
+    }
+
+    /// The run's events as they happen, ending with [`RunEvent::Finished`].
+    fn events(&self) -> BoxStream<'_, Result<RunEvent>> {
+        poll_events(self, PollPolicy::default())
+    }
+
+    /// Cancels the run, where the provider allows it.
+    async fn cancel(&self) -> Result<()> {
+        Err(Error::Unsupported {
+            message: format!("{} runs cannot be cancelled", self.provider()),
+            error: None,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! Placeholder (lead's stub until the signature/paginate/sse helper lands its module).

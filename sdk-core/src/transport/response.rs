@@ -1,0 +1,109 @@
+//! [`HttpResponse`]: an answer read whole, with the helpers every provider uses.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Error, Result};
+
+/// An HTTP answer, read whole.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The media type of the body, lower-case, without parameters.
+    pub fn content_type(&self) -> Option<String> {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+    }
+
+    /// Whether the body is declared as JSON.
+    pub fn is_json(&self) -> bool {
+        self.content_type()
+            .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body decoded from JSON as `T`; [`Error::Decode`] keeps the body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::decode(
+                format!("HTTP {} body is not the expected JSON: {e}", self.status),
+                Some(self.status),
+                &self.body,
+            )
+        })
+    }
+
+    /// The body as JSON if it parses, `None` otherwise (empty, HTML, text).
+    pub fn json_value(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The `Retry-After` header, in seconds or as an HTTP date.
+    pub fn retry_after(&self) -> Option<Duration> {
+        parse_retry_after(self.header(RETRY_AFTER.as_str())?)
+    }
+
+    /// An [`ApiError`] with this answer's status and raw body and the given message.
+    pub fn api_error(&self, message: impl Into<String>) -> ApiError {
+        ApiError::new(Some(self.status), message).with_body(self.text())
+    }
+}
+
+/// Parses a `Retry-After` value: delay seconds, or an HTTP date (delay from now).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        let parsed = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(parsed <= Duration::from_secs(30) && parsed >= Duration::from_secs(28));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}
