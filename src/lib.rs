@@ -1,2 +1,28 @@
-//! trigger-sdk (work in progress).
-pub use sdk_core;
+//! # trigger-sdk
+//!
+//! Start workflow runs on n8n, ToolJet, Flowmatic and the runs API (JustPaid
+//! Workflows) from Rust, and follow each run to its result, through one typed
+//! interface: [`Trigger`] starts a run, [`RunHandle`] follows it.
+//!
+//! The core items are re-exported at the top; each provider is a module behind
+//! a cargo feature of the same name (all on by default): [`n8n`], [`tooljet`],
+//! [`flowmatic`], [`runs`].
+#![warn(missing_docs)]
+
+pub use sdk_core::*;
+
+/// n8n webhooks and public API (`sdk-n8n`).
+#[cfg(feature = "n8n")]
+pub use sdk_n8n as n8n;
+
+/// ToolJet workflow webhooks (`sdk-tooljet`).
+#[cfg(feature = "tooljet")]
+pub use sdk_tooljet as tooljet;
+
+/// Flowmatic signed webhooks and REST API (`sdk-flowmatic`).
+#[cfg(feature = "flowmatic")]
+pub use sdk_flowmatic as flowmatic;
+
+/// The runs API (`sdk-runs`).
+#[cfg(feature = "runs")]
+pub use sdk_runs as runs;

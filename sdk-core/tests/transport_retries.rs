@@ -1,0 +1,244 @@
+//! The retry rules of `Transport`, shown by counting what a mock server received.
+
+use std::time::Duration;
+
+use sdk_core::{Auth, Error, Provider, RetryPolicy, Safety, Secret, Transport, reqwest::Method};
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{header, method, path},
+};
+
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        max_retry_after: Duration::from_secs(30),
+        jitter: false,
+    }
+}
+
+fn transport(base: &str) -> Transport {
+    Transport::builder(Provider::Other("test"), base)
+        .retry(policy())
+        .build()
+        .expect("transport")
+}
+
+#[tokio::test]
+async fn safe_get_is_retried_on_5xx_until_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let answer = t
+        .send(
+            t.request(Method::GET, t.url("status").unwrap()),
+            Safety::Safe,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn keyed_post_is_retried_with_the_same_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let request = t
+        .request(Method::POST, t.url("run").unwrap())
+        .header("idempotency-key", "key-1")
+        .body(r#"{"idempotencyKey":"key-1"}"#);
+    let answer = t.send(request, Safety::Keyed).await.unwrap();
+    assert_eq!(answer.status, 201);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 3);
+    for r in &received {
+        assert_eq!(r.headers.get("idempotency-key").unwrap(), "key-1");
+        assert_eq!(r.body, br#"{"idempotencyKey":"key-1"}"#);
+    }
+}
+
+#[tokio::test]
+async fn unkeyed_post_is_not_retried_on_an_error_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let answer = t
+        .send(
+            t.request(Method::POST, t.url("hook").unwrap()),
+            Safety::Unkeyed,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 503);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn unkeyed_post_that_times_out_is_ambiguous_after_one_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let t = Transport::builder(Provider::Other("test"), server.uri())
+        .retry(policy())
+        .attempt_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    let err = t
+        .send(
+            t.request(Method::POST, t.url("hook").unwrap()),
+            Safety::Unkeyed,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_transport_error_not_ambiguous() {
+    // Bind then drop a listener: the port refuses connections.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let t = transport(&format!("http://{addr}"));
+    let err = t
+        .send(
+            t.request(Method::POST, t.url("hook").unwrap()),
+            Safety::Unkeyed,
+        )
+        .await
+        .unwrap_err();
+    // Never sent, so not ambiguous: a plain transport error after the retries.
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_seconds_sets_the_delay() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    // No attempt timeout: with a paused clock it would fire while waiting for I/O.
+    let t = Transport::builder(Provider::Other("test"), server.uri())
+        .retry(policy())
+        .timeouts(sdk_core::Timeouts {
+            connect: Duration::from_secs(5),
+            attempt: None,
+            total: None,
+        })
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let answer = t
+        .send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
+        .await
+        .unwrap();
+    let waited = start.elapsed();
+    assert_eq!(answer.status, 200);
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_millis(2500),
+        "waited {waited:?} of the paused clock"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_returns_the_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let answer = t
+        .send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn auth_header_and_user_agent_are_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("x-n8n-api-key", "k-123"))
+        .and(header("user-agent", sdk_core::transport::USER_AGENT_VALUE))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let t = Transport::builder(Provider::N8n, format!("{}/prefix/", server.uri()))
+        .auth(Auth::header("X-N8N-API-KEY", Secret::new("k-123")))
+        .build()
+        .unwrap();
+    let url = t.url("api/v1/workflows").unwrap();
+    assert_eq!(url.path(), "/prefix/api/v1/workflows");
+    let answer = t
+        .send(t.request(Method::GET, url), Safety::Safe)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(
+        !sdk_core::transport::USER_AGENT_VALUE
+            .to_lowercase()
+            .contains("bot")
+    );
+}
+
+#[tokio::test]
+async fn rate_limiter_spaces_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let t = Transport::builder(Provider::Other("test"), server.uri())
+        .rate_limit(Some(sdk_core::RateLimit::new(
+            3,
+            Duration::from_millis(300),
+        )))
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    for _ in 0..5 {
+        t.send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
+            .await
+            .unwrap();
+    }
+    // 3 at once, then 2 more at 100 ms each: the bucket made them wait.
+    assert!(start.elapsed() >= Duration::from_millis(190));
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+}
