@@ -1,0 +1,594 @@
+//! Server configuration: per-face options and the declared workflows.
+//!
+//! A [`Config`] serializes to and from the JSON fixture file read by the
+//! binary (`--config FILE`). Durations are written as milliseconds.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything the server needs: options per face and the workflows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Largest accepted request body in bytes (16 MiB by default).
+    pub body_limit: usize,
+    /// n8n face options.
+    pub n8n: N8nOptions,
+    /// ToolJet face options.
+    pub tooljet: ToolJetOptions,
+    /// Flowmatic face options.
+    pub flowmatic: FlowmaticOptions,
+    /// runs face options.
+    pub runs: RunsOptions,
+    /// The declared workflows.
+    pub workflows: Vec<Workflow>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            body_limit: 16 * 1024 * 1024,
+            n8n: N8nOptions::default(),
+            tooljet: ToolJetOptions::default(),
+            flowmatic: FlowmaticOptions::default(),
+            runs: RunsOptions::default(),
+            workflows: Vec::new(),
+        }
+    }
+}
+
+/// Options of the n8n face.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct N8nOptions {
+    /// Model a server that has `POST /api/v1/workflows/{id}/execute` (false by default).
+    pub execute_endpoint: bool,
+    /// Delay between `/activate` answering and the production webhook answering.
+    #[serde(with = "millis")]
+    pub activation_delay: Duration,
+    /// API keys accepted in `X-N8N-API-KEY`.
+    pub api_keys: Vec<String>,
+}
+
+impl Default for N8nOptions {
+    fn default() -> Self {
+        Self {
+            execute_endpoint: false,
+            activation_delay: Duration::ZERO,
+            api_keys: Vec::new(),
+        }
+    }
+}
+
+/// Options of the ToolJet face.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ToolJetOptions {
+    /// Requests allowed per client IP and route within `throttle_ttl` (100).
+    pub throttle_limit: u32,
+    /// Throttle window (60 s).
+    #[serde(with = "millis")]
+    pub throttle_ttl: Duration,
+    /// When set, every SSE connection is closed after sending this many events.
+    pub stream_drop_after: Option<usize>,
+    /// Server-side run timeout (`WORKFLOW_TIMEOUT_SECONDS`, 60 s).
+    #[serde(with = "millis")]
+    pub workflow_timeout: Duration,
+}
+
+impl Default for ToolJetOptions {
+    fn default() -> Self {
+        Self {
+            throttle_limit: 100,
+            throttle_ttl: Duration::from_secs(60),
+            stream_drop_after: None,
+            workflow_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Options of the Flowmatic face.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowmaticOptions {
+    /// How long a sync webhook (Response node) waits before acknowledging (30 s).
+    #[serde(with = "millis")]
+    pub sync_timeout: Duration,
+    /// Bearer tokens accepted by the REST API.
+    pub api_tokens: Vec<String>,
+    /// Connectors listed by `GET /api/v1/connectors`.
+    pub connectors: Vec<FlowmaticConnector>,
+}
+
+impl Default for FlowmaticOptions {
+    fn default() -> Self {
+        Self {
+            sync_timeout: Duration::from_secs(30),
+            api_tokens: Vec::new(),
+            connectors: Vec::new(),
+        }
+    }
+}
+
+/// A connector listed by the Flowmatic REST API.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FlowmaticConnector {
+    /// Connector id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Category, e.g. `communication`.
+    pub category: String,
+    /// Action names.
+    pub actions: Vec<String>,
+}
+
+/// Options of the runs face.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunsOptions {
+    /// Run requests per key per minute (500).
+    pub execute_per_minute: u32,
+    /// Other writes (cancel, retry) per key per minute (200).
+    pub writes_per_minute: u32,
+    /// Reads per key per minute (1000).
+    pub reads_per_minute: u32,
+    /// API keys and their scopes.
+    pub api_keys: Vec<RunsApiKey>,
+    /// Known connection ids (`connectionId` in a run request).
+    pub connections: Vec<String>,
+    /// How long idempotency keys are remembered (24 h).
+    #[serde(with = "millis")]
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for RunsOptions {
+    fn default() -> Self {
+        Self {
+            execute_per_minute: 500,
+            writes_per_minute: 200,
+            reads_per_minute: 1000,
+            api_keys: Vec::new(),
+            connections: Vec::new(),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// A runs API key with its scopes (`workflows:read`, `workflows:write`,
+/// `workflows:execute`, `runs:read`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RunsApiKey {
+    /// The key (`wfk_<32 chars>`).
+    pub key: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+}
+
+/// A workflow: steps plus how each face exposes it.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Workflow {
+    /// Id, used by every face that exposes the workflow.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Steps, run in order.
+    pub steps: Vec<Step>,
+    /// Template for the run output; the last step's output when absent.
+    pub output: Option<Value>,
+    /// Run timeout in milliseconds; the run ends `timed_out` past it.
+    pub timeout_ms: Option<u64>,
+    /// n8n exposure.
+    pub n8n: Option<N8nExposure>,
+    /// ToolJet exposure.
+    pub tooljet: Option<ToolJetExposure>,
+    /// Flowmatic exposure.
+    pub flowmatic: Option<FlowmaticExposure>,
+    /// runs exposure.
+    pub runs: Option<RunsExposure>,
+}
+
+/// One step of a workflow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    /// Step id (`{{steps.<id>.output..}}`).
+    pub id: String,
+    /// Display name (the id when empty).
+    #[serde(default)]
+    pub name: String,
+    /// What the step does.
+    #[serde(flatten)]
+    pub kind: StepKind,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StepKind {
+    /// Renders a template tree; the result is the step output.
+    Transform {
+        /// Template tree (strings are templates).
+        output: Value,
+    },
+    /// Sets the run's response (status, headers, body); output = body.
+    Respond {
+        /// HTTP status (200).
+        #[serde(default = "default_status")]
+        status: u16,
+        /// Extra headers (values are templates).
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        /// Body template tree.
+        #[serde(default)]
+        body: Value,
+    },
+    /// Waits; output = the previous output.
+    Delay {
+        /// Milliseconds to wait.
+        ms: u64,
+    },
+    /// Fails the run.
+    Fail {
+        /// Error code (`STEP_ERROR` when empty).
+        #[serde(default)]
+        code: String,
+        /// Error message (a template).
+        message: String,
+    },
+    /// Simulated connector call: records what it was sent and returns an id.
+    Action {
+        /// Connector, e.g. `stripe`.
+        connector: String,
+        /// Action, e.g. `create_invoice`.
+        action: String,
+        /// Parameters template tree.
+        #[serde(default)]
+        params: Value,
+        /// Prefix of the returned id (`act` when empty).
+        #[serde(default)]
+        id_prefix: String,
+    },
+}
+
+fn default_status() -> u16 {
+    200
+}
+
+impl Step {
+    /// A `transform` step.
+    pub fn transform(id: &str, output: Value) -> Self {
+        Self::new(id, StepKind::Transform { output })
+    }
+
+    /// A `respond` step.
+    pub fn respond(id: &str, status: u16, body: Value) -> Self {
+        Self::new(
+            id,
+            StepKind::Respond {
+                status,
+                headers: BTreeMap::new(),
+                body,
+            },
+        )
+    }
+
+    /// A `delay` step.
+    pub fn delay(id: &str, ms: u64) -> Self {
+        Self::new(id, StepKind::Delay { ms })
+    }
+
+    /// A `fail` step.
+    pub fn fail(id: &str, message: &str) -> Self {
+        Self::new(
+            id,
+            StepKind::Fail {
+                code: String::new(),
+                message: message.to_owned(),
+            },
+        )
+    }
+
+    /// An `action` step.
+    pub fn action(id: &str, connector: &str, action: &str, id_prefix: &str, params: Value) -> Self {
+        Self::new(
+            id,
+            StepKind::Action {
+                connector: connector.to_owned(),
+                action: action.to_owned(),
+                params,
+                id_prefix: id_prefix.to_owned(),
+            },
+        )
+    }
+
+    /// A step with a name.
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
+    fn new(id: &str, kind: StepKind) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: String::new(),
+            kind,
+        }
+    }
+
+    /// The step type as written in fixtures (`transform`, `respond`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            StepKind::Transform { .. } => "transform",
+            StepKind::Respond { .. } => "respond",
+            StepKind::Delay { .. } => "delay",
+            StepKind::Fail { .. } => "fail",
+            StepKind::Action { .. } => "action",
+        }
+    }
+
+    /// The display name, or the id when no name is set.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// How an n8n webhook exposes a workflow (the Webhook node's settings).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct N8nExposure {
+    /// Webhook path, e.g. `send-email` or `users/:id`.
+    pub path: String,
+    /// HTTP method (`POST`).
+    pub method: String,
+    /// Webhook authentication.
+    pub auth: N8nAuth,
+    /// When and what the webhook answers.
+    pub response_mode: N8nResponseMode,
+    /// What `lastNode` returns.
+    pub response_data: N8nResponseData,
+    /// Status code of the answer (200).
+    pub response_code: u16,
+    /// Custom body for `onReceived`; `Some("")` = no body.
+    pub on_received_body: Option<String>,
+    /// Whether the workflow is active.
+    pub active: bool,
+    /// The Webhook node's id (prefix of dynamic paths).
+    pub webhook_id: String,
+    /// Tag names.
+    pub tags: Vec<String>,
+}
+
+impl Default for N8nExposure {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            method: "POST".to_owned(),
+            auth: N8nAuth::None,
+            response_mode: N8nResponseMode::OnReceived,
+            response_data: N8nResponseData::FirstEntryJson,
+            response_code: 200,
+            on_received_body: None,
+            active: true,
+            webhook_id: String::new(),
+            tags: Vec::new(),
+        }
+    }
+}
+
+/// n8n Webhook node authentication.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum N8nAuth {
+    /// No authentication.
+    #[default]
+    None,
+    /// A header with an exact value (name case-insensitive).
+    Header {
+        /// Header name.
+        name: String,
+        /// Expected value.
+        value: String,
+    },
+    /// HTTP basic auth.
+    Basic {
+        /// User.
+        user: String,
+        /// Password.
+        password: String,
+    },
+    /// Bearer JWT signed with HS256.
+    Jwt {
+        /// HS256 secret.
+        secret: String,
+    },
+}
+
+/// n8n `responseMode`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum N8nResponseMode {
+    /// Answer immediately.
+    #[default]
+    OnReceived,
+    /// Answer with the last node's output.
+    LastNode,
+    /// A Respond to Webhook node answers.
+    ResponseNode,
+    /// NDJSON streaming.
+    Streaming,
+}
+
+/// n8n `responseData` for `lastNode`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum N8nResponseData {
+    /// The first item's JSON.
+    #[default]
+    FirstEntryJson,
+    /// All items as an array.
+    AllEntries,
+    /// Empty body.
+    NoData,
+}
+
+/// How ToolJet exposes a workflow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ToolJetExposure {
+    /// The workflow's bearer token.
+    pub token: String,
+    /// Whether the workflow is enabled.
+    pub enabled: bool,
+    /// Whether the webhook trigger is enabled.
+    pub webhook_enabled: bool,
+    /// Environment names.
+    pub environments: Vec<String>,
+    /// Version names.
+    pub versions: Vec<String>,
+    /// Declared parameters.
+    pub params: Vec<ToolJetParam>,
+}
+
+impl Default for ToolJetExposure {
+    fn default() -> Self {
+        Self {
+            token: String::new(),
+            enabled: true,
+            webhook_enabled: true,
+            environments: vec![
+                "development".to_owned(),
+                "staging".to_owned(),
+                "production".to_owned(),
+            ],
+            versions: vec!["v1".to_owned()],
+            params: Vec::new(),
+        }
+    }
+}
+
+/// A declared ToolJet parameter.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ToolJetParam {
+    /// Parameter name.
+    pub key: String,
+    /// `string number boolean object array null`.
+    #[serde(rename = "dataType", alias = "data_type")]
+    pub data_type: String,
+}
+
+/// How Flowmatic exposes a workflow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowmaticExposure {
+    /// Webhook id (`/api/webhooks/{webhookId}`).
+    pub webhook_id: String,
+    /// Trigger id.
+    pub trigger_id: String,
+    /// HMAC secret; signature required when set.
+    pub secret: Option<String>,
+    /// Whether the workflow is active.
+    pub active: bool,
+}
+
+impl Default for FlowmaticExposure {
+    fn default() -> Self {
+        Self {
+            webhook_id: String::new(),
+            trigger_id: String::new(),
+            secret: None,
+            active: true,
+        }
+    }
+}
+
+/// How the runs API exposes a workflow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunsExposure {
+    /// `active` or `draft`.
+    pub status: String,
+    /// Version number.
+    pub version: u32,
+    /// JSON Schema of the input.
+    pub input_schema: Option<Value>,
+}
+
+impl Default for RunsExposure {
+    fn default() -> Self {
+        Self {
+            status: "active".to_owned(),
+            version: 1,
+            input_schema: None,
+        }
+    }
+}
+
+impl Workflow {
+    /// A workflow with an id, a name and steps, exposed nowhere yet.
+    pub fn new(id: &str, name: &str, steps: Vec<Step>) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            steps,
+            ..Self::default()
+        }
+    }
+
+    /// Whether any step is a `respond` step (a Response node).
+    pub fn has_respond_step(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Respond { .. }))
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_round_trips_through_json() {
+        let mut config = Config::default();
+        config.workflows.push(Workflow::new(
+            "w",
+            "W",
+            vec![Step::delay("d", 5), Step::fail("f", "boom")],
+        ));
+        let text = serde_json::to_string(&config).unwrap();
+        let back: Config = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.workflows[0].steps.len(), 2);
+        assert_eq!(back.tooljet.throttle_ttl, Duration::from_secs(60));
+        assert_eq!(back.body_limit, 16 * 1024 * 1024);
+    }
+}

@@ -1,0 +1,462 @@
+//! The demo set: fixed workflows, ids and credentials ([`crate::creds`]).
+
+use serde_json::json;
+
+use crate::config::{
+    Config, FlowmaticConnector, FlowmaticExposure, N8nAuth, N8nExposure, N8nResponseData,
+    N8nResponseMode, RunsApiKey, RunsExposure, Step, ToolJetExposure, ToolJetParam, Workflow,
+};
+use crate::creds;
+
+/// The demo configuration: the default of the binary and of
+/// [`crate::ReferenceServer::start_demo`].
+pub fn demo() -> Config {
+    let mut config = Config::default();
+    config.n8n.api_keys = vec![creds::N8N_API_KEY.to_owned()];
+    config.flowmatic.api_tokens = vec![creds::FLOWMATIC_TOKEN.to_owned()];
+    config.flowmatic.connectors = connectors();
+    config.runs.api_keys = vec![
+        RunsApiKey {
+            key: creds::RUNS_API_KEY.to_owned(),
+            scopes: [
+                "workflows:read",
+                "workflows:write",
+                "workflows:execute",
+                "runs:read",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        },
+        RunsApiKey {
+            key: creds::RUNS_READ_KEY.to_owned(),
+            scopes: vec!["runs:read".to_owned()],
+        },
+    ];
+    config.runs.connections = vec![creds::RUNS_CONNECTION.to_owned()];
+    config.workflows = n8n_workflows();
+    config.workflows.extend(tooljet_workflows());
+    config.workflows.extend(flowmatic_workflows());
+    config.workflows.extend(runs_workflows());
+    config
+}
+
+fn n8n(path: &str, method: &str, mode: N8nResponseMode, webhook_no: u32) -> N8nExposure {
+    N8nExposure {
+        path: path.to_owned(),
+        method: method.to_owned(),
+        response_mode: mode,
+        webhook_id: format!("5f0c2b1e-7a3d-4e8f-9b6a-00000000000{webhook_no}"),
+        ..N8nExposure::default()
+    }
+}
+
+fn n8n_workflows() -> Vec<Workflow> {
+    let mut send = Workflow::new(
+        creds::N8N_SEND_EMAIL,
+        "Send Email",
+        vec![
+            Step::transform(
+                "send",
+                json!({"success": true, "to": "{{input.body.to}}", "subject": "{{input.body.subject}}"}),
+            )
+            .named("Send Email"),
+        ],
+    );
+    send.n8n = Some(N8nExposure {
+        auth: N8nAuth::Header {
+            name: creds::N8N_WEBHOOK_HEADER.to_owned(),
+            value: creds::N8N_WEBHOOK_SECRET.to_owned(),
+        },
+        tags: vec!["demo".to_owned(), "email".to_owned()],
+        ..n8n("send-email", "POST", N8nResponseMode::LastNode, 1)
+    });
+
+    let mut fire = Workflow::new(
+        creds::N8N_FIRE_FORGET,
+        "Send Email Async",
+        vec![
+            Step::delay("wait", 200).named("Wait"),
+            Step::transform("send", json!({"sent": true, "to": "{{input.body.to}}"}))
+                .named("Send Email"),
+        ],
+    );
+    fire.n8n = Some(N8nExposure {
+        tags: vec!["demo".to_owned()],
+        ..n8n("send-email-async", "POST", N8nResponseMode::OnReceived, 2)
+    });
+
+    let mut echo = Workflow::new(
+        creds::N8N_ECHO_QUERY,
+        "Echo Query",
+        vec![Step::transform("echo", json!({"query": "{{input.query}}"})).named("Echo")],
+    );
+    echo.n8n = Some(N8nExposure {
+        response_data: N8nResponseData::AllEntries,
+        ..n8n("echo", "GET", N8nResponseMode::LastNode, 3)
+    });
+
+    let mut broken = Workflow::new(
+        creds::N8N_BROKEN,
+        "Broken Flow",
+        vec![Step::fail("explode", "Something went wrong in the workflow").named("Stop and Error")],
+    );
+    broken.n8n = Some(n8n("broken", "POST", N8nResponseMode::LastNode, 4));
+
+    let mut inactive = Workflow::new(
+        creds::N8N_INACTIVE,
+        "Inactive Flow",
+        vec![Step::transform("noop", json!({"ok": true})).named("Noop")],
+    );
+    inactive.n8n = Some(N8nExposure {
+        active: false,
+        ..n8n("inactive-hook", "POST", N8nResponseMode::OnReceived, 5)
+    });
+
+    let mut respond = Workflow::new(
+        creds::N8N_RESPOND_NODE,
+        "Respond Node",
+        vec![
+            Step::respond(
+                "respond",
+                201,
+                json!({"executionId": "{{execution.id}}", "received": "{{input.body}}"}),
+            )
+            .named("Respond to Webhook"),
+        ],
+    );
+    respond.n8n = Some(n8n("respond", "POST", N8nResponseMode::ResponseNode, 6));
+
+    let mut basic = Workflow::new(
+        creds::N8N_BASIC_AUTH,
+        "Basic Auth Hook",
+        vec![
+            Step::transform(
+                "accept",
+                json!({"authenticated": true, "received": "{{input.body}}"}),
+            )
+            .named("Accept"),
+        ],
+    );
+    basic.n8n = Some(N8nExposure {
+        auth: N8nAuth::Basic {
+            user: creds::N8N_BASIC_USER.to_owned(),
+            password: creds::N8N_BASIC_PASSWORD.to_owned(),
+        },
+        ..n8n("basic-hook", "POST", N8nResponseMode::LastNode, 7)
+    });
+
+    vec![send, fire, echo, broken, inactive, respond, basic]
+}
+
+fn tooljet_workflows() -> Vec<Workflow> {
+    let exposure = ToolJetExposure {
+        token: creds::TOOLJET_TOKEN.to_owned(),
+        versions: vec!["v1".to_owned(), "v2".to_owned()],
+        params: vec![
+            ToolJetParam {
+                key: "name".to_owned(),
+                data_type: "string".to_owned(),
+            },
+            ToolJetParam {
+                key: "emp_id".to_owned(),
+                data_type: "number".to_owned(),
+            },
+        ],
+        ..ToolJetExposure::default()
+    };
+    let steps = vec![
+        Step::delay("wait", 300).named("Wait"),
+        Step::respond(
+            "response",
+            200,
+            json!({"message": "Welcome {{input.name}}", "emp_id": "{{input.emp_id}}"}),
+        )
+        .named("Response"),
+    ];
+    let mut welcome = Workflow::new(creds::TOOLJET_WORKFLOW, "Employee Welcome", steps.clone());
+    welcome.tooljet = Some(exposure.clone());
+    let mut disabled = Workflow::new(
+        creds::TOOLJET_DISABLED_WORKFLOW,
+        "Employee Welcome (webhook off)",
+        steps,
+    );
+    disabled.tooljet = Some(ToolJetExposure {
+        webhook_enabled: false,
+        ..exposure
+    });
+    vec![welcome, disabled]
+}
+
+fn flowmatic_workflows() -> Vec<Workflow> {
+    let mut process = Workflow::new(
+        creds::FLOWMATIC_WORKFLOW,
+        "Process Webhook Event",
+        vec![
+            Step::delay("wait", 300).named("Wait"),
+            Step::transform(
+                "process",
+                json!({"processed": true, "event": "{{input.event}}"}),
+            )
+            .named("Process"),
+        ],
+    );
+    process.description = "Processes signed webhook events asynchronously".to_owned();
+    process.flowmatic = Some(FlowmaticExposure {
+        webhook_id: creds::FLOWMATIC_WEBHOOK.to_owned(),
+        trigger_id: "trg-abc-123".to_owned(),
+        secret: Some(creds::FLOWMATIC_SECRET.to_owned()),
+        active: true,
+    });
+
+    let mut sync = Workflow::new(
+        creds::FLOWMATIC_SYNC_WORKFLOW,
+        "Order Sync",
+        vec![
+            Step::respond(
+                "response",
+                200,
+                json!({"orderId": "{{input.data.orderId}}", "status": "confirmed"}),
+            )
+            .named("Response"),
+        ],
+    );
+    sync.description = "Confirms an order synchronously through a Response node".to_owned();
+    sync.flowmatic = Some(FlowmaticExposure {
+        webhook_id: creds::FLOWMATIC_SYNC_WEBHOOK.to_owned(),
+        trigger_id: "trg-order-sync".to_owned(),
+        secret: None,
+        active: true,
+    });
+
+    let mut inactive = Workflow::new(
+        creds::FLOWMATIC_INACTIVE_WORKFLOW,
+        "Inactive Workflow",
+        vec![Step::transform("noop", json!({"ok": true}))],
+    );
+    inactive.flowmatic = Some(FlowmaticExposure {
+        webhook_id: creds::FLOWMATIC_INACTIVE_WEBHOOK.to_owned(),
+        trigger_id: "trg-inactive".to_owned(),
+        secret: None,
+        active: false,
+    });
+    vec![process, sync, inactive]
+}
+
+fn connectors() -> Vec<FlowmaticConnector> {
+    let c = |id: &str, name: &str, category: &str, actions: &[&str]| FlowmaticConnector {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        category: category.to_owned(),
+        actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+    };
+    vec![
+        c(
+            "slack",
+            "Slack",
+            "communication",
+            &["send_message", "create_channel"],
+        ),
+        c("gmail", "Gmail", "email", &["send_email"]),
+        c(
+            "stripe",
+            "Stripe",
+            "payments",
+            &["create_invoice", "create_customer"],
+        ),
+        c("http", "HTTP Request", "utility", &["request"]),
+    ]
+}
+
+/// The seed's "Process Customer Order": subtotal = Σ quantity × price,
+/// tax = 8 % of it, total = subtotal + tax, all rounded to cents.
+fn customer_order() -> Workflow {
+    let mut wf = Workflow::new(
+        creds::RUNS_CUSTOMER_ORDER,
+        "Process Customer Order",
+        vec![
+            Step::transform(
+                "validate-order",
+                json!({
+                    "orderId": "{{input.orderId | default: execution.id}}",
+                    "customerEmail": "{{input.customer.email}}",
+                    "itemCount": "{{input.items | size}}"
+                }),
+            )
+            .named("Validate Order"),
+            Step::transform(
+                "calculate-subtotal",
+                json!({
+                    "subtotal": "{{input.items | map: 'quantity * price' | sum | round: 2}}",
+                    "currency": "{{input.currency | default: 'usd'}}"
+                }),
+            )
+            .named("Calculate Subtotal"),
+            Step::transform(
+                "calculate-tax",
+                json!({
+                    "taxRate": 0.08,
+                    "tax": "{{steps.calculate-subtotal.output.subtotal | times: 0.08 | round: 2}}"
+                }),
+            )
+            .named("Calculate Tax"),
+            Step::delay("reserve-inventory", 200).named("Reserve Inventory"),
+            Step::action(
+                "create-invoice",
+                "stripe",
+                "create_invoice",
+                "inv",
+                json!({
+                    "customerEmail": "{{input.customer.email}}",
+                    "lineItems": "{{input.items}}",
+                    "subtotal": "{{steps.calculate-subtotal.output.subtotal}}",
+                    "tax": "{{steps.calculate-tax.output.tax}}",
+                    "total": "{{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}",
+                    "currency": "{{steps.calculate-subtotal.output.currency}}"
+                }),
+            )
+            .named("Create Invoice"),
+            Step::action(
+                "send-confirmation",
+                "gmail",
+                "send_email",
+                "msg",
+                json!({
+                    "to": "{{input.customer.email}}",
+                    "subject": "Order {{steps.validate-order.output.orderId}} confirmed",
+                    "body": "Hi {{input.customer.name | default: 'there'}}, your total is {{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}."
+                }),
+            )
+            .named("Send Confirmation"),
+        ],
+    );
+    wf.description = "Computes totals, creates an invoice and emails the customer".to_owned();
+    wf.output = Some(json!({
+        "orderId": "{{steps.validate-order.output.orderId}}",
+        "itemCount": "{{steps.validate-order.output.itemCount}}",
+        "subtotal": "{{steps.calculate-subtotal.output.subtotal}}",
+        "tax": "{{steps.calculate-tax.output.tax}}",
+        "total": "{{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}",
+        "currency": "{{steps.calculate-subtotal.output.currency}}",
+        "invoiceId": "{{steps.create-invoice.output.id}}",
+        "emailId": "{{steps.send-confirmation.output.id}}"
+    }));
+    wf.runs = Some(RunsExposure {
+        status: "active".to_owned(),
+        version: 3,
+        input_schema: Some(json!({
+            "type": "object",
+            "required": ["customer", "items"],
+            "properties": {
+                "orderId": {"type": "string"},
+                "currency": {"type": "string", "enum": ["usd", "eur", "gbp"], "default": "usd"},
+                "customer": {
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {
+                        "email": {"type": "string", "minLength": 3},
+                        "name": {"type": "string"}
+                    }
+                },
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["product", "quantity", "price"],
+                        "properties": {
+                            "product": {"type": "string"},
+                            "quantity": {"type": "integer", "minimum": 1},
+                            "price": {"type": "number", "minimum": 0}
+                        }
+                    }
+                }
+            }
+        })),
+    });
+    wf
+}
+
+fn runs_workflows() -> Vec<Workflow> {
+    let mut invoice = Workflow::new(
+        creds::RUNS_CREATE_INVOICE,
+        "Create Invoice",
+        vec![
+            Step::action(
+                "create-invoice",
+                "stripe",
+                "create_invoice",
+                "inv",
+                json!({
+                    "customerId": "{{input.customerId}}",
+                    "amount": "{{input.amount}}",
+                    "currency": "{{input.currency}}",
+                    "description": "{{input.description | default: 'Invoice'}}"
+                }),
+            )
+            .named("Create Invoice"),
+        ],
+    );
+    invoice.description = "Creates an invoice for a customer".to_owned();
+    invoice.output = Some(json!({
+        "invoiceId": "{{steps.create-invoice.output.id}}",
+        "customerId": "{{input.customerId}}",
+        "amount": "{{input.amount}}",
+        "currency": "{{input.currency}}"
+    }));
+    invoice.runs = Some(RunsExposure {
+        status: "active".to_owned(),
+        version: 1,
+        input_schema: Some(json!({
+            "type": "object",
+            "required": ["customerId", "amount"],
+            "properties": {
+                "customerId": {"type": "string", "pattern": "^cus_[a-zA-Z0-9]+$"},
+                "amount": {"type": "number", "minimum": 100},
+                "currency": {"type": "string", "enum": ["usd", "eur", "gbp"], "default": "usd"},
+                "description": {"type": "string"}
+            }
+        })),
+    });
+
+    let mut draft = Workflow::new(
+        creds::RUNS_DRAFT,
+        "Draft Workflow",
+        vec![Step::transform("noop", json!({"ok": true}))],
+    );
+    draft.runs = Some(RunsExposure {
+        status: "draft".to_owned(),
+        version: 1,
+        input_schema: None,
+    });
+
+    let mut failing = Workflow::new(
+        creds::RUNS_FAILING,
+        "Failing Workflow",
+        vec![
+            Step::transform(
+                "prepare",
+                json!({"amount": "{{input.amount | default: 100}}"}),
+            )
+            .named("Prepare"),
+            Step::fail("charge", "Card declined: insufficient funds").named("Charge"),
+            Step::transform("notify", json!({"notified": true})).named("Notify"),
+        ],
+    );
+    failing.runs = Some(RunsExposure {
+        status: "active".to_owned(),
+        version: 2,
+        input_schema: None,
+    });
+
+    let mut slow = Workflow::new(
+        creds::RUNS_SLOW,
+        "Slow Report",
+        vec![
+            Step::delay("collect", 3000).named("Collect Data"),
+            Step::transform("report", json!({"rows": 42})).named("Build Report"),
+        ],
+    );
+    slow.runs = Some(RunsExposure::default());
+
+    vec![customer_order(), invoice, draft, failing, slow]
+}

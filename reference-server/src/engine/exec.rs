@@ -1,0 +1,239 @@
+//! Executes a run's steps on a tokio task.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value, json};
+
+use super::template::{render_str, render_value, to_text};
+use super::{
+    ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
+};
+use crate::config::{StepKind, Workflow};
+
+/// Runs the workflow's steps from `start_index`, honouring cancel and timeout.
+pub(super) async fn execute(
+    engine: Engine,
+    entry: Arc<RunEntry>,
+    wf: Arc<Workflow>,
+    start_index: usize,
+) {
+    let mut cancel_rx = entry.cancel.subscribe();
+    if *cancel_rx.borrow_and_update() {
+        return;
+    }
+    entry.record(EventKind::Started, |s| {
+        s.status = RunStatus::Running;
+        s.started_at = Some(SystemTime::now());
+    });
+    let steps = run_steps(&engine, &entry, &wf, start_index);
+    let timeout = wf.timeout_ms.map(Duration::from_millis);
+    let outcome = tokio::select! {
+        _ = cancel_rx.wait_for(|c| *c) => return,
+        outcome = async {
+            match timeout {
+                Some(t) => tokio::time::timeout(t, steps).await.ok(),
+                None => Some(steps.await),
+            }
+        } => outcome,
+    };
+    match outcome {
+        None => {
+            let error = RunError {
+                code: "TIMEOUT".to_owned(),
+                message: format!(
+                    "Run timed out after {} ms",
+                    timeout.map_or(0, |t| t.as_millis())
+                ),
+                step: None,
+            };
+            entry.finish(RunStatus::TimedOut, None, Some(error));
+        }
+        Some(Ok(output)) => {
+            entry.finish(RunStatus::Succeeded, Some(output), None);
+        }
+        Some(Err(error)) => {
+            entry.finish(RunStatus::Failed, None, Some(error));
+        }
+    }
+}
+
+/// The template context of a run: input, step outputs, execution id.
+fn context(entry: &RunEntry) -> Value {
+    let data = entry.lock();
+    let snap = &data.snapshot;
+    let mut steps = Map::new();
+    for step in &snap.steps {
+        if let Some(output) = &step.output {
+            steps.insert(step.id.clone(), json!({ "output": output }));
+        }
+    }
+    json!({
+        "input": snap.input,
+        "steps": steps,
+        "execution": {"id": snap.id},
+        "workflow": {"id": snap.workflow_id, "name": snap.workflow_name},
+    })
+}
+
+async fn run_steps(
+    engine: &Engine,
+    entry: &RunEntry,
+    wf: &Workflow,
+    start_index: usize,
+) -> Result<Value, RunError> {
+    let mut last = {
+        let data = entry.lock();
+        start_index
+            .checked_sub(1)
+            .and_then(|i| data.snapshot.steps.get(i))
+            .and_then(|s| s.output.clone())
+            .unwrap_or_else(|| data.snapshot.input.clone())
+    };
+    for (index, step) in wf.steps.iter().enumerate().skip(start_index) {
+        let ctx = context(entry);
+        entry.record(
+            EventKind::StepStarted {
+                step: step.id.clone(),
+            },
+            |s| {
+                if let Some(st) = s.steps.get_mut(index) {
+                    st.status = StepStatus::Running;
+                    st.started_at = Some(SystemTime::now());
+                }
+            },
+        );
+        let fail = |code: &str, message: String| RunError {
+            code: code.to_owned(),
+            message,
+            step: Some(step.id.clone()),
+        };
+        let template_error = |e: super::template::TemplateError| {
+            fail("TEMPLATE_ERROR", format!("Step '{}': {e}", step.id))
+        };
+        let (input, result): (Value, Result<Value, RunError>) = match &step.kind {
+            StepKind::Transform { output } => (
+                last.clone(),
+                render_value(output, &ctx).map_err(template_error),
+            ),
+            StepKind::Respond {
+                status,
+                headers,
+                body,
+            } => {
+                let rendered = render_value(body, &ctx).map_err(template_error);
+                let mut hdrs = std::collections::BTreeMap::new();
+                let mut header_error = None;
+                for (k, v) in headers {
+                    match render_str(v, &ctx) {
+                        Ok(v) => {
+                            hdrs.insert(k.clone(), to_text(&v));
+                        }
+                        Err(e) => header_error = Some(template_error(e)),
+                    }
+                }
+                match (rendered, header_error) {
+                    (Ok(body), None) => {
+                        let response = RunResponse {
+                            status: *status,
+                            headers: hdrs,
+                            body: body.clone(),
+                        };
+                        entry.record(
+                            EventKind::Responded {
+                                response: response.clone(),
+                            },
+                            |s| s.response = Some(response),
+                        );
+                        (body.clone(), Ok(body))
+                    }
+                    (Err(e), _) | (_, Some(e)) => (Value::Null, Err(e)),
+                }
+            }
+            StepKind::Delay { ms } => {
+                tokio::time::sleep(Duration::from_millis(*ms)).await;
+                (last.clone(), Ok(last.clone()))
+            }
+            StepKind::Fail { code, message } => {
+                let message = render_str(message, &ctx)
+                    .map(|v| to_text(&v))
+                    .unwrap_or_else(|_| message.clone());
+                let code = if code.is_empty() { "STEP_ERROR" } else { code };
+                (last.clone(), Err(fail(code, message)))
+            }
+            StepKind::Action {
+                connector,
+                action,
+                params,
+                id_prefix,
+            } => match render_value(params, &ctx) {
+                Ok(params) => {
+                    let prefix = if id_prefix.is_empty() {
+                        "act"
+                    } else {
+                        id_prefix
+                    };
+                    let id = format!("{prefix}_{}", engine.next_number());
+                    let run_id = entry.lock().snapshot.id.clone();
+                    engine.record_action(ActionCall {
+                        run_id,
+                        step: step.id.clone(),
+                        connector: connector.clone(),
+                        action: action.clone(),
+                        params: params.clone(),
+                        id: id.clone(),
+                    });
+                    (params, Ok(json!({ "id": id })))
+                }
+                Err(e) => (Value::Null, Err(template_error(e))),
+            },
+        };
+        match result {
+            Ok(output) => {
+                entry.record(
+                    EventKind::StepCompleted {
+                        step: step.id.clone(),
+                        output: output.clone(),
+                    },
+                    |s| {
+                        if let Some(st) = s.steps.get_mut(index) {
+                            st.status = StepStatus::Completed;
+                            st.input = Some(input);
+                            st.output = Some(output.clone());
+                            st.finished_at = Some(SystemTime::now());
+                        }
+                    },
+                );
+                last = output;
+            }
+            Err(error) => {
+                entry.record(
+                    EventKind::StepFailed {
+                        step: step.id.clone(),
+                        error: error.clone(),
+                    },
+                    |s| {
+                        if let Some(st) = s.steps.get_mut(index) {
+                            st.status = StepStatus::Failed;
+                            st.input = Some(input);
+                            st.error = Some(error.clone());
+                            st.finished_at = Some(SystemTime::now());
+                        }
+                    },
+                );
+                return Err(error);
+            }
+        }
+    }
+    match &wf.output {
+        Some(template) => {
+            let ctx = context(entry);
+            render_value(template, &ctx).map_err(|e| RunError {
+                code: "TEMPLATE_ERROR".to_owned(),
+                message: format!("Workflow output: {e}"),
+                step: None,
+            })
+        }
+        None => Ok(last),
+    }
+}

@@ -1,0 +1,554 @@
+//! The in-memory workflow engine shared by the four faces.
+//!
+//! [`Engine`] holds the workflow registry and the runs. A face starts a run
+//! with a run id of its choosing; the run executes on a tokio task; the face
+//! reads snapshots, waits for conditions, and follows the run's event log.
+
+mod exec;
+pub mod run;
+pub mod template;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::SystemTime;
+
+use futures::Stream;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+
+use crate::config::Workflow;
+pub use run::{
+    ActionCall, EventKind, RunError, RunEvent, RunResponse, RunSnapshot, RunStatus, StepState,
+    StepStatus,
+};
+
+/// Why the engine refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No workflow with this id.
+    WorkflowNotFound,
+    /// No run with this id.
+    RunNotFound,
+    /// A run with this id exists already.
+    DuplicateRun,
+    /// The run's status does not allow the operation (holds the status).
+    InvalidStatus(RunStatus),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WorkflowNotFound => f.write_str("workflow not found"),
+            Self::RunNotFound => f.write_str("run not found"),
+            Self::DuplicateRun => f.write_str("run id already used"),
+            Self::InvalidStatus(s) => write!(f, "run is {}", s.as_str()),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// A request to start a run.
+#[derive(Debug, Clone)]
+pub struct StartRun {
+    /// Workflow id.
+    pub workflow_id: String,
+    /// The input the run sees.
+    pub input: Value,
+    /// The run id (the face picks its own format).
+    pub run_id: String,
+    /// Face-specific metadata kept on the run.
+    pub meta: Map<String, Value>,
+}
+
+impl StartRun {
+    /// A start request without metadata.
+    pub fn new(workflow_id: &str, input: Value, run_id: impl Into<String>) -> Self {
+        Self {
+            workflow_id: workflow_id.to_owned(),
+            input,
+            run_id: run_id.into(),
+            meta: Map::new(),
+        }
+    }
+
+    /// Adds a metadata entry.
+    pub fn meta(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.meta.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
+/// A stream of a run's events (missed ones first, then live ones); it ends
+/// after the `Finished` event.
+pub type EventStream = Pin<Box<dyn Stream<Item = RunEvent> + Send>>;
+
+/// The engine: cheap to clone, all state behind an `Arc`.
+#[derive(Clone, Default)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    workflows: RwLock<Vec<Arc<Workflow>>>,
+    runs: Mutex<RunTable>,
+    actions: Mutex<Vec<ActionCall>>,
+    counter: AtomicU64,
+}
+
+#[derive(Default)]
+struct RunTable {
+    by_id: HashMap<String, Arc<RunEntry>>,
+    order: Vec<String>,
+}
+
+pub(crate) struct RunEntry {
+    data: Mutex<RunData>,
+    changed: watch::Sender<u64>,
+    cancel: watch::Sender<bool>,
+}
+
+pub(crate) struct RunData {
+    snapshot: RunSnapshot,
+    events: Vec<RunEvent>,
+}
+
+impl RunEntry {
+    fn lock(&self) -> MutexGuard<'_, RunData> {
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies a change and appends an event, then wakes watchers.
+    fn record(&self, kind: EventKind, change: impl FnOnce(&mut RunSnapshot)) -> u64 {
+        let seq = {
+            let mut data = self.lock();
+            change(&mut data.snapshot);
+            let seq = data.events.len() as u64 + 1;
+            data.events.push(RunEvent {
+                seq,
+                at: SystemTime::now(),
+                kind,
+            });
+            data.snapshot.last_seq = seq;
+            seq
+        };
+        self.changed.send_replace(seq);
+        seq
+    }
+
+    /// Ends the run once: false when it had already ended.
+    fn finish(&self, status: RunStatus, output: Option<Value>, error: Option<RunError>) -> bool {
+        let kind = EventKind::Finished {
+            status,
+            output: output.clone(),
+            error: error.clone(),
+        };
+        let seq = {
+            let mut data = self.lock();
+            if data.snapshot.status.is_terminal() {
+                None
+            } else {
+                let now = SystemTime::now();
+                let snap = &mut data.snapshot;
+                snap.status = status;
+                snap.output = output;
+                snap.error = error;
+                snap.finished_at = Some(now);
+                if snap.started_at.is_none() {
+                    snap.started_at = Some(now);
+                }
+                for step in &mut snap.steps {
+                    match step.status {
+                        StepStatus::Pending => step.status = StepStatus::Skipped,
+                        StepStatus::Running => {
+                            step.status = StepStatus::Failed;
+                            step.finished_at = Some(now);
+                            step.error = snap.error.clone();
+                        }
+                        _ => {}
+                    }
+                }
+                let seq = data.events.len() as u64 + 1;
+                data.events.push(RunEvent { seq, at: now, kind });
+                data.snapshot.last_seq = seq;
+                Some(seq)
+            }
+        };
+        match seq {
+            Some(seq) => {
+                self.changed.send_replace(seq);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Engine {
+    /// An engine with these workflows and no runs.
+    pub fn new(workflows: Vec<Workflow>) -> Self {
+        let engine = Self::default();
+        for wf in workflows {
+            engine.put_workflow(wf);
+        }
+        engine
+    }
+
+    // ----- workflows -----
+
+    /// The workflow with this id.
+    pub fn workflow(&self, id: &str) -> Option<Arc<Workflow>> {
+        self.read_workflows().iter().find(|w| w.id == id).cloned()
+    }
+
+    /// All workflows, in declaration/creation order.
+    pub fn workflows(&self) -> Vec<Arc<Workflow>> {
+        self.read_workflows().clone()
+    }
+
+    /// The first workflow that matches a predicate.
+    pub fn find_workflow(&self, pred: impl Fn(&Workflow) -> bool) -> Option<Arc<Workflow>> {
+        self.read_workflows().iter().find(|w| pred(w)).cloned()
+    }
+
+    /// Inserts a workflow, or replaces the one with the same id (keeping its
+    /// place). Returns the previous one. Running runs keep the old definition.
+    pub fn put_workflow(&self, wf: Workflow) -> Option<Arc<Workflow>> {
+        let mut list = self.write_workflows();
+        let wf = Arc::new(wf);
+        match list.iter_mut().find(|w| w.id == wf.id) {
+            Some(slot) => Some(std::mem::replace(slot, wf)),
+            None => {
+                list.push(wf);
+                None
+            }
+        }
+    }
+
+    /// Changes a workflow in place; returns the new version.
+    pub fn update_workflow(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Workflow),
+    ) -> Option<Arc<Workflow>> {
+        let mut list = self.write_workflows();
+        let slot = list.iter_mut().find(|w| w.id == id)?;
+        let mut wf = Workflow::clone(slot);
+        change(&mut wf);
+        wf.id = id.to_owned();
+        *slot = Arc::new(wf);
+        Some(slot.clone())
+    }
+
+    /// Removes a workflow; returns it.
+    pub fn remove_workflow(&self, id: &str) -> Option<Arc<Workflow>> {
+        let mut list = self.write_workflows();
+        let pos = list.iter().position(|w| w.id == id)?;
+        Some(list.remove(pos))
+    }
+
+    fn read_workflows(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Workflow>>> {
+        self.inner
+            .workflows
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_workflows(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<Workflow>>> {
+        self.inner
+            .workflows
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    // ----- runs -----
+
+    /// A number unique within this engine (1, 2, 3, ...), e.g. for n8n's
+    /// numeric execution ids.
+    pub fn next_number(&self) -> u64 {
+        self.inner.counter.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Starts a run of `workflow_id` with `input` under `run_id`; the run
+    /// executes on a tokio task. Returns the pending snapshot.
+    pub fn start(
+        &self,
+        workflow_id: &str,
+        input: Value,
+        run_id: impl Into<String>,
+    ) -> Result<RunSnapshot, EngineError> {
+        self.start_with(StartRun::new(workflow_id, input, run_id))
+    }
+
+    /// Starts a run described by a [`StartRun`].
+    pub fn start_with(&self, req: StartRun) -> Result<RunSnapshot, EngineError> {
+        let wf = self
+            .workflow(&req.workflow_id)
+            .ok_or(EngineError::WorkflowNotFound)?;
+        self.launch(wf, req, None, 0)
+    }
+
+    /// Starts a new run that retries `run_id` from its first failed step,
+    /// with the same input; steps before it keep their outputs.
+    pub fn retry(
+        &self,
+        run_id: &str,
+        new_run_id: impl Into<String>,
+        meta: Map<String, Value>,
+    ) -> Result<RunSnapshot, EngineError> {
+        let old = self.snapshot(run_id).ok_or(EngineError::RunNotFound)?;
+        let wf = self
+            .workflow(&old.workflow_id)
+            .ok_or(EngineError::WorkflowNotFound)?;
+        let start_index = old
+            .steps
+            .iter()
+            .position(|s| s.status != StepStatus::Completed)
+            .unwrap_or(0);
+        let kept: Vec<StepState> = old.steps[..start_index]
+            .iter()
+            .filter(|s| wf.steps.iter().any(|w| w.id == s.id))
+            .cloned()
+            .collect();
+        let start_index = if kept.len() == start_index {
+            start_index
+        } else {
+            0
+        };
+        let req = StartRun {
+            workflow_id: old.workflow_id.clone(),
+            input: old.input.clone(),
+            run_id: new_run_id.into(),
+            meta,
+        };
+        let kept = if start_index == 0 { Vec::new() } else { kept };
+        self.launch(wf, req, Some((old.id, kept)), start_index)
+    }
+
+    fn launch(
+        &self,
+        wf: Arc<Workflow>,
+        req: StartRun,
+        retry: Option<(String, Vec<StepState>)>,
+        start_index: usize,
+    ) -> Result<RunSnapshot, EngineError> {
+        let now = SystemTime::now();
+        let (retry_of, kept) = match retry {
+            Some((id, kept)) => (Some(id), kept),
+            None => (None, Vec::new()),
+        };
+        let steps = wf
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| match kept.get(i) {
+                Some(done) if i < start_index => done.clone(),
+                _ => StepState {
+                    id: step.id.clone(),
+                    name: step.display_name().to_owned(),
+                    step_type: step.type_name().to_owned(),
+                    status: StepStatus::Pending,
+                    input: None,
+                    output: None,
+                    error: None,
+                    attempt: 1,
+                    started_at: None,
+                    finished_at: None,
+                },
+            })
+            .collect();
+        let snapshot = RunSnapshot {
+            id: req.run_id.clone(),
+            workflow_id: wf.id.clone(),
+            workflow_name: wf.name.clone(),
+            status: RunStatus::Pending,
+            input: req.input,
+            output: None,
+            response: None,
+            error: None,
+            steps,
+            created_at: now,
+            started_at: None,
+            finished_at: None,
+            meta: req.meta,
+            retry_of,
+            last_seq: 0,
+        };
+        let entry = Arc::new(RunEntry {
+            data: Mutex::new(RunData {
+                snapshot,
+                events: Vec::new(),
+            }),
+            changed: watch::channel(0).0,
+            cancel: watch::channel(false).0,
+        });
+        {
+            let mut table = self.lock_runs();
+            if table.by_id.contains_key(&req.run_id) {
+                return Err(EngineError::DuplicateRun);
+            }
+            table.by_id.insert(req.run_id.clone(), entry.clone());
+            table.order.push(req.run_id);
+        }
+        entry.record(EventKind::Created, |_| {});
+        let pending = entry.lock().snapshot.clone();
+        tokio::spawn(exec::execute(self.clone(), entry, wf, start_index));
+        Ok(pending)
+    }
+
+    fn lock_runs(&self) -> MutexGuard<'_, RunTable> {
+        self.inner
+            .runs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn entry(&self, run_id: &str) -> Option<Arc<RunEntry>> {
+        self.lock_runs().by_id.get(run_id).cloned()
+    }
+
+    /// The current state of a run.
+    pub fn snapshot(&self, run_id: &str) -> Option<RunSnapshot> {
+        Some(self.entry(run_id)?.lock().snapshot.clone())
+    }
+
+    /// All runs, oldest first.
+    pub fn list_runs(&self) -> Vec<RunSnapshot> {
+        let entries: Vec<Arc<RunEntry>> = {
+            let table = self.lock_runs();
+            table
+                .order
+                .iter()
+                .filter_map(|id| table.by_id.get(id).cloned())
+                .collect()
+        };
+        entries.iter().map(|e| e.lock().snapshot.clone()).collect()
+    }
+
+    /// Forgets a run (n8n `DELETE /executions/{id}`); true when it existed.
+    pub fn remove_run(&self, run_id: &str) -> bool {
+        let mut table = self.lock_runs();
+        let existed = table.by_id.remove(run_id).is_some();
+        if existed {
+            table.order.retain(|id| id != run_id);
+        }
+        existed
+    }
+
+    /// Cancels a pending, running or waiting run; returns the cancelled state.
+    pub fn cancel(&self, run_id: &str) -> Result<RunSnapshot, EngineError> {
+        let entry = self.entry(run_id).ok_or(EngineError::RunNotFound)?;
+        let status = entry.lock().snapshot.status;
+        if status.is_terminal() {
+            return Err(EngineError::InvalidStatus(status));
+        }
+        let error = RunError {
+            code: "CANCELLED".to_owned(),
+            message: "Run was cancelled".to_owned(),
+            step: None,
+        };
+        if !entry.finish(RunStatus::Cancelled, None, Some(error)) {
+            let status = entry.lock().snapshot.status;
+            return Err(EngineError::InvalidStatus(status));
+        }
+        entry.cancel.send_replace(true);
+        Ok(entry.lock().snapshot.clone())
+    }
+
+    /// Waits until a condition holds for the run; returns the snapshot that
+    /// satisfied it (None for an unknown run).
+    pub async fn wait_until(
+        &self,
+        run_id: &str,
+        cond: impl Fn(&RunSnapshot) -> bool,
+    ) -> Option<RunSnapshot> {
+        let entry = self.entry(run_id)?;
+        let mut rx = entry.changed.subscribe();
+        loop {
+            {
+                let snap = &entry.lock().snapshot;
+                if cond(snap) {
+                    return Some(snap.clone());
+                }
+            }
+            if rx.changed().await.is_err() {
+                return Some(entry.lock().snapshot.clone());
+            }
+        }
+    }
+
+    /// Waits until the run is terminal.
+    pub async fn wait(&self, run_id: &str) -> Option<RunSnapshot> {
+        self.wait_until(run_id, |s| s.status.is_terminal()).await
+    }
+
+    /// Waits until a `respond` step has answered or the run is terminal.
+    pub async fn wait_for_response(&self, run_id: &str) -> Option<RunSnapshot> {
+        self.wait_until(run_id, |s| s.response.is_some() || s.status.is_terminal())
+            .await
+    }
+
+    /// The run's event log so far.
+    pub fn events(&self, run_id: &str) -> Option<Vec<RunEvent>> {
+        Some(self.entry(run_id)?.lock().events.clone())
+    }
+
+    /// The run's events with `seq > after_seq`: first those already logged,
+    /// then live ones; the stream ends after `Finished`. None for an unknown run.
+    pub fn subscribe(&self, run_id: &str, after_seq: u64) -> Option<EventStream> {
+        let entry = self.entry(run_id)?;
+        let rx = entry.changed.subscribe();
+        let stream = futures::stream::unfold(
+            (entry, rx, after_seq, false),
+            |(entry, mut rx, cursor, done)| async move {
+                if done {
+                    return None;
+                }
+                loop {
+                    let next = {
+                        let data = entry.lock();
+                        data.events.iter().find(|e| e.seq > cursor).cloned()
+                    };
+                    if let Some(event) = next {
+                        let last = matches!(event.kind, EventKind::Finished { .. });
+                        let seq = event.seq;
+                        return Some((event, (entry, rx, seq, last)));
+                    }
+                    if entry.lock().snapshot.status.is_terminal() {
+                        return None;
+                    }
+                    if rx.changed().await.is_err() {
+                        return None;
+                    }
+                }
+            },
+        );
+        Some(Box::pin(stream))
+    }
+
+    /// Every `action` step call recorded so far.
+    pub fn action_calls(&self) -> Vec<ActionCall> {
+        self.inner
+            .actions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn record_action(&self, call: ActionCall) {
+        self.inner
+            .actions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(call);
+    }
+}
+
+#[cfg(test)]
+mod tests;
