@@ -1,0 +1,286 @@
+//! `/executions` routes.
+
+use axum::response::Response;
+use http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, bad_cursor, not_found, page, parse_bool, parse_limit};
+use crate::engine::{EngineError, RunSnapshot};
+use crate::n8n::answers;
+use crate::n8n::cursor::{KeysetCursor, decode, encode};
+use crate::n8n::executions::{
+    MODE_KEY, VERSION_KEY, WORKFLOW_KEY, add_data, detail, is_n8n, list_item, numeric_id,
+    status_of, workflow_id,
+};
+use crate::n8n::workflows::PROJECT_ID;
+
+const STATUSES: [&str; 8] = [
+    "canceled", "crashed", "error", "new", "running", "success", "unknown", "waiting",
+];
+
+fn bad_request(message: &str) -> Response {
+    answers::api_error(StatusCode::BAD_REQUEST, message)
+}
+
+/// The execution id parameter, or the 400 n8n answers for a non-number.
+fn execution_id(ctx: &Ctx) -> Result<u64, Box<Response>> {
+    numeric_id(ctx.id()).ok_or_else(|| {
+        Box::new(bad_request(
+            "request/params/executionId must be a positive integer",
+        ))
+    })
+}
+
+/// An n8n execution by id.
+fn find(ctx: &Ctx, id: u64) -> Option<RunSnapshot> {
+    ctx.state.engine().snapshot(&id.to_string()).filter(is_n8n)
+}
+
+fn retry_success(ctx: &Ctx, id: &str) -> Option<String> {
+    ctx.state.registry().retry_success.get(id).cloned()
+}
+
+fn with_data(ctx: &Ctx, m: &mut Map<String, Value>, snap: &RunSnapshot) {
+    let reg = ctx.state.registry();
+    add_data(m, snap, reg.workflow(workflow_id(snap)));
+}
+
+/// `GET /executions`: newest first; running ones only with `status=running`.
+pub(super) fn list(ctx: &Ctx) -> Response {
+    let status = ctx.q("status");
+    if let Some(s) = &status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return bad_request(&format!(
+            "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received '{s}'"
+        ));
+    }
+    let include_data = match parse_bool(ctx, "includeData") {
+        Ok(b) => b.unwrap_or(false),
+        Err(r) => return *r,
+    };
+    let (limit, last_id) = match ctx.q("cursor") {
+        Some(raw) => match decode::<KeysetCursor>(&raw) {
+            Some(c) => match numeric_id(&c.last_id) {
+                Some(last) => (c.limit, Some(last)),
+                None => return bad_cursor(),
+            },
+            None => return bad_cursor(),
+        },
+        None => match parse_limit(ctx) {
+            Ok(l) => (l, None),
+            Err(r) => return *r,
+        },
+    };
+    let workflow = ctx.q("workflowId");
+    let project = ctx.q("projectId");
+    let mut runs: Vec<(u64, RunSnapshot)> = ctx
+        .state
+        .engine()
+        .list_runs()
+        .into_iter()
+        .filter(is_n8n)
+        .filter_map(|s| numeric_id(&s.id).map(|n| (n, s)))
+        .filter(|(_, s)| workflow.as_ref().is_none_or(|w| w == workflow_id(s)))
+        .filter(|_| project.as_ref().is_none_or(|p| p == PROJECT_ID))
+        .filter(|(_, s)| {
+            let st = status_of(s);
+            match status.as_deref() {
+                Some("error") => st == "error" || st == "crashed",
+                Some(wanted) => st == wanted,
+                None => st != "running" && st != "new",
+            }
+        })
+        .filter(|(n, _)| last_id.is_none_or(|last| *n < last))
+        .collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let take = if limit == 0 {
+        runs.len()
+    } else {
+        usize::try_from(limit).unwrap_or(usize::MAX).min(runs.len())
+    };
+    let more = take < runs.len();
+    runs.truncate(take);
+    let next = more.then(|| runs.last()).flatten().map(|(n, _)| {
+        encode(&KeysetCursor {
+            last_id: n.to_string(),
+            limit,
+        })
+    });
+    let data = runs
+        .iter()
+        .map(|(_, snap)| {
+            let mut item = list_item(snap, retry_success(ctx, &snap.id).as_deref());
+            if include_data {
+                item.insert("storedAt".into(), json!("db"));
+                item.insert(
+                    "workflowVersionId".into(),
+                    snap.meta.get(VERSION_KEY).cloned().unwrap_or(Value::Null),
+                );
+                with_data(ctx, &mut item, snap);
+            }
+            Value::Object(item)
+        })
+        .collect();
+    page(data, next)
+}
+
+/// `GET /executions/{id}`.
+pub(super) fn get(ctx: &Ctx) -> Response {
+    let id = match execution_id(ctx) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let include_data = match parse_bool(ctx, "includeData") {
+        Ok(b) => b.unwrap_or(false),
+        Err(r) => return *r,
+    };
+    let Some(snap) = find(ctx, id) else {
+        return not_found();
+    };
+    let mut m = detail(&snap, retry_success(ctx, &snap.id).as_deref());
+    if include_data {
+        with_data(ctx, &mut m, &snap);
+    }
+    answers::json(StatusCode::OK, &Value::Object(m))
+}
+
+/// `DELETE /executions/{id}`: answers the execution with a numeric id.
+pub(super) fn delete(ctx: &Ctx) -> Response {
+    let id = match execution_id(ctx) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(snap) = find(ctx, id) else {
+        return not_found();
+    };
+    if !snap.status.is_terminal() {
+        return bad_request("Cannot delete a running execution");
+    }
+    ctx.state.engine().remove_run(&snap.id);
+    let mut m = detail(&snap, retry_success(ctx, &snap.id).as_deref());
+    m.insert("id".into(), json!(id));
+    answers::json(StatusCode::OK, &Value::Object(m))
+}
+
+/// `POST /executions/{id}/retry`: failed or canceled only; answers when the retry is over.
+pub(super) async fn retry(ctx: &Ctx) -> Response {
+    let id = match execution_id(ctx) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(old) = find(ctx, id) else {
+        return answers::api_error(
+            StatusCode::NOT_FOUND,
+            &format!("The execution with the ID \"{id}\" does not exist."),
+        );
+    };
+    match status_of(&old) {
+        "success" => {
+            return answers::api_error(
+                StatusCode::CONFLICT,
+                "The execution succeeded, so it cannot be retried.",
+            );
+        }
+        "error" | "canceled" | "crashed" => {}
+        _ => {
+            return answers::api_error(
+                StatusCode::CONFLICT,
+                "The execution is still running, so it cannot be retried.",
+            );
+        }
+    }
+    let mut meta = Map::new();
+    meta.insert(MODE_KEY.into(), json!("retry"));
+    for key in [WORKFLOW_KEY, VERSION_KEY] {
+        if let Some(v) = old.meta.get(key) {
+            meta.insert(key.into(), v.clone());
+        }
+    }
+    let mut started = None;
+    for _ in 0..64 {
+        match ctx
+            .state
+            .engine()
+            .retry(&old.id, ctx.state.next_execution_id(), meta.clone())
+        {
+            Ok(s) => {
+                started = Some(s);
+                break;
+            }
+            Err(EngineError::DuplicateRun) => continue,
+            Err(_) => break,
+        }
+    }
+    let Some(started) = started else {
+        return bad_request("The workflow of this execution no longer exists.");
+    };
+    let Some(done) = ctx.state.engine().wait(&started.id).await else {
+        return not_found();
+    };
+    if status_of(&done) == "success" {
+        ctx.state
+            .registry()
+            .retry_success
+            .insert(old.id.clone(), done.id.clone());
+    }
+    let mut m = Map::new();
+    let item = list_item(&done, None);
+    for key in [
+        "id",
+        "mode",
+        "startedAt",
+        "stoppedAt",
+        "workflowId",
+        "finished",
+        "retryOf",
+        "status",
+    ] {
+        if let Some(v) = item.get(key) {
+            m.insert(key.into(), v.clone());
+        }
+    }
+    with_data(ctx, &mut m, &done);
+    m.remove("workflowData");
+    m.remove("customData");
+    answers::json(StatusCode::OK, &Value::Object(m))
+}
+
+/// `POST /executions/{id}/stop`.
+pub(super) fn stop(ctx: &Ctx) -> Response {
+    let id = match execution_id(ctx) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(snap) = find(ctx, id) else {
+        return not_found();
+    };
+    let conflict = |s: &RunSnapshot| {
+        answers::api_error(
+            StatusCode::CONFLICT,
+            &format!(
+                "Only running or waiting executions can be stopped and {id} is currently {}",
+                status_of(s)
+            ),
+        )
+    };
+    if snap.status.is_terminal() {
+        return conflict(&snap);
+    }
+    match ctx.state.engine().cancel(&snap.id) {
+        Ok(stopped) => {
+            let item = list_item(&stopped, None);
+            let mut m = Map::new();
+            for key in ["mode", "startedAt", "stoppedAt", "finished", "status"] {
+                if let Some(v) = item.get(key) {
+                    m.insert(key.into(), v.clone());
+                }
+            }
+            answers::json(StatusCode::OK, &Value::Object(m))
+        }
+        Err(_) => match find(ctx, id) {
+            Some(now) => conflict(&now),
+            None => not_found(),
+        },
+    }
+}

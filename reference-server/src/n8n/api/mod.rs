@@ -1,0 +1,464 @@
+//! `/api/v1`: routing (404 / 405 / unknown query parameter) before auth, the bot check,
+//! `X-N8N-API-KEY`, then the workflow, execution and tag handlers.
+
+mod executions;
+mod tags;
+mod workflows;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use super::N8nState;
+use super::answers;
+use super::auth::constant_time_eq;
+use super::request::parse_query;
+
+/// Which handler a path + method reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    ListWorkflows,
+    CreateWorkflow,
+    GetWorkflow,
+    UpdateWorkflow,
+    DeleteWorkflow,
+    Activate,
+    Deactivate,
+    Publish,
+    Unpublish,
+    WorkflowVersion,
+    GetWorkflowTags,
+    PutWorkflowTags,
+    Execute,
+    ListExecutions,
+    GetExecution,
+    DeleteExecution,
+    Retry,
+    Stop,
+    ListTags,
+    CreateTag,
+    GetTag,
+    UpdateTag,
+    DeleteTag,
+}
+
+/// `{}` is a path parameter.
+struct RouteDef {
+    pattern: &'static [&'static str],
+    method: &'static str,
+    route: Route,
+    query: &'static [&'static str],
+}
+
+const WORKFLOW_LIST_QUERY: &[&str] = &[
+    "active",
+    "tags",
+    "name",
+    "projectId",
+    "excludePinnedData",
+    "limit",
+    "cursor",
+];
+const EXECUTION_LIST_QUERY: &[&str] = &[
+    "includeData",
+    "status",
+    "workflowId",
+    "projectId",
+    "limit",
+    "cursor",
+    "startedAfter",
+    "startedBefore",
+    "redactExecutionData",
+    "ignoreDataSizeLimit",
+];
+const EXECUTION_QUERY: &[&str] = &["includeData", "redactExecutionData", "ignoreDataSizeLimit"];
+
+const ROUTES: &[RouteDef] = &[
+    RouteDef {
+        pattern: &["workflows"],
+        method: "GET",
+        route: Route::ListWorkflows,
+        query: WORKFLOW_LIST_QUERY,
+    },
+    RouteDef {
+        pattern: &["workflows"],
+        method: "POST",
+        route: Route::CreateWorkflow,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}"],
+        method: "GET",
+        route: Route::GetWorkflow,
+        query: &["excludePinnedData"],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}"],
+        method: "PUT",
+        route: Route::UpdateWorkflow,
+        query: &["publishIfActive"],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}"],
+        method: "DELETE",
+        route: Route::DeleteWorkflow,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "activate"],
+        method: "POST",
+        route: Route::Activate,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "deactivate"],
+        method: "POST",
+        route: Route::Deactivate,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "publish"],
+        method: "POST",
+        route: Route::Publish,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "unpublish"],
+        method: "POST",
+        route: Route::Unpublish,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "tags"],
+        method: "GET",
+        route: Route::GetWorkflowTags,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "tags"],
+        method: "PUT",
+        route: Route::PutWorkflowTags,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["workflows", "{}", "{}"],
+        method: "GET",
+        route: Route::WorkflowVersion,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["executions"],
+        method: "GET",
+        route: Route::ListExecutions,
+        query: EXECUTION_LIST_QUERY,
+    },
+    RouteDef {
+        pattern: &["executions", "{}"],
+        method: "GET",
+        route: Route::GetExecution,
+        query: EXECUTION_QUERY,
+    },
+    RouteDef {
+        pattern: &["executions", "{}"],
+        method: "DELETE",
+        route: Route::DeleteExecution,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["executions", "{}", "retry"],
+        method: "POST",
+        route: Route::Retry,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["executions", "{}", "stop"],
+        method: "POST",
+        route: Route::Stop,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["tags"],
+        method: "GET",
+        route: Route::ListTags,
+        query: &["limit", "cursor"],
+    },
+    RouteDef {
+        pattern: &["tags"],
+        method: "POST",
+        route: Route::CreateTag,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["tags", "{}"],
+        method: "GET",
+        route: Route::GetTag,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["tags", "{}"],
+        method: "PUT",
+        route: Route::UpdateTag,
+        query: &[],
+    },
+    RouteDef {
+        pattern: &["tags", "{}"],
+        method: "DELETE",
+        route: Route::DeleteTag,
+        query: &[],
+    },
+];
+
+/// The optional execute endpoint (`config.n8n.execute_endpoint`).
+const EXECUTE_ROUTE: RouteDef = RouteDef {
+    pattern: &["workflows", "{}", "execute"],
+    method: "POST",
+    route: Route::Execute,
+    query: &[],
+};
+
+/// What a handler gets: path parameters, query, parsed JSON body.
+pub(crate) struct Ctx {
+    pub state: N8nState,
+    pub params: Vec<String>,
+    pub query: Map<String, Value>,
+    pub body: Value,
+}
+
+impl Ctx {
+    /// The first path parameter.
+    pub(crate) fn id(&self) -> &str {
+        self.params.first().map_or("", String::as_str)
+    }
+
+    /// A query value as a string (the first one when repeated).
+    pub(crate) fn q(&self, key: &str) -> Option<String> {
+        match self.query.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(items) => items.first().and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+/// `GET /healthz`.
+pub(crate) async fn healthz() -> Response {
+    answers::json(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+/// `/api/v1` itself: an unknown route.
+pub(crate) async fn handle_root(State(state): State<N8nState>, req: Request) -> Response {
+    handle(State(state), req).await
+}
+
+fn matches(pattern: &[&str], segments: &[&str]) -> Option<Vec<String>> {
+    if pattern.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (p, s) in pattern.iter().zip(segments) {
+        if *p == "{}" {
+            if s.is_empty() {
+                return None;
+            }
+            params.push(super::request::decode_path_segment(s));
+        } else if p != s {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+fn literal_count(pattern: &[&str]) -> usize {
+    pattern.iter().filter(|p| **p != "{}").count()
+}
+
+/// `ANY /api/v1/{*rest}`.
+pub(crate) async fn handle(State(state): State<N8nState>, req: Request) -> Response {
+    let is_bot = req
+        .headers()
+        .get(header::USER_AGENT)
+        .map(|ua| String::from_utf8_lossy(ua.as_bytes()).to_ascii_lowercase())
+        .is_some_and(|ua| ua.contains("bot"));
+    if is_bot {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        return r;
+    }
+    let path = req.uri().path();
+    let rest = path
+        .strip_prefix("/api/v1")
+        .unwrap_or(path)
+        .trim_start_matches('/');
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let segments: Vec<&str> = rest.split('/').collect();
+    let method = req.method().as_str().to_owned();
+    let execute_on = state.options().execute_endpoint;
+    let candidates: Vec<(&RouteDef, Vec<String>)> = ROUTES
+        .iter()
+        .chain(execute_on.then_some(&EXECUTE_ROUTE))
+        .filter_map(|def| matches(def.pattern, &segments).map(|p| (def, p)))
+        .collect();
+    if candidates.is_empty() {
+        return answers::api_error(StatusCode::NOT_FOUND, "not found");
+    }
+    let chosen = candidates
+        .into_iter()
+        .filter(|(def, _)| def.method == method)
+        .max_by_key(|(def, _)| literal_count(def.pattern));
+    let Some((def, params)) = chosen else {
+        return answers::api_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{method} method not allowed"),
+        );
+    };
+    let query = parse_query(req.uri().query().unwrap_or(""));
+    if let Some(unknown) = query.keys().find(|k| !def.query.contains(&k.as_str())) {
+        return answers::api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("Unknown query parameter '{unknown}'"),
+        );
+    }
+    if !authorized(&state, req.headers()) {
+        return answers::api_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    let Ok(bytes) = axum::body::to_bytes(req.into_body(), state.body_limit()).await else {
+        return answers::api_error(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large");
+    };
+    let body = match parse_json_body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let ctx = Ctx {
+        state,
+        params,
+        query,
+        body,
+    };
+    dispatch(def.route, ctx).await
+}
+
+fn authorized(state: &N8nState, headers: &http::HeaderMap) -> bool {
+    let Some(given) = headers.get("x-n8n-api-key") else {
+        return false;
+    };
+    state
+        .options()
+        .api_keys
+        .iter()
+        .any(|k| constant_time_eq(k.as_bytes(), given.as_bytes()))
+}
+
+fn parse_json_body(bytes: &Bytes) -> Result<Value, Box<Response>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|_| {
+        Box::new(answers::api_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid JSON in request body",
+        ))
+    })
+}
+
+async fn dispatch(route: Route, ctx: Ctx) -> Response {
+    match route {
+        Route::ListWorkflows => workflows::list(&ctx),
+        Route::CreateWorkflow => workflows::create(&ctx),
+        Route::GetWorkflow => workflows::get(&ctx),
+        Route::UpdateWorkflow => workflows::update(&ctx),
+        Route::DeleteWorkflow => workflows::delete(&ctx),
+        Route::Activate => workflows::activate(&ctx, true, true),
+        Route::Deactivate => workflows::activate(&ctx, false, true),
+        Route::Publish => workflows::activate(&ctx, true, false),
+        Route::Unpublish => workflows::activate(&ctx, false, false),
+        Route::WorkflowVersion => workflows::version(&ctx),
+        Route::GetWorkflowTags => workflows::get_tags(&ctx),
+        Route::PutWorkflowTags => workflows::put_tags(&ctx),
+        Route::Execute => workflows::execute(&ctx),
+        Route::ListExecutions => executions::list(&ctx),
+        Route::GetExecution => executions::get(&ctx),
+        Route::DeleteExecution => executions::delete(&ctx),
+        Route::Retry => executions::retry(&ctx).await,
+        Route::Stop => executions::stop(&ctx),
+        Route::ListTags => tags::list(&ctx),
+        Route::CreateTag => tags::create(&ctx),
+        Route::GetTag => tags::get(&ctx),
+        Route::UpdateTag => tags::update(&ctx),
+        Route::DeleteTag => tags::delete(&ctx),
+    }
+}
+
+/// `limit` (default 100); `Err` when it is not a non-negative integer.
+pub(crate) fn parse_limit(ctx: &Ctx) -> Result<u64, Box<Response>> {
+    match ctx.q("limit") {
+        None => Ok(100),
+        Some(s) => s.trim().parse::<u64>().map_err(|_| {
+            Box::new(answers::api_error(
+                StatusCode::BAD_REQUEST,
+                "request/query/limit must be number",
+            ))
+        }),
+    }
+}
+
+/// A boolean query value; `Err` when it is neither `true` nor `false`.
+pub(crate) fn parse_bool(ctx: &Ctx, key: &str) -> Result<Option<bool>, Box<Response>> {
+    match ctx.q(key).as_deref() {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(Box::new(answers::api_error(
+            StatusCode::BAD_REQUEST,
+            &format!("request/query/{key} must be boolean"),
+        ))),
+    }
+}
+
+/// `{"message":"Not Found"}`.
+pub(crate) fn not_found() -> Response {
+    answers::api_error(StatusCode::NOT_FOUND, "Not Found")
+}
+
+/// 400 `An invalid cursor was provided`.
+pub(crate) fn bad_cursor() -> Response {
+    answers::api_error(StatusCode::BAD_REQUEST, "An invalid cursor was provided")
+}
+
+/// `{"data":[..],"nextCursor":..}`.
+pub(crate) fn page(data: Vec<Value>, next: Option<String>) -> Response {
+    answers::json(StatusCode::OK, &json!({"data": data, "nextCursor": next}))
+}
+
+/// Offset pagination shared by workflows and tags: the page and the next cursor.
+pub(crate) fn offset_page<T: Clone>(
+    ctx: &Ctx,
+    items: &[T],
+) -> Result<(Vec<T>, Option<String>), Box<Response>> {
+    use super::cursor::{OffsetCursor, decode, encode};
+    let (limit, offset) = match ctx.q("cursor") {
+        Some(raw) => {
+            let c: OffsetCursor = decode(&raw).ok_or_else(|| Box::new(bad_cursor()))?;
+            (c.limit, c.offset)
+        }
+        None => (parse_limit(ctx)?, 0),
+    };
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(items.len());
+    let end = if limit == 0 {
+        items.len()
+    } else {
+        start
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(items.len())
+    };
+    let next = (items.len() as u64 > offset.saturating_add(limit)).then(|| {
+        encode(&OffsetCursor {
+            limit,
+            offset: offset.saturating_add(limit),
+        })
+    });
+    Ok((items[start..end].to_vec(), next))
+}

@@ -1,0 +1,365 @@
+//! `/workflows` routes.
+
+use std::time::Instant;
+
+use axum::response::Response;
+use http::{HeaderValue, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, not_found, offset_page, page, parse_bool};
+use crate::config::Workflow;
+use crate::n8n::answers;
+use crate::n8n::tags::short_id;
+use crate::n8n::webhook::{RunTarget, start_run};
+use crate::n8n::workflows::{N8nWorkflow, PROJECT_ID};
+use crate::n8n::{N8nState, Registry, executions};
+
+/// The `Deprecation` header 2.x sends on `/activate` and `/deactivate`.
+const DEPRECATION: &str = "@1784764800";
+
+const WRITABLE: &[&str] = &[
+    "name",
+    "description",
+    "parentFolderId",
+    "nodes",
+    "connections",
+    "nodeGroups",
+    "settings",
+    "staticData",
+    "pinData",
+    "shared",
+];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "active",
+    "createdAt",
+    "updatedAt",
+    "isArchived",
+    "versionId",
+    "triggerCount",
+    "meta",
+    "tags",
+    "activeVersion",
+];
+
+fn bad_request(message: &str) -> Response {
+    answers::api_error(StatusCode::BAD_REQUEST, message)
+}
+
+fn refuse(message: &str) -> Box<Response> {
+    Box::new(bad_request(message))
+}
+
+/// Validates a create/update body the way the OpenAPI validator words it.
+fn validate(body: &Value) -> Result<&Map<String, Value>, Box<Response>> {
+    let Some(obj) = body.as_object() else {
+        return Err(refuse("request/body must be object"));
+    };
+    for field in ["name", "nodes", "connections", "settings"] {
+        if !obj.contains_key(field) {
+            return Err(refuse(&format!(
+                "request/body must have required property '{field}'"
+            )));
+        }
+    }
+    if let Some(field) = READ_ONLY.iter().find(|f| obj.contains_key(**f)) {
+        return Err(refuse(&format!("request/body/{field} is read-only")));
+    }
+    if obj.keys().any(|k| !WRITABLE.contains(&k.as_str())) {
+        return Err(refuse("request/body must NOT have additional properties"));
+    }
+    type Check = (&'static str, fn(&Value) -> bool, &'static str);
+    let checks: [Check; 4] = [
+        ("name", Value::is_string, "string"),
+        ("nodes", Value::is_array, "array"),
+        ("connections", Value::is_object, "object"),
+        ("settings", Value::is_object, "object"),
+    ];
+    for (field, ok, what) in checks {
+        if obj.get(field).is_some_and(|v| !ok(v)) {
+            return Err(refuse(&format!("request/body/{field} must be {what}")));
+        }
+    }
+    Ok(obj)
+}
+
+fn tags_of(reg: &Registry, wf: &N8nWorkflow) -> Vec<Value> {
+    wf.tag_ids
+        .iter()
+        .filter_map(|id| reg.tags.iter().find(|t| &t.id == id))
+        .map(|t| t.to_json())
+        .collect()
+}
+
+fn workflow_json(reg: &Registry, wf: &N8nWorkflow, exclude_pinned: bool) -> Value {
+    wf.to_json(tags_of(reg, wf), exclude_pinned)
+}
+
+/// Keeps the engine's copy of an API-created workflow in step with its Webhook node.
+fn sync_engine(state: &N8nState, wf: &N8nWorkflow) {
+    if !wf.api_created {
+        return;
+    }
+    let Some(engine_id) = &wf.engine_id else {
+        return;
+    };
+    let mut engine_wf = Workflow::new(engine_id, &wf.name, Vec::new());
+    engine_wf.n8n = wf.webhook.clone();
+    state.engine().put_workflow(engine_wf);
+}
+
+/// `GET /workflows`.
+pub(super) fn list(ctx: &Ctx) -> Response {
+    let active = match parse_bool(ctx, "active") {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let exclude_pinned = match parse_bool(ctx, "excludePinnedData") {
+        Ok(a) => a.unwrap_or(false),
+        Err(r) => return *r,
+    };
+    let name = ctx.q("name");
+    let tags: Option<Vec<String>> = ctx.q("tags").map(|t| {
+        t.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    let project = ctx.q("projectId");
+    let reg = ctx.state.registry();
+    let selected: Vec<&N8nWorkflow> = reg
+        .workflows
+        .iter()
+        .filter(|w| active.is_none_or(|a| w.active == a))
+        .filter(|w| name.as_ref().is_none_or(|n| w.name.contains(n.as_str())))
+        .filter(|_| project.as_ref().is_none_or(|p| p == PROJECT_ID))
+        .filter(|w| {
+            tags.as_ref().is_none_or(|wanted| {
+                w.tag_ids.iter().any(|id| {
+                    reg.tags
+                        .iter()
+                        .any(|t| &t.id == id && wanted.contains(&t.name))
+                })
+            })
+        })
+        .collect();
+    let (items, next) = match offset_page(ctx, &selected) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let data = items
+        .iter()
+        .map(|w| workflow_json(&reg, w, exclude_pinned))
+        .collect();
+    page(data, next)
+}
+
+/// `POST /workflows`: created inactive, answered 200.
+pub(super) fn create(ctx: &Ctx) -> Response {
+    let body = match validate(&ctx.body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let wf = N8nWorkflow::from_api(short_id(), body);
+    sync_engine(&ctx.state, &wf);
+    let mut reg = ctx.state.registry();
+    let out = workflow_json(&reg, &wf, false);
+    reg.workflows.push(wf);
+    answers::json(StatusCode::OK, &out)
+}
+
+/// `GET /workflows/{id}`.
+pub(super) fn get(ctx: &Ctx) -> Response {
+    let exclude_pinned = match parse_bool(ctx, "excludePinnedData") {
+        Ok(a) => a.unwrap_or(false),
+        Err(r) => return *r,
+    };
+    let reg = ctx.state.registry();
+    match reg.workflow(ctx.id()) {
+        Some(wf) => answers::json(StatusCode::OK, &workflow_json(&reg, wf, exclude_pinned)),
+        None => not_found(),
+    }
+}
+
+/// `PUT /workflows/{id}`.
+pub(super) fn update(ctx: &Ctx) -> Response {
+    let body = match validate(&ctx.body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let mut reg = ctx.state.registry();
+    let Some(wf) = reg.workflow_mut(ctx.id()) else {
+        return not_found();
+    };
+    wf.apply(body);
+    if wf.active && wf.webhook.is_none() {
+        wf.active = false;
+        wf.live_from = None;
+        wf.active_version_id = None;
+    }
+    let wf = wf.clone();
+    sync_engine(&ctx.state, &wf);
+    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
+}
+
+/// `DELETE /workflows/{id}`: answers the deleted workflow.
+pub(super) fn delete(ctx: &Ctx) -> Response {
+    let mut reg = ctx.state.registry();
+    let Some(pos) = reg.workflows.iter().position(|w| w.id == ctx.id()) else {
+        return not_found();
+    };
+    let wf = reg.workflows.remove(pos);
+    reg.armed.remove(&wf.id);
+    if wf.api_created
+        && let Some(engine_id) = &wf.engine_id
+    {
+        ctx.state.engine().remove_workflow(engine_id);
+    }
+    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
+}
+
+/// `POST /workflows/{id}/activate|deactivate|publish|unpublish`.
+pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
+    let delay = ctx.state.activation_delay();
+    let mut reg = ctx.state.registry();
+    let id = ctx.id().to_owned();
+    let Some(wf) = reg.workflow(&id) else {
+        if on {
+            return answers::api_error(
+                StatusCode::NOT_FOUND,
+                "You do not have permission to activate this workflow. Ask the owner to share it with you.",
+            );
+        }
+        return not_found();
+    };
+    if on && !wf.active {
+        let Some(webhook) = &wf.webhook else {
+            return bad_request(&format!(
+                "Workflow \"{}\" (ID: {}) has no node to start the workflow - at least one trigger, poller or webhook node is required",
+                wf.name, wf.id
+            ));
+        };
+        let taken = reg.workflows.iter().any(|other| {
+            other.id != id
+                && other.active
+                && other.webhook.as_ref().is_some_and(|o| {
+                    o.method.eq_ignore_ascii_case(&webhook.method)
+                        && o.path.trim_matches('/') == webhook.path.trim_matches('/')
+                        && (!o.path.contains(':') || o.webhook_id == webhook.webhook_id)
+                })
+        });
+        if taken {
+            return bad_request(
+                "The URL path that the \"Webhook\" node uses is already taken. Please change it to something else.",
+            );
+        }
+    }
+    let Some(wf) = reg.workflow_mut(&id) else {
+        return not_found();
+    };
+    if on && !wf.active {
+        wf.active = true;
+        wf.live_from = Some(Instant::now() + delay);
+        wf.active_version_id = Some(wf.version_id.clone());
+    } else if !on {
+        wf.active = false;
+        wf.live_from = None;
+        wf.active_version_id = None;
+    }
+    let wf = wf.clone();
+    let mut response = answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false));
+    if deprecated {
+        response
+            .headers_mut()
+            .insert("deprecation", HeaderValue::from_static(DEPRECATION));
+    }
+    response
+}
+
+/// `GET /workflows/{id}/{versionId}`.
+pub(super) fn version(ctx: &Ctx) -> Response {
+    let reg = ctx.state.registry();
+    let Some(wf) = reg.workflow(ctx.id()) else {
+        return not_found();
+    };
+    if ctx.params.get(1).map(String::as_str) != Some(wf.version_id.as_str()) {
+        return answers::api_error(StatusCode::NOT_FOUND, "Version not found");
+    }
+    answers::json(StatusCode::OK, &wf.version_json())
+}
+
+/// `GET /workflows/{id}/tags`.
+pub(super) fn get_tags(ctx: &Ctx) -> Response {
+    let reg = ctx.state.registry();
+    match reg.workflow(ctx.id()) {
+        Some(wf) => answers::json(StatusCode::OK, &Value::Array(tags_of(&reg, wf))),
+        None => not_found(),
+    }
+}
+
+/// `PUT /workflows/{id}/tags` with `[{"id":..}]`.
+pub(super) fn put_tags(ctx: &Ctx) -> Response {
+    let Some(list) = ctx.body.as_array() else {
+        return bad_request("request/body must be array");
+    };
+    let mut ids = Vec::new();
+    for item in list {
+        match item.get("id").and_then(Value::as_str) {
+            Some(id) => ids.push(id.to_owned()),
+            None => return bad_request("request/body must have required property 'id'"),
+        }
+    }
+    let mut reg = ctx.state.registry();
+    if reg.workflow(ctx.id()).is_none() {
+        return not_found();
+    }
+    if ids.iter().any(|id| !reg.tags.iter().any(|t| &t.id == id)) {
+        return answers::api_error(StatusCode::NOT_FOUND, "Some tags not found");
+    }
+    ids.dedup();
+    let Some(wf) = reg.workflow_mut(ctx.id()) else {
+        return not_found();
+    };
+    wf.tag_ids = ids;
+    let wf = wf.clone();
+    answers::json(StatusCode::OK, &Value::Array(tags_of(&reg, &wf)))
+}
+
+/// `POST /workflows/{id}/execute` (only with `execute_endpoint`): starts a run whose
+/// webhook item has the request body as `body`, answers the execution (`status:"running"`).
+pub(super) fn execute(ctx: &Ctx) -> Response {
+    let target = {
+        let reg = ctx.state.registry();
+        let Some(wf) = reg.workflow(ctx.id()) else {
+            return not_found();
+        };
+        let Some(engine_id) = wf.engine_id.clone() else {
+            return bad_request("Workflow has no node to start the workflow");
+        };
+        RunTarget {
+            workflow_id: wf.id.clone(),
+            engine_id,
+            version_id: wf.version_id.clone(),
+        }
+    };
+    let body = if ctx.body.is_null() {
+        json!({})
+    } else {
+        ctx.body.clone()
+    };
+    let input = json!({
+        "headers": {},
+        "params": {},
+        "query": {},
+        "body": body,
+        "webhookUrl": "",
+        "executionMode": "production",
+    });
+    let Some(started) = start_run(&ctx.state, &target, input, "trigger") else {
+        return answers::api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
+    };
+    let mut item = executions::list_item(&started, None);
+    item.insert("status".into(), json!("running"));
+    item.insert("finished".into(), json!(false));
+    answers::json(StatusCode::OK, &Value::Object(item))
+}

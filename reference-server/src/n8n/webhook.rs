@@ -1,0 +1,512 @@
+//! `/webhook/*` and `/webhook-test/*`: registration lookup, CORS, body parsing, webhook-node
+//! auth, the run, and the answer of each response mode.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{OriginalUri, Request, State};
+use axum::response::Response;
+use futures::StreamExt;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, StepKind};
+use crate::engine::{EngineError, EventKind, RunSnapshot, RunStatus, StartRun};
+
+use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
+use super::auth;
+use super::executions::{self, MODE_KEY, VERSION_KEY, WORKFLOW_KEY};
+use super::request::{decode_path_segment, headers_json, parse_body, parse_query};
+use super::{N8nState, Registry};
+
+/// The methods a Webhook node can listen on.
+const WEBHOOK_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Production,
+    Test,
+}
+
+/// A registered webhook that matches the request path.
+struct Candidate {
+    workflow_id: String,
+    engine_id: Option<String>,
+    version_id: String,
+    exposure: N8nExposure,
+    has_respond_step: bool,
+    params: Map<String, Value>,
+    /// The registered path as n8n shows it in `webhookUrl` (`<webhookId>/users/:id` for dynamic ones).
+    url_path: String,
+    static_matches: usize,
+}
+
+/// `ANY /webhook/{*path}`.
+pub(crate) async fn production(State(state): State<N8nState>, req: Request) -> Response {
+    serve(state, Kind::Production, req).await
+}
+
+/// `ANY /webhook` and `/webhook/`.
+pub(crate) async fn production_root(State(state): State<N8nState>, req: Request) -> Response {
+    serve(state, Kind::Production, req).await
+}
+
+/// `ANY /webhook-test/{*path}`.
+pub(crate) async fn test(State(state): State<N8nState>, req: Request) -> Response {
+    serve(state, Kind::Test, req).await
+}
+
+/// `ANY /webhook-test` and `/webhook-test/`.
+pub(crate) async fn test_root(State(state): State<N8nState>, req: Request) -> Response {
+    serve(state, Kind::Test, req).await
+}
+
+fn request_path(uri_path: &str, kind: Kind) -> String {
+    let prefix = match kind {
+        Kind::Production => "/webhook",
+        Kind::Test => "/webhook-test",
+    };
+    uri_path
+        .strip_prefix(prefix)
+        .unwrap_or(uri_path)
+        .trim_matches('/')
+        .to_owned()
+}
+
+/// Finds the registered webhooks whose path matches, for any method.
+fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate> {
+    let segments: Vec<String> = path.split('/').map(decode_path_segment).collect();
+    let mut out = Vec::new();
+    for wf in &reg.workflows {
+        let Some(exposure) = &wf.webhook else {
+            continue;
+        };
+        let serving = match kind {
+            Kind::Production => Registry::is_live(wf, now),
+            Kind::Test => reg.armed.get(&wf.id).is_some_and(|n| *n > 0),
+        };
+        if !serving {
+            continue;
+        }
+        let registered = exposure.path.trim_matches('/');
+        let pattern: Vec<&str> = registered.split('/').collect();
+        let dynamic = pattern.iter().any(|s| s.starts_with(':'));
+        let mut params = Map::new();
+        let (matched, static_matches, url_path) = if dynamic {
+            let ok = segments.len() == pattern.len() + 1
+                && segments[0] == exposure.webhook_id
+                && pattern.iter().zip(&segments[1..]).all(|(p, s)| {
+                    if let Some(name) = p.strip_prefix(':') {
+                        params.insert(name.to_owned(), json!(s));
+                        true
+                    } else {
+                        p == s
+                    }
+                });
+            let statics = pattern.iter().filter(|p| !p.starts_with(':')).count();
+            (ok, statics, format!("{}/{registered}", exposure.webhook_id))
+        } else {
+            let ok = segments.join("/") == registered;
+            (ok, pattern.len(), registered.to_owned())
+        };
+        if matched {
+            out.push(Candidate {
+                workflow_id: wf.id.clone(),
+                engine_id: wf.engine_id.clone(),
+                version_id: wf.version_id.clone(),
+                exposure: exposure.clone(),
+                has_respond_step: wf
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s.kind, StepKind::Respond { .. })),
+                params,
+                url_path,
+                static_matches,
+            });
+        }
+    }
+    out
+}
+
+fn methods_of(candidates: &[Candidate]) -> Vec<String> {
+    let mut methods: Vec<String> = Vec::new();
+    for c in candidates {
+        let m = c.exposure.method.to_ascii_uppercase();
+        if !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    methods
+}
+
+/// CORS headers for a registered path, when the request has an `Origin`.
+fn cors_headers(
+    request: &HeaderMap,
+    methods: &[String],
+    preflight: bool,
+) -> Vec<(HeaderName, HeaderValue)> {
+    let Some(origin) = request.get(header::ORIGIN) else {
+        return Vec::new();
+    };
+    let mut out = vec![(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone())];
+    let mut allow = vec!["OPTIONS".to_owned()];
+    allow.extend(methods.iter().cloned());
+    if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+        out.push((header::ACCESS_CONTROL_ALLOW_METHODS, v));
+    }
+    if preflight {
+        out.push((
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("300"),
+        ));
+        if let Some(h) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            out.push((header::ACCESS_CONTROL_ALLOW_HEADERS, h.clone()));
+        }
+    }
+    out
+}
+
+fn with_headers(mut response: Response, headers: &[(HeaderName, HeaderValue)]) -> Response {
+    for (k, v) in headers {
+        response.headers_mut().insert(k.clone(), v.clone());
+    }
+    response
+}
+
+async fn serve(state: N8nState, kind: Kind, req: Request) -> Response {
+    let method = req.method().as_str().to_owned();
+    if method != "OPTIONS" && !WEBHOOK_METHODS.contains(&method.as_str()) {
+        return answers::code_zero(&format!("The method {method} is not supported."));
+    }
+    let path = request_path(req.uri().path(), kind);
+    let now = Instant::now();
+    // Look up, and for a test call consume the arming, under one lock.
+    let (candidates, chosen) = {
+        let mut reg = state.registry();
+        let mut candidates = lookup(&reg, kind, &path, now);
+        let best = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.exposure.method.eq_ignore_ascii_case(&method))
+            .max_by_key(|(_, c)| c.static_matches)
+            .map(|(i, _)| i);
+        let chosen = best.map(|i| candidates.swap_remove(i));
+        if let (Kind::Test, Some(c)) = (kind, &chosen)
+            && let Some(n) = reg.armed.get_mut(&c.workflow_id)
+        {
+            *n = n.saturating_sub(1);
+        }
+        (candidates, chosen)
+    };
+    let mut methods = methods_of(&candidates);
+    if let Some(c) = &chosen {
+        let m = c.exposure.method.to_ascii_uppercase();
+        if !methods.contains(&m) {
+            methods.insert(0, m);
+        }
+    }
+    let headers = req.headers().clone();
+    if method == "OPTIONS" {
+        if methods.is_empty() && headers.contains_key(header::ORIGIN) {
+            return not_registered(kind, &method, &path);
+        }
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        return with_headers(response, &cors_headers(&headers, &methods, true));
+    }
+    let cors = cors_headers(&headers, &methods, false);
+    let Some(candidate) = chosen else {
+        if methods.is_empty() {
+            return not_registered(kind, &method, &path);
+        }
+        return with_headers(answers::wrong_method(&method, &methods), &cors);
+    };
+    let response = run_webhook(&state, kind, candidate, req).await;
+    with_headers(response, &cors)
+}
+
+fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
+    match kind {
+        Kind::Production => answers::not_registered_production(method, path),
+        Kind::Test => answers::not_registered_test(path),
+    }
+}
+
+/// The `http://host/n8n/webhook/<path>` the workflow sees as `webhookUrl`.
+fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let inner = req.uri().path();
+    let mount = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map(|o| o.0.path().strip_suffix(inner).unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let segment = match kind {
+        Kind::Production => "webhook",
+        Kind::Test => "webhook-test",
+    };
+    format!("http://{host}{mount}/{segment}/{url_path}")
+}
+
+async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -> Response {
+    let url = webhook_url(&req, kind, &c.url_path);
+    let query = parse_query(req.uri().query().unwrap_or(""));
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.body_limit()).await else {
+        return answers::problem_executing();
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = match parse_body(content_type, &bytes) {
+        Ok(b) => b,
+        Err(hint) => return answers::parse_failure(&hint),
+    };
+    let jwt_payload = match &c.exposure.auth {
+        N8nAuth::Header { name, value } => {
+            auth::check_header(&parts.headers, name, value).map(|()| None)
+        }
+        N8nAuth::Basic { user, password } => {
+            auth::check_basic(&parts.headers, user, password).map(|()| None)
+        }
+        N8nAuth::Jwt { secret } => auth::check_jwt(&parts.headers, secret).map(Some),
+        _ => Ok(None),
+    };
+    let jwt_payload = match jwt_payload {
+        Ok(p) => p,
+        Err(failure) => return failure.into_response(),
+    };
+    let mut item = Map::new();
+    item.insert("headers".into(), headers_json(&parts.headers));
+    item.insert("params".into(), Value::Object(c.params.clone()));
+    item.insert("query".into(), Value::Object(query));
+    item.insert("body".into(), body);
+    item.insert("webhookUrl".into(), json!(url));
+    item.insert(
+        "executionMode".into(),
+        json!(if kind == Kind::Test {
+            "test"
+        } else {
+            "production"
+        }),
+    );
+    if let Some(p) = jwt_payload {
+        item.insert("jwtPayload".into(), p);
+    }
+    let mode = c.exposure.response_mode;
+    if mode == N8nResponseMode::ResponseNode && !c.has_respond_step {
+        return answers::code_zero("No Respond to Webhook node found in the workflow");
+    }
+    let execution_mode = if kind == Kind::Test {
+        "manual"
+    } else {
+        "webhook"
+    };
+    let Some(engine_id) = c.engine_id.clone() else {
+        return answers::problem_executing();
+    };
+    let target = RunTarget {
+        workflow_id: c.workflow_id.clone(),
+        engine_id,
+        version_id: c.version_id.clone(),
+    };
+    let Some(started) = start_run(state, &target, Value::Object(item), execution_mode) else {
+        return answers::problem_executing();
+    };
+    let status = StatusCode::from_u16(c.exposure.response_code).unwrap_or(StatusCode::OK);
+    match mode {
+        N8nResponseMode::LastNode => {
+            last_node(state, &started.id, status, c.exposure.response_data).await
+        }
+        N8nResponseMode::ResponseNode => response_node(state, &started.id).await,
+        N8nResponseMode::Streaming => streaming(state, &started),
+        _ => on_received(&c.exposure, &started, status),
+    }
+}
+
+/// Which workflow a run is for.
+pub(crate) struct RunTarget {
+    /// n8n workflow id.
+    pub workflow_id: String,
+    /// Engine workflow id.
+    pub engine_id: String,
+    /// Workflow version id.
+    pub version_id: String,
+}
+
+/// Starts a run under a fresh numeric execution id.
+pub(crate) fn start_run(
+    state: &N8nState,
+    target: &RunTarget,
+    input: Value,
+    mode: &str,
+) -> Option<RunSnapshot> {
+    for _ in 0..64 {
+        let req = StartRun::new(&target.engine_id, input.clone(), state.next_execution_id())
+            .meta(MODE_KEY, mode)
+            .meta(WORKFLOW_KEY, target.workflow_id.as_str())
+            .meta(VERSION_KEY, target.version_id.as_str());
+        match state.engine().start_with(req) {
+            Ok(snap) => return Some(snap),
+            Err(EngineError::DuplicateRun) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+fn success(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(SANDBOX_CSP),
+    );
+    response
+}
+
+fn on_received(exposure: &N8nExposure, started: &RunSnapshot, status: StatusCode) -> Response {
+    match exposure.on_received_body.as_deref() {
+        Some("") => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = status;
+            success(r)
+        }
+        Some(custom) => {
+            let ctx = json!({"input": started.input, "execution": {"id": started.id}});
+            let text = crate::engine::template::render_str(custom, &ctx)
+                .map(|v| crate::engine::template::to_text(&v))
+                .unwrap_or_else(|_| custom.to_owned());
+            success(answers::raw(status, "text/html; charset=utf-8", text))
+        }
+        None => success(answers::json(
+            status,
+            &json!({"message": "Workflow was started"}),
+        )),
+    }
+}
+
+async fn last_node(
+    state: &N8nState,
+    id: &str,
+    status: StatusCode,
+    data: N8nResponseData,
+) -> Response {
+    let Some(snap) = state.engine().wait(id).await else {
+        return answers::problem_executing();
+    };
+    match snap.status {
+        RunStatus::Succeeded => {}
+        RunStatus::Failed => return answers::error_in_workflow(),
+        _ => return answers::problem_executing(),
+    }
+    let items = executions::last_node_items(&snap);
+    match data {
+        N8nResponseData::AllEntries => success(answers::json(status, &Value::Array(items))),
+        N8nResponseData::NoData => success(answers::raw(status, JSON_UTF8, Body::empty())),
+        _ => match items.first() {
+            Some(first) => success(answers::json(status, first)),
+            None => answers::code_zero("No item to return was found"),
+        },
+    }
+}
+
+async fn response_node(state: &N8nState, id: &str) -> Response {
+    let Some(snap) = state.engine().wait_for_response(id).await else {
+        return answers::problem_executing();
+    };
+    if let Some(resp) = &snap.response {
+        let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
+        let mut response = match &resp.body {
+            Value::Null => answers::raw(status, JSON_UTF8, Body::empty()),
+            Value::String(s) => answers::raw(status, "text/html; charset=utf-8", s.clone()),
+            other => answers::json(status, other),
+        };
+        for (k, v) in &resp.headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v))
+            {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        return success(response);
+    }
+    match snap.status {
+        RunStatus::Succeeded => success(answers::raw(StatusCode::OK, JSON_UTF8, Body::empty())),
+        RunStatus::Failed => answers::error_in_workflow(),
+        RunStatus::TimedOut => {
+            answers::code_zero("The execution was cancelled because it timed out")
+        }
+        _ => answers::code_zero("The execution was cancelled manually"),
+    }
+}
+
+/// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.
+fn streaming(state: &N8nState, started: &RunSnapshot) -> Response {
+    let names: HashMap<String, String> = started
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
+    let Some(events) = state.engine().subscribe(&started.id, 0) else {
+        return answers::problem_executing();
+    };
+    let lines = events.flat_map(move |event| {
+        let millis = event
+            .at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let meta = |step: &str| {
+            json!({
+                "nodeId": step,
+                "nodeName": names.get(step).cloned().unwrap_or_else(|| step.to_owned()),
+                "itemIndex": 0,
+                "runIndex": 0,
+                "timestamp": millis,
+            })
+        };
+        let chunks: Vec<Value> = match event.kind {
+            EventKind::StepStarted { step } => {
+                vec![json!({"type": "begin", "metadata": meta(&step)})]
+            }
+            EventKind::StepCompleted { step, output } => {
+                let content = match output {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                vec![
+                    json!({"type": "item", "content": content, "metadata": meta(&step)}),
+                    json!({"type": "end", "metadata": meta(&step)}),
+                ]
+            }
+            EventKind::StepFailed { step, error } => {
+                vec![json!({"type": "error", "content": error.message, "metadata": meta(&step)})]
+            }
+            EventKind::Finished {
+                status: RunStatus::Cancelled | RunStatus::TimedOut,
+                error,
+                ..
+            } => {
+                let message =
+                    error.map_or_else(|| "The execution was cancelled".to_owned(), |e| e.message);
+                vec![json!({"type": "error", "content": message, "metadata": meta("")})]
+            }
+            _ => Vec::new(),
+        };
+        futures::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<Bytes, Infallible>(Bytes::from(format!("{c}\n")))),
+        )
+    });
+    let mut response = answers::raw(StatusCode::OK, JSON_UTF8, Body::from_stream(lines));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    success(response)
+}
