@@ -1,0 +1,404 @@
+//! [`RunsClient`]: the typed client of the runs API.
+
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use reqwest::Method;
+use serde_json::Value;
+use url::Url;
+
+use sdk_core::{
+    Auth, Error, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunId, Safety, Secret,
+    Timeouts, Transport,
+    paginate::{Page, paginate},
+};
+
+use crate::{
+    envelope::{Decoded, decode},
+    handle::RunsHandle,
+    model::{ListRuns, Run, RunBody, RunRequest, RunStarted},
+    workflow::RunsWorkflow,
+};
+
+/// The header that carries the API key.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Client-side rate limits, one token bucket per class of request, each
+/// shared by the clones of one client. The API limits each key per minute:
+/// execute 500, writes 200, reads 1000 ([`RateLimits::published`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RateLimits {
+    /// `POST /workflows/{id}/run`.
+    pub execute: Option<RateLimit>,
+    /// `POST /runs/{id}/cancel` and `/retry`.
+    pub writes: Option<RateLimit>,
+    /// `GET /runs`, `GET /runs/{id}` (status polls included).
+    pub reads: Option<RateLimit>,
+}
+
+impl RateLimits {
+    /// The published execute limit per key: 500 run requests per minute.
+    pub const EXECUTE_PER_MINUTE: u32 = 500;
+    /// The published write limit per key: 200 per minute.
+    pub const WRITES_PER_MINUTE: u32 = 200;
+    /// The published read limit per key: 1000 per minute.
+    pub const READS_PER_MINUTE: u32 = 1000;
+
+    /// No client-side limits (the default).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The published limits for all three classes.
+    pub fn published() -> Self {
+        Self {
+            execute: Some(RateLimit::per_minute(Self::EXECUTE_PER_MINUTE)),
+            writes: Some(RateLimit::per_minute(Self::WRITES_PER_MINUTE)),
+            reads: Some(RateLimit::per_minute(Self::READS_PER_MINUTE)),
+        }
+    }
+
+    /// Only the published execute limit (500 run requests per minute).
+    pub fn published_execute() -> Self {
+        Self {
+            execute: Some(RateLimit::per_minute(Self::EXECUTE_PER_MINUTE)),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the execute limit.
+    pub fn execute(mut self, limit: Option<RateLimit>) -> Self {
+        self.execute = limit;
+        self
+    }
+
+    /// Sets the write limit.
+    pub fn writes(mut self, limit: Option<RateLimit>) -> Self {
+        self.writes = limit;
+        self
+    }
+
+    /// Sets the read limit.
+    pub fn reads(mut self, limit: Option<RateLimit>) -> Self {
+        self.reads = limit;
+        self
+    }
+}
+
+/// Builds a [`RunsClient`].
+#[derive(Debug, Clone)]
+pub struct RunsClientBuilder {
+    base_url: String,
+    api_key: Secret,
+    client: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    limits: RateLimits,
+    poll: PollPolicy,
+}
+
+impl RunsClientBuilder {
+    /// Uses this `reqwest::Client` (and its connection pool).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Sets the retry policy (reads, polls, and run requests, which always
+    /// carry an idempotency key).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets the client-side rate limits.
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Limits run requests to `limit` (the published limit is
+    /// `RateLimit::per_minute(500)`, see [`RateLimits::published_execute`]).
+    pub fn execute_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.limits.execute = Some(limit);
+        self
+    }
+
+    /// Sets how handles poll a run (backoff between status requests).
+    pub fn poll(mut self, poll: PollPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Builds the client; fails on an invalid base URL.
+    pub fn build(self) -> Result<RunsClient> {
+        let base = api_base(&self.base_url)?;
+        let auth = Auth::header(API_KEY_HEADER, self.api_key.clone());
+        let transport = |limit: Option<RateLimit>, client: Option<reqwest::Client>| {
+            let mut builder = Transport::builder(Provider::Runs, base.clone())
+                .auth(auth.clone())
+                .retry(self.retry)
+                .timeouts(self.timeouts)
+                .rate_limit(limit);
+            if let Some(client) = client {
+                builder = builder.client(client);
+            }
+            builder.build()
+        };
+        let reads = transport(self.limits.reads, self.client.clone())?;
+        let shared = Some(reads.client().clone());
+        let writes = transport(self.limits.writes, shared.clone())?;
+        let execute = transport(self.limits.execute, shared)?;
+        Ok(RunsClient {
+            inner: Arc::new(Inner {
+                execute,
+                writes,
+                reads,
+                poll: self.poll,
+                limits: self.limits,
+            }),
+        })
+    }
+}
+
+/// The API root: the base URL with `/api/v1` appended (unless it is there).
+fn api_base(base_url: &str) -> Result<String> {
+    let url = Url::parse(base_url)
+        .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+    let path = url.path().trim_end_matches('/');
+    let mut url = url.clone();
+    if !path.ends_with("/api/v1") {
+        url.set_path(&format!("{path}/api/v1"));
+    }
+    Ok(url.to_string())
+}
+
+struct Inner {
+    execute: Transport,
+    writes: Transport,
+    reads: Transport,
+    poll: PollPolicy,
+    limits: RateLimits,
+}
+
+/// The runs API (JustPaid Workflows): start runs with idempotency keys,
+/// read, list, cancel and retry them. Cloning is cheap: clones share the
+/// connection pool and the rate limiters.
+///
+/// ```no_run
+/// use sdk_runs::{RunRequest, RunsClient};
+/// # async fn example() -> sdk_core::Result<()> {
+/// let client = RunsClient::new("https://api.example.com", "wfk_...")?;
+/// let run = client.get_run("run_123").await?;
+/// println!("{} is {}", run.id, run.status);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RunsClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RunsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunsClient")
+            .field("base", &self.inner.reads.base_url().as_str())
+            .field("auth", self.inner.reads.auth())
+            .field("limits", &self.inner.limits)
+            .field("poll", &self.inner.poll)
+            .finish()
+    }
+}
+
+impl RunsClient {
+    /// A builder for the API at `base_url` (the API lives under
+    /// `{base_url}/api/v1`) with this key, sent as `x-api-key`.
+    pub fn builder(base_url: impl Into<String>, api_key: impl Into<Secret>) -> RunsClientBuilder {
+        RunsClientBuilder {
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+            client: None,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            limits: RateLimits::default(),
+            poll: PollPolicy::default(),
+        }
+    }
+
+    /// A client with the default settings.
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<Secret>) -> Result<Self> {
+        Self::builder(base_url, api_key).build()
+    }
+
+    /// How handles of this client poll.
+    pub fn poll_policy(&self) -> PollPolicy {
+        self.inner.poll
+    }
+
+    /// The client-side rate limits.
+    pub fn rate_limits(&self) -> RateLimits {
+        self.inner.limits
+    }
+
+    /// Starts a run of `workflow_id` and returns its handle.
+    ///
+    /// The request always carries an idempotency key: the caller's, or a
+    /// generated UUID. The same key goes with every retry (on 5xx, 429 and
+    /// network errors), so a retried request never starts a second run. When
+    /// the key had already started a run (HTTP 200 instead of 201), nothing
+    /// new starts and the handle follows that run:
+    /// [`RunsHandle::is_existing_run`] says so.
+    pub async fn run(&self, workflow_id: &str, request: RunRequest) -> Result<RunsHandle> {
+        let url = self.endpoint(&self.inner.execute, &["workflows", workflow_id, "run"])?;
+        let key = request
+            .idempotency_key
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let body = RunBody {
+            input: &request.input,
+            connection_id: request.connection_id.as_deref(),
+            idempotency_key: &key,
+        };
+        let builder = self.inner.execute.request(Method::POST, url).json(&body);
+        let answer = self.inner.execute.send(builder, Safety::Keyed).await?;
+        let Decoded {
+            data: mut started,
+            status,
+            ..
+        } = decode::<RunStarted>(&answer)?;
+        started.existing = status == 200;
+        started.idempotency_key = Some(key);
+        if started.workflow_id.is_none() {
+            started.workflow_id = Some(workflow_id.to_owned());
+        }
+        tracing::debug!(
+            run_id = %started.run_id,
+            workflow_id,
+            existing = started.existing,
+            "run started"
+        );
+        Ok(RunsHandle::started(self.clone(), started))
+    }
+
+    /// A run by id, with its steps.
+    pub async fn get_run(&self, run_id: &str) -> Result<Run> {
+        self.fetch_run(run_id).await.map(|(run, _)| run)
+    }
+
+    /// A run and its document as sent.
+    pub(crate) async fn fetch_run(&self, run_id: &str) -> Result<(Run, Value)> {
+        let url = self.endpoint(&self.inner.reads, &["runs", run_id])?;
+        let answer = self
+            .inner
+            .reads
+            .send(self.inner.reads.request(Method::GET, url), Safety::Safe)
+            .await?;
+        let decoded = decode::<Run>(&answer)?;
+        Ok((decoded.data, decoded.raw))
+    }
+
+    /// One page of `GET /runs`, from `cursor` (`None`: the first page).
+    pub async fn list_runs_page(
+        &self,
+        filter: &ListRuns,
+        cursor: Option<String>,
+    ) -> Result<Page<Run, String>> {
+        let url = self.endpoint(&self.inner.reads, &["runs"])?;
+        let query = filter.query(cursor.as_deref())?;
+        let builder = self.inner.reads.request(Method::GET, url).query(&query);
+        let answer = self.inner.reads.send(builder, Safety::Safe).await?;
+        let decoded = decode::<Vec<Run>>(&answer)?;
+        let next = decoded
+            .meta
+            .filter(|meta| meta.has_more)
+            .and_then(|meta| meta.cursor);
+        Ok(Page::new(decoded.data, next))
+    }
+
+    /// Every run matching `filter`, page after page (following
+    /// `meta.cursor` while `meta.hasMore`), fetched lazily.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use sdk_runs::{ListRuns, RunsClient};
+    /// # async fn example(client: RunsClient) -> sdk_core::Result<()> {
+    /// let runs: Vec<_> = client
+    ///     .list_runs(ListRuns::new().workflow_id("wf_customer_order").limit(100))
+    ///     .try_collect()
+    ///     .await?;
+    /// println!("{} runs", runs.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_runs(&self, filter: ListRuns) -> BoxStream<'static, Result<Run>> {
+        let client = self.clone();
+        paginate(None, move |cursor: Option<String>| {
+            let client = client.clone();
+            let filter = filter.clone();
+            async move { client.list_runs_page(&filter, cursor).await }
+        })
+    }
+
+    /// Cancels a `pending` or `running` run; returns the run, now
+    /// `cancelled`. Any other state is [`Error::Conflict`] (`INVALID_STATUS`).
+    pub async fn cancel_run(&self, run_id: &str) -> Result<Run> {
+        let url = self.endpoint(&self.inner.writes, &["runs", run_id, "cancel"])?;
+        // Sending a cancel again cannot start anything: safe to retry.
+        let answer = self
+            .inner
+            .writes
+            .send(self.inner.writes.request(Method::POST, url), Safety::Safe)
+            .await?;
+        decode::<Run>(&answer).map(|d| d.data)
+    }
+
+    /// Retries a `failed` or `timed_out` run: a new run from the first failed
+    /// step with the same input. Any other state is [`Error::Conflict`]
+    /// (`INVALID_STATUS`). The request starts a run and takes no key, so it
+    /// is not retried after it was sent ([`Error::Ambiguous`]).
+    pub async fn retry_run(&self, run_id: &str) -> Result<RunsHandle> {
+        let url = self.endpoint(&self.inner.writes, &["runs", run_id, "retry"])?;
+        let answer = self
+            .inner
+            .writes
+            .send(
+                self.inner.writes.request(Method::POST, url),
+                Safety::Unkeyed,
+            )
+            .await?;
+        let started = decode::<RunStarted>(&answer)?.data;
+        Ok(RunsHandle::started(self.clone(), started))
+    }
+
+    /// The handle of an existing run (started earlier, maybe elsewhere).
+    pub fn handle(&self, run_id: impl Into<RunId>) -> RunsHandle {
+        RunsHandle::from_id(self, run_id)
+    }
+
+    /// A [`sdk_core::Trigger`] that runs `workflow_id`.
+    pub fn workflow(&self, workflow_id: impl Into<String>) -> RunsWorkflow {
+        RunsWorkflow::new(self.clone(), workflow_id)
+    }
+
+    /// `{base}/api/v1/<segments>`, each segment percent-encoded whole.
+    fn endpoint(&self, transport: &Transport, segments: &[&str]) -> Result<Url> {
+        if let Some(empty) = segments.iter().position(|s| s.is_empty()) {
+            return Err(Error::Config(format!(
+                "path segment {empty} of {segments:?} is empty (an id is missing)"
+            )));
+        }
+        let mut url = transport.base_url().clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+}

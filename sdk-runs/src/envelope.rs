@@ -1,0 +1,169 @@
+//! The `{success, data | error}` envelope, decoded in this one place.
+
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use sdk_core::{Error, Result, transport::HttpResponse};
+
+use crate::{error::ErrorBody, model::ListMeta};
+
+/// The envelope as sent.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    success: Option<bool>,
+    #[serde(default)]
+    data: Option<Value>,
+    #[serde(default)]
+    meta: Option<ListMeta>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+/// A successful answer's content.
+#[derive(Debug)]
+pub(crate) struct Decoded<T> {
+    /// `data`, typed.
+    pub data: T,
+    /// `data` as sent.
+    pub raw: Value,
+    /// `meta` of a list answer.
+    pub meta: Option<ListMeta>,
+    /// The HTTP status (201 for a new run, 200 for a replayed key).
+    pub status: u16,
+}
+
+/// Decodes an answer: `Ok` with `data` as `T` for `{"success": true}` on a
+/// 2xx status; the typed error for an error envelope or an error status; a
+/// [`Error::Decode`] for a success status whose body is not the envelope.
+pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<Decoded<T>> {
+    let envelope = serde_json::from_slice::<Envelope>(&response.body);
+    let ok_status = response.is_success();
+    let envelope = match envelope {
+        Ok(envelope) => envelope,
+        Err(e) if ok_status => {
+            return Err(Error::decode(
+                format!(
+                    "HTTP {} answer is not a {{success, data}} envelope: {e}",
+                    response.status
+                ),
+                Some(response.status),
+                &response.body,
+            ));
+        }
+        // An error status with a body that is not the envelope (a proxy's HTML).
+        Err(_) => return Err(error_of(response, None)),
+    };
+    if !ok_status || envelope.success == Some(false) {
+        return Err(error_of(response, envelope.error));
+    }
+    if envelope.success != Some(true) {
+        return Err(Error::decode(
+            format!("HTTP {} answer has no \"success\": true", response.status),
+            Some(response.status),
+            &response.body,
+        ));
+    }
+    let raw = envelope.data.unwrap_or(Value::Null);
+    let data = T::deserialize(&raw).map_err(|e| {
+        Error::decode(
+            format!(
+                "HTTP {} data is not the expected shape: {e}",
+                response.status
+            ),
+            Some(response.status),
+            &response.body,
+        )
+    })?;
+    Ok(Decoded {
+        data,
+        raw,
+        meta: envelope.meta,
+        status: response.status,
+    })
+}
+
+fn error_of(response: &HttpResponse, error: Option<Value>) -> Error {
+    let body = error.and_then(|e| serde_json::from_value::<ErrorBody>(e).ok());
+    crate::error::api_error(
+        response.status,
+        body,
+        &response.text(),
+        response.retry_after(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use serde_json::json;
+
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn success_gives_typed_data_and_meta() {
+        let decoded: Decoded<Vec<u32>> = decode(&answer(
+            200,
+            r#"{"success":true,"data":[1,2],"meta":{"cursor":"c2","hasMore":true}}"#,
+        ))
+        .unwrap();
+        assert_eq!(decoded.data, [1, 2]);
+        let meta = decoded.meta.unwrap();
+        assert_eq!(meta.cursor.as_deref(), Some("c2"));
+        assert!(meta.has_more);
+    }
+
+    #[test]
+    fn error_envelope_maps_by_code_with_retry_after() {
+        let mut limited = answer(
+            429,
+            r#"{"success":false,"error":{"code":"RATE_LIMITED","message":"Rate limit exceeded. Limit: 500 requests per minute."}}"#,
+        );
+        limited
+            .headers
+            .insert(RETRY_AFTER, HeaderValue::from_static("12"));
+        let e = decode::<Value>(&limited).unwrap_err();
+        assert!(matches!(e, Error::RateLimited { .. }));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(12)));
+        assert_eq!(e.code(), Some("RATE_LIMITED"));
+    }
+
+    #[test]
+    fn bad_bodies_are_decode_errors_on_success_and_status_errors_otherwise() {
+        assert!(matches!(
+            decode::<Value>(&answer(200, "<html>ok</html>")),
+            Err(Error::Decode {
+                status: Some(200),
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode::<Value>(&answer(201, r#"{"data":{"runId":"r"}}"#)),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            decode::<u32>(&answer(200, r#"{"success":true,"data":"text"}"#)),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            decode::<Value>(&answer(503, "upstream down")),
+            Err(Error::Server(_))
+        ));
+        let e = decode::<Value>(&answer(
+            200,
+            &json!({"success": false, "error": {"code": "NOT_FOUND", "message": "Run not found"}})
+                .to_string(),
+        ))
+        .unwrap_err();
+        assert!(matches!(e, Error::NotFound(_)));
+    }
+}

@@ -1,0 +1,84 @@
+//! [`RunsWorkflow`]: a workflow of the runs API as a [`Trigger`].
+
+use sdk_core::{Error, Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait};
+
+use crate::{client::RunsClient, handle::RunsHandle, model::RunRequest};
+
+/// Runs one workflow through the [`Trigger`] interface.
+///
+/// `trigger` sends the request's payload as the run's input, with its
+/// idempotency key (or a generated one), and returns a [`RunsHandle`]; the
+/// runs API has no synchronous endpoint, so both modes return a handle to
+/// follow. `resume` rebuilds the handle of any run from its id.
+///
+/// ```
+/// use sdk_core::Trigger;
+/// use sdk_runs::{RunsClient, RunsWorkflow};
+/// # fn main() -> sdk_core::Result<()> {
+/// let client = RunsClient::new("http://127.0.0.1:8080/runs", "wfk_demo0000000000000000000000000000")?;
+/// let trigger: Box<dyn Trigger> = Box::new(RunsWorkflow::new(client, "wf_customer_order"));
+/// assert_eq!(trigger.target(), "wf_customer_order");
+/// let handle = trigger.resume("run_123".into())?;
+/// assert_eq!(handle.run_id().map(|id| id.as_str()), Some("run_123"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RunsWorkflow {
+    /// The client.
+    pub client: RunsClient,
+    /// The workflow's id.
+    pub workflow_id: String,
+    /// The connection runs use, if any.
+    pub connection_id: Option<String>,
+}
+
+impl RunsWorkflow {
+    /// The workflow `workflow_id` of `client`.
+    pub fn new(client: RunsClient, workflow_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            workflow_id: workflow_id.into(),
+            connection_id: None,
+        }
+    }
+
+    /// Runs use this stored connection.
+    pub fn with_connection(mut self, connection_id: impl Into<String>) -> Self {
+        self.connection_id = Some(connection_id.into());
+        self
+    }
+}
+
+#[async_trait]
+impl Trigger for RunsWorkflow {
+    fn provider(&self) -> Provider {
+        Provider::Runs
+    }
+
+    fn target(&self) -> String {
+        self.workflow_id.clone()
+    }
+
+    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
+        if !request.query.is_empty() || !request.headers.is_empty() {
+            return Err(Error::Unsupported {
+                message: "the runs API takes its input in the body: put query values and \
+                          headers into the payload"
+                    .into(),
+                error: None,
+            });
+        }
+        let run = RunRequest {
+            input: request.payload,
+            connection_id: self.connection_id.clone(),
+            idempotency_key: request.idempotency_key,
+        };
+        let handle = self.client.run(&self.workflow_id, run).await?;
+        Ok(Box::new(handle))
+    }
+
+    fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
+        Ok(Box::new(RunsHandle::from_id(&self.client, run_id)))
+    }
+}
