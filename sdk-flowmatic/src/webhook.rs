@@ -1,0 +1,423 @@
+//! [`FlowmaticWebhook`]: starts runs through `{base}/api/webhooks/{webhookId}`,
+//! signing each call when given the webhook's secret.
+
+use std::{fmt, time::Duration};
+
+use sdk_core::{
+    Error, Provider, Result, RetryPolicy, RunHandle, RunId, Safety, Secret, Timeouts, Transport,
+    Trigger, TriggerRequest, async_trait,
+    reqwest::{
+        Method, RequestBuilder,
+        header::{CONTENT_TYPE, HeaderValue},
+    },
+    signature::sign_sha256,
+};
+use serde_json::Value;
+use url::{Url, form_urlencoded};
+
+use crate::{
+    answer::{Acknowledgement, WebhookAnswer, responded},
+    client::FlowmaticClient,
+    error::trigger_error_from_answer,
+    execution::FlowmaticExecution,
+};
+
+/// The header that carries the webhook signature.
+pub const SIGNATURE_HEADER: &str = "X-Webhook-Signature";
+
+/// How a webhook is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WebhookMethod {
+    /// `POST` with the payload as the JSON body (signed: the body bytes).
+    #[default]
+    Post,
+    /// `GET` with the payload as query parameters (signed: the raw query string).
+    Get,
+}
+
+impl fmt::Display for WebhookMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Post => "POST",
+            Self::Get => "GET",
+        })
+    }
+}
+
+/// The default timeouts of a webhook call: Flowmatic holds a sync call (a
+/// Response node) for up to 30 s, so one attempt may take 45 s.
+pub fn default_webhook_timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(10),
+        attempt: Some(Duration::from_secs(45)),
+        total: Some(Duration::from_secs(60)),
+    }
+}
+
+/// A Flowmatic webhook trigger.
+///
+/// Each call sends the request's payload once: as the JSON body of a `POST`,
+/// or as the query of a `GET`. With a secret, it carries
+/// `X-Webhook-Signature: sha256=<hex>` computed over exactly the bytes sent
+/// (the body is serialized once and those bytes are signed and sent; for a
+/// `GET`, the raw query string as it appears in the URL).
+///
+/// The answer is told apart by the rule in [`crate::answer`]: Flowmatic's
+/// acknowledgement gives a [`FlowmaticExecution`] (which polls when the
+/// webhook has a [`FlowmaticClient`]); a Response node's answer gives a
+/// finished run with that body and status.
+///
+/// Flowmatic takes no idempotency key: a call is never retried once sent,
+/// and a timeout or a dropped connection is [`Error::Ambiguous`] (the run may
+/// have started). An idempotency key in the [`TriggerRequest`] is not sent.
+/// [`TriggerRequest::mode`] has no effect: Flowmatic decides between a sync
+/// answer and an acknowledgement by the workflow.
+///
+/// ```no_run
+/// use sdk_core::{Secret, Trigger, TriggerRequest};
+/// use sdk_flowmatic::{FlowmaticWebhook, WebhookMethod};
+/// # async fn run() -> sdk_core::Result<()> {
+/// let webhook = FlowmaticWebhook::builder("https://flowmatic.example.com", "abc-123")
+///     .method(WebhookMethod::Get)
+///     .secret(Secret::new("whsec_..."))
+///     .build()?;
+/// let handle = webhook
+///     .trigger(TriggerRequest::new(serde_json::json!({"event": "signup"})))
+///     .await?;
+/// println!("{:?}", handle.status().await?.status);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct FlowmaticWebhook {
+    transport: Transport,
+    url: Url,
+    webhook_id: String,
+    method: WebhookMethod,
+    secret: Option<Secret>,
+    client: Option<FlowmaticClient>,
+}
+
+impl fmt::Debug for FlowmaticWebhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowmaticWebhook")
+            .field("url", &self.target())
+            .field("method", &self.method)
+            .field("signed", &self.secret.is_some())
+            .field("trackable", &self.client.is_some())
+            .finish()
+    }
+}
+
+/// Builds a [`FlowmaticWebhook`].
+#[derive(Debug, Clone)]
+pub struct FlowmaticWebhookBuilder {
+    base_url: String,
+    webhook_id: String,
+    method: WebhookMethod,
+    secret: Option<Secret>,
+    client: Option<FlowmaticClient>,
+    http: Option<sdk_core::reqwest::Client>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+}
+
+impl FlowmaticWebhookBuilder {
+    /// `POST` (the default) or `GET`.
+    pub fn method(mut self, method: WebhookMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The webhook's secret: every call is signed with it.
+    pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// A REST client (with the API token): acknowledged runs can then be
+    /// polled to their end. Its `reqwest::Client` is shared unless
+    /// [`FlowmaticWebhookBuilder::http_client`] sets another.
+    pub fn client(mut self, client: FlowmaticClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Uses this `reqwest::Client` (and its connection pool).
+    pub fn http_client(mut self, client: sdk_core::reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Sets the timeouts (default [`default_webhook_timeouts`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets the retry policy; a webhook call is retried only when the
+    /// connection was refused before anything was sent.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the webhook; fails on an invalid base URL or webhook id.
+    pub fn build(self) -> Result<FlowmaticWebhook> {
+        if self.webhook_id.is_empty() || self.webhook_id.contains('/') {
+            return Err(Error::Config(format!(
+                "invalid Flowmatic webhook id {:?}",
+                self.webhook_id
+            )));
+        }
+        let http = self
+            .http
+            .or_else(|| self.client.as_ref().map(|c| c.transport().client().clone()));
+        let mut transport = Transport::builder(Provider::Flowmatic, self.base_url)
+            .retry(self.retry)
+            .timeouts(self.timeouts);
+        if let Some(http) = http {
+            transport = transport.client(http);
+        }
+        let transport = transport.build()?;
+        let url = transport.url(&format!("api/webhooks/{}", self.webhook_id))?;
+        Ok(FlowmaticWebhook {
+            transport,
+            url,
+            webhook_id: self.webhook_id,
+            method: self.method,
+            secret: self.secret,
+            client: self.client,
+        })
+    }
+}
+
+impl FlowmaticWebhook {
+    /// An unsigned `POST` webhook at `base_url` (the part before `/api`).
+    pub fn new(base_url: impl Into<String>, webhook_id: impl Into<String>) -> Result<Self> {
+        Self::builder(base_url, webhook_id).build()
+    }
+
+    /// A builder: method, secret, REST client, timeouts.
+    pub fn builder(
+        base_url: impl Into<String>,
+        webhook_id: impl Into<String>,
+    ) -> FlowmaticWebhookBuilder {
+        FlowmaticWebhookBuilder {
+            base_url: base_url.into(),
+            webhook_id: webhook_id.into(),
+            method: WebhookMethod::Post,
+            secret: None,
+            client: None,
+            http: None,
+            timeouts: default_webhook_timeouts(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The webhook id.
+    pub fn webhook_id(&self) -> &str {
+        &self.webhook_id
+    }
+
+    /// The method.
+    pub fn method(&self) -> WebhookMethod {
+        self.method
+    }
+
+    /// The REST client that follows acknowledged runs, if any.
+    pub fn client(&self) -> Option<&FlowmaticClient> {
+        self.client.as_ref()
+    }
+
+    /// Calls the webhook and tells the answer apart ([`crate::answer`]).
+    pub async fn send(&self, request: TriggerRequest) -> Result<WebhookAnswer> {
+        if request.idempotency_key.is_some() {
+            tracing::debug!("Flowmatic webhooks take no idempotency key; it is not sent");
+        }
+        let builder = match self.method {
+            WebhookMethod::Post => self.post(&request)?,
+            WebhookMethod::Get => self.get(&request)?,
+        };
+        let answer = self.transport.send(builder, Safety::Unkeyed).await?;
+        if !answer.is_success() {
+            return Err(trigger_error_from_answer(&answer));
+        }
+        Ok(
+            match Acknowledgement::recognize(&self.webhook_id, answer.status, &answer.body) {
+                Some(ack) => WebhookAnswer::Acknowledged(FlowmaticExecution::from_acknowledgement(
+                    ack,
+                    self.client.clone(),
+                )),
+                None => WebhookAnswer::Responded(responded(answer.status, answer.body)),
+            },
+        )
+    }
+
+    fn post(&self, request: &TriggerRequest) -> Result<RequestBuilder> {
+        // Serialized once: these bytes are signed and sent.
+        let body = match &request.payload {
+            Value::Null => b"{}".to_vec(),
+            payload => serde_json::to_vec(payload)
+                .map_err(|e| Error::Config(format!("payload does not serialize: {e}")))?,
+        };
+        let mut url = self.url.clone();
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        let signature = self.signature(&body)?;
+        let builder = self
+            .with_headers(self.transport.request(Method::POST, url), request)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok(with_signature(builder, signature).body(body))
+    }
+
+    fn get(&self, request: &TriggerRequest) -> Result<RequestBuilder> {
+        let mut pairs = query_of(&request.payload)?;
+        pairs.extend(request.query.iter().cloned());
+        let mut url = self.url.clone();
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
+        // The raw query string exactly as it goes on the wire.
+        let signed = url.query().unwrap_or_default().as_bytes().to_vec();
+        let signature = self.signature(&signed)?;
+        let builder = self.with_headers(self.transport.request(Method::GET, url), request);
+        Ok(with_signature(builder, signature))
+    }
+
+    fn signature(&self, bytes: &[u8]) -> Result<Option<HeaderValue>> {
+        let Some(secret) = &self.secret else {
+            return Ok(None);
+        };
+        let mut value = HeaderValue::from_str(&sign_sha256(secret, bytes))
+            .map_err(|_| Error::Config("the signature is not a valid header value".into()))?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+
+    /// The request's own headers, except those the SDK sets itself
+    /// (`Content-Type`, and the signature when it signs).
+    fn with_headers(
+        &self,
+        mut builder: RequestBuilder,
+        request: &TriggerRequest,
+    ) -> RequestBuilder {
+        for (name, value) in &request.headers {
+            let ours = name.eq_ignore_ascii_case(CONTENT_TYPE.as_str())
+                || (self.secret.is_some() && name.eq_ignore_ascii_case(SIGNATURE_HEADER));
+            if !ours {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+        }
+        builder
+    }
+}
+
+fn with_signature(builder: RequestBuilder, signature: Option<HeaderValue>) -> RequestBuilder {
+    match signature {
+        Some(value) => builder.header(SIGNATURE_HEADER, value),
+        None => builder,
+    }
+}
+
+/// A payload as query pairs for a `GET`: an object's fields in order
+/// (strings as they are, numbers and booleans as their JSON text, arrays
+/// and objects as JSON, `null`s left out); `null` is no pairs.
+fn query_of(payload: &Value) -> Result<Vec<(String, String)>> {
+    match payload {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(fields) => Ok(fields
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()),
+        other => Err(Error::Config(format!(
+            "a GET webhook takes an object payload (its fields become the query), not {other}"
+        ))),
+    }
+}
+
+#[async_trait]
+impl Trigger for FlowmaticWebhook {
+    fn provider(&self) -> Provider {
+        Provider::Flowmatic
+    }
+
+    fn target(&self) -> String {
+        let mut url = self.url.clone();
+        // A base URL may carry credentials; they are not part of the target.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        format!("{} {url}", self.method)
+    }
+
+    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
+        self.send(request).await.map(WebhookAnswer::into_handle)
+    }
+
+    fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
+        Ok(Box::new(FlowmaticExecution::new(
+            run_id,
+            self.client.clone(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn query_of_objects_and_refusals() {
+        let pairs =
+            query_of(&json!({"event": "a b", "n": 3, "ok": true, "x": null, "o": {"k": 1}}))
+                .unwrap();
+        assert_eq!(
+            pairs,
+            [
+                ("event".to_owned(), "a b".to_owned()),
+                ("n".to_owned(), "3".to_owned()),
+                ("ok".to_owned(), "true".to_owned()),
+                ("o".to_owned(), r#"{"k":1}"#.to_owned()),
+            ]
+        );
+        assert!(query_of(&Value::Null).unwrap().is_empty());
+        assert!(matches!(query_of(&json!([1])), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn target_names_method_and_url_without_credentials() {
+        let hook = FlowmaticWebhook::builder("http://user:pw@localhost:1/fm", "abc-123")
+            .method(WebhookMethod::Get)
+            .secret("s")
+            .build()
+            .unwrap();
+        assert_eq!(
+            hook.target(),
+            "GET http://localhost:1/fm/api/webhooks/abc-123"
+        );
+        let debug = format!("{hook:?}");
+        assert!(!debug.contains("pw") && debug.contains("signed: true"));
+    }
+
+    #[test]
+    fn invalid_webhook_ids_are_refused() {
+        for id in ["", "a/b"] {
+            assert!(matches!(
+                FlowmaticWebhook::new("http://localhost:1", id),
+                Err(Error::Config(_))
+            ));
+        }
+    }
+}
