@@ -22,7 +22,7 @@
 //! token.set_sensitive(true);
 //! headers.insert(AUTHORIZATION, token);
 //! let url = "http://127.0.0.1:8080/events".parse().expect("valid URL");
-//! let connect = sse_request(&reqwest::Client::new(), url, headers);
+//! let connect = sse_request(&sdk_core::reqwest::Client::new(), url, headers);
 //! let mut events = sse_stream(connect, SseOptions::default());
 //! while let Some(event) = events.next().await {
 //!     let event = event?;
