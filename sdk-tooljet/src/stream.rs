@@ -1,0 +1,407 @@
+//! The live event stream of an execution (`GET …/execution/{id}/stream`,
+//! Server-Sent Events): [`StreamEvent`] and the reader behind
+//! [`crate::ToolJetRun::stream`].
+
+use std::{collections::HashSet, fmt, sync::Arc};
+
+use futures::{StreamExt, future::BoxFuture, stream::BoxStream};
+use reqwest::{
+    Method,
+    header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE},
+};
+use sdk_core::{
+    Error, Result, RunEvent, RunFailure, RunId, RunOutcome, RunStatus,
+    sse::{LAST_EVENT_ID, SseEvent, sse_stream},
+    transport::HttpResponse,
+};
+use serde_json::Value;
+
+use crate::{
+    error::{Route, error_from_response},
+    status::error_text,
+    workflow::Shared,
+};
+
+/// The `type` of a stream event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StreamEventKind {
+    /// `workflow_connection_initialized`: the connection is open.
+    ConnectionInitialized,
+    /// `workflow_connection_streaming`.
+    ConnectionStreaming,
+    /// `workflow_connection_error`: the server's stream failed.
+    ConnectionError,
+    /// `workflow_connection_close`: the server is closing the connection.
+    ConnectionClose,
+    /// `workflow_execution_triggered`: queued.
+    Triggered,
+    /// `workflow_execution_running`.
+    Running,
+    /// `workflow_execution_waiting`: suspended.
+    Waiting,
+    /// `workflow_execution_completed`: finished; carries `result`.
+    Completed,
+    /// `workflow_execution_error`: failed; carries `error`.
+    Failed,
+    /// `workflow_execution_terminated`: stopped.
+    Terminated,
+    /// A type this SDK does not know.
+    Unknown(String),
+}
+
+impl StreamEventKind {
+    /// Parses an event type name.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "workflow_connection_initialized" => Self::ConnectionInitialized,
+            "workflow_connection_streaming" => Self::ConnectionStreaming,
+            "workflow_connection_error" => Self::ConnectionError,
+            "workflow_connection_close" => Self::ConnectionClose,
+            "workflow_execution_triggered" => Self::Triggered,
+            "workflow_execution_running" => Self::Running,
+            "workflow_execution_waiting" => Self::Waiting,
+            "workflow_execution_completed" => Self::Completed,
+            "workflow_execution_error" => Self::Failed,
+            "workflow_execution_terminated" => Self::Terminated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The name as ToolJet sends it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ConnectionInitialized => "workflow_connection_initialized",
+            Self::ConnectionStreaming => "workflow_connection_streaming",
+            Self::ConnectionError => "workflow_connection_error",
+            Self::ConnectionClose => "workflow_connection_close",
+            Self::Triggered => "workflow_execution_triggered",
+            Self::Running => "workflow_execution_running",
+            Self::Waiting => "workflow_execution_waiting",
+            Self::Completed => "workflow_execution_completed",
+            Self::Failed => "workflow_execution_error",
+            Self::Terminated => "workflow_execution_terminated",
+            Self::Unknown(name) => name,
+        }
+    }
+
+    /// Whether the execution has ended (completed, error, terminated).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Terminated)
+    }
+
+    /// Whether this describes the connection rather than the execution.
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            Self::ConnectionInitialized
+                | Self::ConnectionStreaming
+                | Self::ConnectionError
+                | Self::ConnectionClose
+        )
+    }
+}
+
+impl fmt::Display for StreamEventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event of an execution's stream.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StreamEvent {
+    /// The SSE id (`id:`), when the server sent one.
+    pub id: Option<String>,
+    /// The event type (`data.type`, else the SSE `event:` name).
+    pub kind: StreamEventKind,
+    /// `data.executionId`, when present.
+    pub execution_id: Option<String>,
+    /// The decoded `data` (a JSON string when it is not JSON).
+    pub data: Value,
+}
+
+impl StreamEvent {
+    /// Reads one SSE frame.
+    pub fn from_sse(event: &SseEvent) -> Self {
+        let data: Value =
+            serde_json::from_str(&event.data).unwrap_or_else(|_| Value::String(event.data.clone()));
+        let type_name = data
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or(event.event.as_str());
+        let execution_id = ["executionId", "execution_id", "workflow_execution_id"]
+            .iter()
+            .find_map(|k| data.get(*k))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        Self {
+            id: event.id.clone(),
+            kind: StreamEventKind::parse(type_name),
+            execution_id,
+            data,
+        }
+    }
+
+    /// The generic event: `Status` for triggered/running/waiting, `Finished`
+    /// for the terminal events, `Provider` for types this SDK does not know;
+    /// `None` for connection events (they describe the connection, not the run).
+    pub fn to_run_event(&self, run_id: &RunId) -> Option<RunEvent> {
+        let finished = |status: RunStatus, output: Value, failure: Option<RunFailure>| {
+            let mut outcome = RunOutcome::succeeded(Some(run_id.clone()), output);
+            outcome.status = status;
+            outcome.failure = failure;
+            Some(RunEvent::Finished(Box::new(outcome)))
+        };
+        match &self.kind {
+            StreamEventKind::Triggered => Some(RunEvent::Status(RunStatus::Pending)),
+            StreamEventKind::Running => Some(RunEvent::Status(RunStatus::Running)),
+            StreamEventKind::Waiting => Some(RunEvent::Status(RunStatus::Waiting)),
+            StreamEventKind::Completed => finished(
+                RunStatus::Succeeded,
+                self.data.get("result").cloned().unwrap_or(Value::Null),
+                None,
+            ),
+            StreamEventKind::Failed => {
+                let error = self.data.get("error").cloned().unwrap_or(Value::Null);
+                let failure = RunFailure::new(error_text(&error)).with_raw(error);
+                finished(RunStatus::Failed, Value::Null, Some(failure))
+            }
+            StreamEventKind::Terminated => finished(RunStatus::Cancelled, Value::Null, None),
+            kind if kind.is_connection() => None,
+            kind => Some(RunEvent::Provider {
+                kind: kind.as_str().to_owned(),
+                data: self.data.clone(),
+            }),
+        }
+    }
+}
+
+/// What the reader remembers to drop events a resumed connection repeats.
+struct Dedup {
+    seen: HashSet<(String, String)>,
+    max_numeric: Option<u64>,
+}
+
+impl Dedup {
+    /// Whether `event` was already delivered: its numeric id is below the
+    /// highest one seen, or the same (id, data) pair came before.
+    fn is_repeat(&mut self, event: &SseEvent) -> bool {
+        let Some(id) = &event.id else {
+            return false;
+        };
+        if let (Ok(n), Some(max)) = (id.trim().parse::<u64>(), self.max_numeric)
+            && n < max
+        {
+            return true;
+        }
+        if !self.seen.insert((id.clone(), event.data.clone())) {
+            return true;
+        }
+        if let Ok(n) = id.trim().parse::<u64>() {
+            self.max_numeric = Some(self.max_numeric.map_or(n, |m| m.max(n)));
+        }
+        false
+    }
+}
+
+/// Reads an answer whole, for an error status.
+async fn read_answer(response: reqwest::Response) -> HttpResponse {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The execution's events: every new frame in order, across reconnects
+/// (with `Last-Event-ID`), ending after the terminal event. A connection the
+/// server closes is resumed, never taken as the end. Yields an `Err` and
+/// ends when the stream cannot be opened or resumed.
+pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Result<StreamEvent>> {
+    let path = format!(
+        "api/v2/webhooks/workflows/{}/execution/{}/stream",
+        shared.workflow_id,
+        run_id.as_str()
+    );
+    let url = match shared.stream.url(&path) {
+        Ok(url) => url,
+        Err(e) => return futures::stream::iter([Err(e)]).boxed(),
+    };
+    let transport = shared.stream.clone();
+    let connect =
+        move |last_event_id: Option<String>| -> BoxFuture<'static, Result<reqwest::Response>> {
+            let mut request = transport
+                .request(Method::GET, url.clone())
+                .header(ACCEPT, "text/event-stream")
+                .header(CACHE_CONTROL, "no-cache");
+            if let Some(id) = last_event_id {
+                request = request.header(LAST_EVENT_ID, id);
+            }
+            Box::pin(async move {
+                let response = request.send().await.map_err(|e| Error::Transport {
+                    message: format!("cannot open the ToolJet event stream: {e}"),
+                    source: Some(e),
+                })?;
+                if !response.status().is_success() {
+                    return Err(error_from_response(
+                        &read_answer(response).await,
+                        Route::Stream,
+                    ));
+                }
+                let content_type = response
+                    .headers()
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if !content_type.starts_with("text/event-stream") {
+                    return Err(Error::Unsupported {
+                        message: format!(
+                            "the ToolJet stream endpoint answered {content_type:?}, not text/event-stream; poll the status instead"
+                        ),
+                        error: None,
+                    });
+                }
+                Ok(response)
+            })
+        };
+    let frames = sse_stream(connect, shared.sse_options.clone());
+    let state = (
+        frames,
+        Dedup {
+            seen: HashSet::new(),
+            max_numeric: None,
+        },
+        false,
+    );
+    futures::stream::unfold(state, |(mut frames, mut dedup, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            match frames.next().await? {
+                Ok(frame) => {
+                    if dedup.is_repeat(&frame) {
+                        tracing::debug!(id = ?frame.id, "skipping a repeated ToolJet stream event");
+                        continue;
+                    }
+                    let event = StreamEvent::from_sse(&frame);
+                    let done = event.kind.is_terminal();
+                    return Some((Ok(event), (frames, dedup, done)));
+                }
+                Err(e) => return Some((Err(e), (frames, dedup, true))),
+            }
+        }
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn frame(id: Option<&str>, data: Value) -> SseEvent {
+        SseEvent {
+            id: id.map(str::to_owned),
+            event: "message".into(),
+            data: data.to_string(),
+            retry: None,
+        }
+    }
+
+    #[test]
+    fn frames_map_to_run_events() {
+        let run = RunId::new("e1");
+        let running = StreamEvent::from_sse(&frame(
+            Some("2"),
+            json!({"type": "workflow_execution_running", "executionId": "e1"}),
+        ));
+        assert_eq!(running.kind, StreamEventKind::Running);
+        assert_eq!(running.execution_id.as_deref(), Some("e1"));
+        assert_eq!(
+            running.to_run_event(&run),
+            Some(RunEvent::Status(RunStatus::Running))
+        );
+
+        let done = StreamEvent::from_sse(&frame(
+            Some("3"),
+            json!({"type": "workflow_execution_completed", "executionId": "e1", "result": {"ok": 1}}),
+        ));
+        match done.to_run_event(&run) {
+            Some(RunEvent::Finished(outcome)) => {
+                assert_eq!(outcome.status, RunStatus::Succeeded);
+                assert_eq!(outcome.output, json!({"ok": 1}));
+                assert_eq!(outcome.run_id, Some(run.clone()));
+            }
+            other => panic!("expected Finished, got {other:?}"),
+        }
+
+        let failed = StreamEvent::from_sse(&frame(
+            None,
+            json!({"type": "workflow_execution_error", "error": "query1 failed"}),
+        ));
+        match failed.to_run_event(&run) {
+            Some(RunEvent::Finished(outcome)) => {
+                assert_eq!(outcome.status, RunStatus::Failed);
+                assert_eq!(
+                    outcome.failure.map(|f| f.message),
+                    Some("query1 failed".to_owned())
+                );
+            }
+            other => panic!("expected Finished, got {other:?}"),
+        }
+
+        let init = StreamEvent::from_sse(&frame(
+            Some("1"),
+            json!({"type": "workflow_connection_initialized"}),
+        ));
+        assert_eq!(init.to_run_event(&run), None);
+        let odd = StreamEvent::from_sse(&frame(
+            Some("9"),
+            json!({"type": "workflow_node_finished", "node": "q"}),
+        ));
+        assert!(
+            matches!(odd.to_run_event(&run), Some(RunEvent::Provider { kind, .. }) if kind == "workflow_node_finished")
+        );
+    }
+
+    #[test]
+    fn non_json_data_and_event_names_are_tolerated() {
+        let event = StreamEvent::from_sse(&SseEvent {
+            id: None,
+            event: "workflow_execution_terminated".into(),
+            data: "bye".into(),
+            retry: None,
+        });
+        assert_eq!(event.kind, StreamEventKind::Terminated);
+        assert_eq!(event.data, json!("bye"));
+    }
+
+    #[test]
+    fn dedup_drops_replayed_frames_only() {
+        let mut dedup = Dedup {
+            seen: HashSet::new(),
+            max_numeric: None,
+        };
+        let a = frame(Some("1"), json!({"type": "a"}));
+        let b = frame(Some("2"), json!({"type": "b"}));
+        assert!(!dedup.is_repeat(&a));
+        assert!(!dedup.is_repeat(&b));
+        assert!(dedup.is_repeat(&a), "an older id is a replay");
+        assert!(dedup.is_repeat(&b), "the same frame again is a replay");
+        // A frame without its own id carries the previous id but new data.
+        assert!(!dedup.is_repeat(&frame(Some("2"), json!({"type": "c"}))));
+        assert!(!dedup.is_repeat(&frame(None, json!({"type": "d"}))));
+        assert!(!dedup.is_repeat(&frame(Some("3"), json!({"type": "e"}))));
+    }
+}

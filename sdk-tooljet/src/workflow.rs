@@ -1,0 +1,590 @@
+//! [`ToolJetWorkflow`]: one workflow's webhook — sync and async triggers,
+//! and the handle of a run started earlier.
+
+use std::{sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use reqwest::Method;
+use sdk_core::{
+    Auth, Error, FinishedRun, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunHandle,
+    RunId, RunOutcome, Safety, Secret, Transport, Trigger, TriggerMode, TriggerRequest,
+    async_trait,
+    sse::SseOptions,
+    transport::{HttpResponse, Timeouts},
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{
+    error::{Route, error_from_response},
+    params::{DataType, ParamSpec, check_params},
+    run::ToolJetRun,
+};
+
+/// ToolJet's default webhook throttle (`WEBHOOK_THROTTLE_LIMIT` /
+/// `WEBHOOK_THROTTLE_TTL`): 100 requests per 60 s, per client IP and route.
+pub const DEFAULT_THROTTLE: RateLimit = RateLimit {
+    requests: 100,
+    per: Duration::from_secs(60),
+};
+
+/// ToolJet's default server-side run timeout (`WORKFLOW_TIMEOUT_SECONDS`).
+pub const SERVER_WORKFLOW_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default client timeout of a synchronous trigger: above
+/// [`SERVER_WORKFLOW_TIMEOUT`], so the server's own timeout answers first.
+pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The default environment (ToolJet's UI default).
+pub const DEFAULT_ENVIRONMENT: &str = "development";
+
+/// How much slower than the server's throttle the client-side limiter
+/// sends, to absorb scheduling jitter between the two clocks.
+const THROTTLE_MARGIN: f64 = 1.05;
+
+/// The client-side limiter for a server throttle of `limit`: one request
+/// every `per / requests` (plus a small margin), with no burst.
+///
+/// ToolJet's throttler counts requests in a window; a token bucket that
+/// starts full could send its whole burst and then refill inside the same
+/// window (almost twice the limit). Evenly spaced requests stay under any
+/// fixed or sliding window of the same limit.
+fn spaced(limit: RateLimit) -> RateLimit {
+    let requests = limit.requests.max(1);
+    RateLimit::new(1, limit.per.mul_f64(THROTTLE_MARGIN) / requests)
+}
+
+/// What a workflow and its run handles share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) workflow_id: String,
+    pub(crate) environment: String,
+    pub(crate) version: Option<String>,
+    pub(crate) params: Option<Vec<ParamSpec>>,
+    /// `POST …/trigger`: long attempt timeout, its own throttle budget.
+    pub(crate) sync: Transport,
+    /// `POST …/trigger-async`.
+    pub(crate) trigger_async: Transport,
+    /// `GET …/status/…`.
+    pub(crate) status: Transport,
+    /// `GET …/stream`: no attempt timeout (the answer is long-lived).
+    pub(crate) stream: Transport,
+    pub(crate) poll: PollPolicy,
+    pub(crate) sse_options: SseOptions,
+}
+
+/// Builds a [`ToolJetWorkflow`].
+#[derive(Debug, Clone)]
+pub struct ToolJetWorkflowBuilder {
+    host: String,
+    workflow_id: String,
+    token: Secret,
+    environment: String,
+    version: Option<String>,
+    params: Option<Vec<ParamSpec>>,
+    rate_limit: Option<RateLimit>,
+    sync_timeout: Duration,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    client: Option<reqwest::Client>,
+    poll: PollPolicy,
+    sse_options: SseOptions,
+}
+
+impl ToolJetWorkflowBuilder {
+    /// The environment to run in (`development`, `staging`, `production`
+    /// or a custom name); `development` by default.
+    pub fn environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = environment.into();
+        self
+    }
+
+    /// The version name to run; the released version when unset.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Declares a parameter. With declared parameters, every trigger checks
+    /// the payload first (presence and JavaScript `typeof` rules) and fails
+    /// with [`Error::Validation`] before sending anything.
+    pub fn param(mut self, key: impl Into<String>, data_type: DataType) -> Self {
+        self.params
+            .get_or_insert_with(Vec::new)
+            .push(ParamSpec::new(key, data_type));
+        self
+    }
+
+    /// Declares the parameters (replacing any declared before).
+    pub fn params(mut self, params: impl IntoIterator<Item = ParamSpec>) -> Self {
+        self.params = Some(params.into_iter().collect());
+        self
+    }
+
+    /// Keeps this client under the server's throttle (`requests` per `per`,
+    /// counted per route as ToolJet does): requests wait instead of
+    /// collecting 429s. Off by default; see [`DEFAULT_THROTTLE`].
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Keeps this client under ToolJet's default throttle, 100 per 60 s.
+    pub fn default_rate_limit(self) -> Self {
+        self.rate_limit(DEFAULT_THROTTLE)
+    }
+
+    /// The client timeout of a synchronous trigger ([`DEFAULT_SYNC_TIMEOUT`],
+    /// 90 s); keep it above the server's run timeout (60 s by default).
+    pub fn sync_timeout(mut self, timeout: Duration) -> Self {
+        self.sync_timeout = timeout;
+        self
+    }
+
+    /// Timeouts of the other requests (async trigger, status); the stream
+    /// never has an attempt timeout.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Retries of status polls (triggers are never retried once sent).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (and its connection pool).
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The poll backoff of `events()` when it falls back to polling.
+    pub fn poll_policy(mut self, poll: PollPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// How the event stream reconnects.
+    pub fn stream_options(mut self, options: SseOptions) -> Self {
+        self.sse_options = options;
+        self
+    }
+
+    /// Builds the workflow; fails on an invalid host URL, an empty workflow
+    /// id or environment.
+    pub fn build(self) -> Result<ToolJetWorkflow> {
+        if self.workflow_id.trim().is_empty() {
+            return Err(Error::Config("the ToolJet workflow id is empty".into()));
+        }
+        if self.environment.trim().is_empty() {
+            return Err(Error::Config("the ToolJet environment is empty".into()));
+        }
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .user_agent(sdk_core::transport::USER_AGENT_VALUE)
+                .connect_timeout(self.timeouts.connect)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let limit = self.rate_limit.map(spaced);
+        let transport = |timeouts: Timeouts, retry: RetryPolicy| {
+            Transport::builder(Provider::ToolJet, self.host.clone())
+                .client(client.clone())
+                .auth(Auth::bearer(self.token.clone()))
+                .timeouts(timeouts)
+                .retry(retry)
+                .rate_limit(limit)
+                .build()
+        };
+        let sync_timeouts = Timeouts {
+            attempt: Some(self.sync_timeout),
+            total: Some(self.sync_timeout + Duration::from_secs(30)),
+            ..self.timeouts
+        };
+        let stream_timeouts = Timeouts {
+            attempt: None,
+            total: None,
+            ..self.timeouts
+        };
+        Ok(ToolJetWorkflow {
+            shared: Arc::new(Shared {
+                workflow_id: self.workflow_id,
+                environment: self.environment,
+                version: self.version,
+                params: self.params,
+                sync: transport(sync_timeouts, self.retry)?,
+                trigger_async: transport(self.timeouts, self.retry)?,
+                status: transport(self.timeouts, self.retry)?,
+                stream: transport(stream_timeouts, RetryPolicy::none())?,
+                poll: self.poll,
+                sse_options: self.sse_options,
+            }),
+        })
+    }
+}
+
+/// The answer of a synchronous trigger: the Response node's value and status.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SyncResponse {
+    /// The HTTP status the Response node set (200 by default, 201 on older servers).
+    pub status: u16,
+    /// The value: JSON for objects and arrays, a JSON string for text, `Null` when empty.
+    pub output: Value,
+    /// The body exactly as sent.
+    pub body: Bytes,
+    /// The media type of the body, lower-case, without parameters.
+    pub content_type: Option<String>,
+}
+
+impl SyncResponse {
+    fn from_answer(answer: &HttpResponse) -> Result<Self> {
+        let content_type = answer.content_type();
+        let output = if answer.body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else if answer.is_json() {
+            answer.json::<Value>()?
+        } else if content_type.is_none() {
+            // No media type: JSON objects and arrays are JSON, anything else is text.
+            answer
+                .json_value()
+                .filter(|v| v.is_object() || v.is_array())
+                .unwrap_or_else(|| Value::String(answer.text()))
+        } else {
+            Value::String(answer.text())
+        };
+        Ok(Self {
+            status: answer.status,
+            output,
+            body: answer.body.clone(),
+            content_type,
+        })
+    }
+
+    /// Whether the value came as JSON (an object or array).
+    pub fn is_json(&self) -> bool {
+        !matches!(self.output, Value::String(_) | Value::Null)
+    }
+
+    /// The value decoded as `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        T::deserialize(&self.output).map_err(|e| {
+            Error::decode(
+                format!("the ToolJet response value is not the expected type: {e}"),
+                Some(self.status),
+                &self.body,
+            )
+        })
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The generic outcome: succeeded, with this value, status and body.
+    pub fn into_outcome(self) -> RunOutcome {
+        RunOutcome::succeeded(None, self.output).with_http(self.status, self.body)
+    }
+}
+
+/// One ToolJet workflow's webhook: triggers runs and follows them.
+///
+/// Cloning is cheap (the connection pool and rate limiters are shared).
+/// See the crate documentation for an example.
+#[derive(Debug, Clone)]
+pub struct ToolJetWorkflow {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl ToolJetWorkflow {
+    /// A builder for workflow `workflow_id` (its UUID) on `host` (the
+    /// ToolJet server, e.g. `https://tooljet.example.com`, with the
+    /// `SUB_PATH` prefix if the server has one) with the workflow's token.
+    pub fn builder(
+        host: impl Into<String>,
+        workflow_id: impl Into<String>,
+        token: impl Into<Secret>,
+    ) -> ToolJetWorkflowBuilder {
+        ToolJetWorkflowBuilder {
+            host: host.into(),
+            workflow_id: workflow_id.into(),
+            token: token.into(),
+            environment: DEFAULT_ENVIRONMENT.to_owned(),
+            version: None,
+            params: None,
+            rate_limit: None,
+            sync_timeout: DEFAULT_SYNC_TIMEOUT,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            client: None,
+            poll: PollPolicy::default(),
+            sse_options: SseOptions::default(),
+        }
+    }
+
+    /// A workflow with every default (`development`, released version).
+    pub fn new(
+        host: impl Into<String>,
+        workflow_id: impl Into<String>,
+        token: impl Into<Secret>,
+    ) -> Result<Self> {
+        Self::builder(host, workflow_id, token).build()
+    }
+
+    /// The workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.shared.workflow_id
+    }
+
+    /// The environment runs are started in.
+    pub fn environment(&self) -> &str {
+        &self.shared.environment
+    }
+
+    /// The version runs are started with, when one is set.
+    pub fn version(&self) -> Option<&str> {
+        self.shared.version.as_deref()
+    }
+
+    /// The declared parameters, when some were declared.
+    pub fn declared_params(&self) -> Option<&[ParamSpec]> {
+        self.shared.params.as_deref()
+    }
+
+    /// Runs the workflow and waits for its Response node (`POST …/trigger`).
+    ///
+    /// `params` is the parameters object (it becomes `startTrigger.params`).
+    /// Errors: [`Error::Validation`] before sending when declared parameters
+    /// do not match; the answer's status otherwise (see
+    /// [`crate::error_from_response`]), [`Error::Ambiguous`] when the request
+    /// was sent but no answer came.
+    pub async fn trigger_sync<P: Serialize + ?Sized>(&self, params: &P) -> Result<SyncResponse> {
+        let payload = to_payload(params)?;
+        self.send_sync(payload, &[], &[]).await
+    }
+
+    /// Starts a run and returns its handle at once (`POST …/trigger-async`).
+    pub async fn trigger_async<P: Serialize + ?Sized>(&self, params: &P) -> Result<ToolJetRun> {
+        let payload = to_payload(params)?;
+        self.send_async(payload, &[], &[]).await
+    }
+
+    /// The handle of execution `execution_id` of this workflow, started
+    /// earlier (maybe by another process).
+    pub fn run(&self, execution_id: impl Into<RunId>) -> ToolJetRun {
+        ToolJetRun::new(self.shared.clone(), execution_id.into(), None)
+    }
+
+    fn prepare(&self, payload: Value) -> Result<Value> {
+        let payload = match payload {
+            Value::Null => Value::Object(Map::new()),
+            other => other,
+        };
+        check_params(self.shared.params.as_deref().unwrap_or(&[]), &payload)?;
+        Ok(payload)
+    }
+
+    fn post(
+        &self,
+        transport: &Transport,
+        endpoint: &str,
+        payload: &Value,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+    ) -> Result<reqwest::RequestBuilder> {
+        let url = transport.url(&format!(
+            "api/v2/webhooks/workflows/{}/{endpoint}",
+            self.shared.workflow_id
+        ))?;
+        let mut request = transport
+            .request(Method::POST, url)
+            .query(&[("environment", self.shared.environment.as_str())]);
+        if let Some(version) = &self.shared.version {
+            request = request.query(&[("version", version.as_str())]);
+        }
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        Ok(request.json(payload))
+    }
+
+    async fn send_sync(
+        &self,
+        payload: Value,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+    ) -> Result<SyncResponse> {
+        let payload = self.prepare(payload)?;
+        let transport = &self.shared.sync;
+        let request = self.post(transport, "trigger", &payload, query, headers)?;
+        let answer = transport.send(request, Safety::Unkeyed).await?;
+        if !answer.is_success() {
+            return Err(error_from_response(&answer, Route::Trigger));
+        }
+        SyncResponse::from_answer(&answer)
+    }
+
+    async fn send_async(
+        &self,
+        payload: Value,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+    ) -> Result<ToolJetRun> {
+        let payload = self.prepare(payload)?;
+        let transport = &self.shared.trigger_async;
+        let request = self.post(transport, "trigger-async", &payload, query, headers)?;
+        let answer = transport.send(request, Safety::Unkeyed).await?;
+        if !answer.is_success() {
+            return Err(error_from_response(&answer, Route::TriggerAsync));
+        }
+        let body: Value = answer.json()?;
+        let id = [
+            "workflow_execution_id",
+            "workflowExecutionId",
+            "executionId",
+            "execution_id",
+        ]
+        .iter()
+        .find_map(|k| body.get(*k))
+        .and_then(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            Error::decode(
+                "the trigger-async answer has no workflow_execution_id",
+                Some(answer.status),
+                &answer.body,
+            )
+        })?;
+        let accepted_at = body
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok(ToolJetRun::new(
+            self.shared.clone(),
+            RunId::new(id),
+            accepted_at,
+        ))
+    }
+}
+
+fn to_payload<P: Serialize + ?Sized>(params: &P) -> Result<Value> {
+    serde_json::to_value(params)
+        .map_err(|e| Error::Config(format!("the parameters do not serialize to JSON: {e}")))
+}
+
+#[async_trait]
+impl Trigger for ToolJetWorkflow {
+    fn provider(&self) -> Provider {
+        Provider::ToolJet
+    }
+
+    fn target(&self) -> String {
+        format!(
+            "tooljet workflow {} ({})",
+            self.shared.workflow_id, self.shared.environment
+        )
+    }
+
+    /// `Wait` runs the synchronous endpoint and gives a finished handle;
+    /// `Follow` starts an async run and gives its [`ToolJetRun`]. ToolJet
+    /// takes no idempotency key: a key in the request is ignored and the
+    /// trigger is never retried once sent.
+    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
+        if request.idempotency_key.is_some() {
+            tracing::debug!("ToolJet takes no idempotency key; the key is not sent");
+        }
+        match request.mode {
+            TriggerMode::Wait => {
+                let response = self
+                    .send_sync(request.payload, &request.query, &request.headers)
+                    .await?;
+                Ok(FinishedRun::new(Provider::ToolJet, response.into_outcome()).boxed())
+            }
+            _ => {
+                let run = self
+                    .send_async(request.payload, &request.query, &request.headers)
+                    .await?;
+                Ok(Box::new(run))
+            }
+        }
+    }
+
+    fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
+        Ok(Box::new(self.run(run_id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn answer(status: u16, content_type: Option<&'static str>, body: &str) -> HttpResponse {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        HttpResponse {
+            status,
+            headers,
+            body: Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[test]
+    fn sync_answers_are_json_or_text() {
+        let json = SyncResponse::from_answer(&answer(
+            200,
+            Some("application/json; charset=utf-8"),
+            r#"{"a":1}"#,
+        ))
+        .expect("decodes");
+        assert_eq!(json.output, serde_json::json!({"a": 1}));
+        assert!(json.is_json());
+        let text =
+            SyncResponse::from_answer(&answer(201, Some("text/html; charset=utf-8"), "testvalue"))
+                .expect("decodes");
+        assert_eq!(text.output, Value::String("testvalue".into()));
+        assert_eq!(text.status, 201);
+        let number_text =
+            SyncResponse::from_answer(&answer(200, Some("text/html"), "42")).expect("decodes");
+        assert_eq!(number_text.output, Value::String("42".into()));
+        let untyped = SyncResponse::from_answer(&answer(200, None, "[1,2]")).expect("decodes");
+        assert_eq!(untyped.output, serde_json::json!([1, 2]));
+        let empty = SyncResponse::from_answer(&answer(204, None, "")).expect("decodes");
+        assert_eq!(empty.output, Value::Null);
+        assert!(
+            SyncResponse::from_answer(&answer(200, Some("application/json"), "{oops")).is_err()
+        );
+    }
+
+    #[test]
+    fn limiter_spaces_requests_below_the_throttle() {
+        let limit = spaced(DEFAULT_THROTTLE);
+        assert_eq!(limit.requests, 1);
+        assert!(limit.per >= Duration::from_millis(600));
+        assert!(limit.per <= Duration::from_millis(700));
+    }
+
+    #[test]
+    fn builder_refuses_bad_input_and_defaults_to_development() {
+        assert!(ToolJetWorkflow::new("not a url", "id", "t").is_err());
+        assert!(ToolJetWorkflow::new("http://localhost", " ", "t").is_err());
+        let wf = ToolJetWorkflow::new("http://localhost:1", "wf", "secret-token").expect("builds");
+        assert_eq!(wf.environment(), "development");
+        assert_eq!(wf.version(), None);
+        assert!(!format!("{wf:?}").contains("secret-token"));
+        assert!(!wf.target().contains("secret-token"));
+    }
+}
