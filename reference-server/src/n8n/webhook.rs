@@ -12,7 +12,7 @@ use futures::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, StepKind};
+use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode};
 use crate::engine::{EngineError, EventKind, RunSnapshot, RunStatus, StartRun};
 
 use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
@@ -36,7 +36,6 @@ struct Candidate {
     engine_id: Option<String>,
     version_id: String,
     exposure: N8nExposure,
-    has_respond_step: bool,
     params: Map<String, Value>,
     /// The registered path as n8n shows it in `webhookUrl` (`<webhookId>/users/:id` for dynamic ones).
     url_path: String,
@@ -117,10 +116,6 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate
                 engine_id: wf.engine_id.clone(),
                 version_id: wf.version_id.clone(),
                 exposure: exposure.clone(),
-                has_respond_step: wf
-                    .steps
-                    .iter()
-                    .any(|s| matches!(s.kind, StepKind::Respond { .. })),
                 params,
                 url_path,
                 static_matches,
@@ -301,9 +296,6 @@ async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -
         item.insert("jwtPayload".into(), p);
     }
     let mode = c.exposure.response_mode;
-    if mode == N8nResponseMode::ResponseNode && !c.has_respond_step {
-        return answers::code_zero("No Respond to Webhook node found in the workflow");
-    }
     let execution_mode = if kind == Kind::Test {
         "manual"
     } else {
