@@ -1,0 +1,512 @@
+//! [`N8nClient`]: the n8n public API (`/api/v1`, header `X-N8N-API-KEY`) —
+//! workflows, executions, tags — plus [`N8nClient::execute_workflow`] and
+//! [`N8nClient::activate_and_wait`].
+
+use std::time::Duration;
+
+use futures::stream::BoxStream;
+use reqwest::Method;
+use sdk_core::{
+    Auth, Error, Provider, RateLimit, Result, RetryPolicy, Safety, Secret, Timeouts, Transport,
+    paginate::{Page, paginate},
+    transport::HttpResponse,
+};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::{
+    error::{self, N8nErrorKind, WEBHOOK_METHODS, decode},
+    execution::ExecutionHandle,
+    models::{
+        Execution, ExecutionFilter, ListPage, NewWorkflow, Tag, WebhookNode, Workflow,
+        WorkflowFilter, clamp_limit,
+    },
+};
+
+/// The header that carries the API key.
+pub const API_KEY_HEADER: &str = "X-N8N-API-KEY";
+
+/// A client of one n8n server's public API. Cheap to clone (the connection
+/// pool is shared).
+///
+/// ```
+/// # async fn example() -> sdk_core::Result<()> {
+/// use futures::TryStreamExt;
+/// use sdk_n8n::{ExecutionFilter, N8nClient};
+///
+/// let client = N8nClient::new("http://localhost:5678", "n8n_api_key")?;
+/// let failed: Vec<_> = client
+///     .executions(ExecutionFilter::default().status(sdk_n8n::ExecutionStatus::Error))
+///     .try_collect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct N8nClient {
+    /// `{base}/api/v1` with the API key.
+    api: Transport,
+    /// `{base}` without credentials, for webhook probes.
+    server: Transport,
+}
+
+/// Builds an [`N8nClient`].
+#[derive(Debug, Clone)]
+pub struct N8nClientBuilder {
+    base_url: String,
+    api_key: Secret,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    rate_limit: Option<RateLimit>,
+    client: Option<reqwest::Client>,
+}
+
+impl N8nClientBuilder {
+    /// Sets the retry policy of reads (writes that may start a run are never retried).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Keeps the client under a request rate.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Uses this `reqwest::Client` (and its connection pool).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Builds the client; fails on an invalid base URL.
+    pub fn build(self) -> Result<N8nClient> {
+        let base = self.base_url.trim_end_matches('/');
+        let mut api = Transport::builder(Provider::N8n, format!("{base}/api/v1"))
+            .auth(Auth::header(API_KEY_HEADER, self.api_key))
+            .retry(self.retry)
+            .timeouts(self.timeouts)
+            .rate_limit(self.rate_limit);
+        let mut server = Transport::builder(Provider::N8n, base)
+            .retry(self.retry)
+            .timeouts(self.timeouts);
+        if let Some(client) = self.client {
+            api = api.client(client.clone());
+            server = server.client(client);
+        }
+        Ok(N8nClient {
+            api: api.build()?,
+            server: server.build()?,
+        })
+    }
+}
+
+/// Query pairs of a list call.
+type Query = Vec<(&'static str, String)>;
+
+impl N8nClient {
+    /// A client for the n8n at `base_url` (for example `http://localhost:5678`;
+    /// the API lives under `{base_url}/api/v1`).
+    pub fn new(base_url: impl Into<String>, api_key: impl Into<Secret>) -> Result<Self> {
+        Self::builder(base_url, api_key).build()
+    }
+
+    /// A builder, for retries, timeouts, a rate limit or a shared HTTP client.
+    pub fn builder(base_url: impl Into<String>, api_key: impl Into<Secret>) -> N8nClientBuilder {
+        N8nClientBuilder {
+            base_url: base_url.into(),
+            api_key: api_key.into(),
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            rate_limit: None,
+            client: None,
+        }
+    }
+
+    /// The n8n base URL (without `/api/v1`).
+    pub fn base_url(&self) -> &Url {
+        self.server.base_url()
+    }
+
+    fn url(&self, segments: &[&str]) -> Result<Url> {
+        let mut url = self.api.base_url().clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        safety: Safety,
+    ) -> Result<HttpResponse> {
+        let mut request = self.api.request(method, self.url(segments)?);
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.api.send(request, safety).await
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        decode(
+            &self
+                .call(Method::GET, segments, query, None, Safety::Safe)
+                .await?,
+        )
+    }
+
+    async fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: Option<&Value>,
+        safety: Safety,
+    ) -> Result<T> {
+        decode(&self.call(method, segments, &[], body, safety).await?)
+    }
+
+    fn list<T>(&self, resource: &'static str, query: Query) -> BoxStream<'static, Result<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let client = self.clone();
+        paginate(None, move |cursor: Option<String>| {
+            let client = client.clone();
+            let query = query.clone();
+            async move {
+                let page: ListPage<T> = client.page(resource, query, cursor).await?;
+                Ok(Page::new(page.data, page.next_cursor))
+            }
+        })
+    }
+
+    async fn page<T: DeserializeOwned>(
+        &self,
+        resource: &str,
+        mut query: Query,
+        cursor: Option<String>,
+    ) -> Result<ListPage<T>> {
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor));
+        }
+        self.get(&[resource], &query).await
+    }
+
+    // ---- workflows -------------------------------------------------------
+
+    /// All workflows matching `filter`, following `nextCursor` page by page.
+    pub fn workflows(&self, filter: WorkflowFilter) -> BoxStream<'static, Result<Workflow>> {
+        self.list("workflows", filter.query())
+    }
+
+    /// One page of workflows (`cursor` from the previous page's `next_cursor`).
+    pub async fn workflows_page(
+        &self,
+        filter: &WorkflowFilter,
+        cursor: Option<String>,
+    ) -> Result<ListPage<Workflow>> {
+        self.page("workflows", filter.query(), cursor).await
+    }
+
+    /// A workflow by id.
+    pub async fn workflow(&self, id: &str) -> Result<Workflow> {
+        self.get(&["workflows", id], &[]).await
+    }
+
+    /// Creates a workflow (inactive).
+    pub async fn create_workflow(&self, workflow: &NewWorkflow) -> Result<Workflow> {
+        let body = to_json(workflow)?;
+        self.write(Method::POST, &["workflows"], Some(&body), Safety::Unkeyed)
+            .await
+    }
+
+    /// Replaces a workflow.
+    pub async fn update_workflow(&self, id: &str, workflow: &NewWorkflow) -> Result<Workflow> {
+        let body = to_json(workflow)?;
+        self.write(Method::PUT, &["workflows", id], Some(&body), Safety::Safe)
+            .await
+    }
+
+    /// Deletes a workflow; returns it.
+    pub async fn delete_workflow(&self, id: &str) -> Result<Workflow> {
+        self.write(Method::DELETE, &["workflows", id], None, Safety::Safe)
+            .await
+    }
+
+    /// Activates a workflow. On n8n 2.x its production webhooks are served
+    /// only 90–380 ms after this answers; use [`N8nClient::activate_and_wait`]
+    /// before calling them.
+    pub async fn activate_workflow(&self, id: &str) -> Result<Workflow> {
+        self.write(
+            Method::POST,
+            &["workflows", id, "activate"],
+            None,
+            Safety::Safe,
+        )
+        .await
+    }
+
+    /// Deactivates a workflow.
+    pub async fn deactivate_workflow(&self, id: &str) -> Result<Workflow> {
+        self.write(
+            Method::POST,
+            &["workflows", id, "deactivate"],
+            None,
+            Safety::Safe,
+        )
+        .await
+    }
+
+    /// Activates a workflow, then waits until each of its production
+    /// webhooks is served, at most `timeout` ([`Error::Timeout`] after).
+    ///
+    /// n8n 2.x registers webhooks asynchronously (90–380 ms after
+    /// `/activate` answers). The probe starts no run: it calls each webhook
+    /// with a method the webhook does not accept; n8n answers `404 "not
+    /// registered"` until the webhook is live and `404 "… Did you mean to
+    /// make a POST request?"` after. A webhook that accepts all six methods
+    /// cannot be probed this way and is not waited for.
+    pub async fn activate_and_wait(&self, id: &str, timeout: Duration) -> Result<Workflow> {
+        let deadline = Instant::now() + timeout;
+        let workflow = self.activate_workflow(id).await?;
+        for node in workflow.webhook_nodes() {
+            self.wait_registered(&node, deadline, timeout).await?;
+        }
+        Ok(workflow)
+    }
+
+    async fn wait_registered(
+        &self,
+        node: &WebhookNode,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<()> {
+        // HEAD answers carry no body, so they cannot say "Did you mean".
+        let Some(probe) = WEBHOOK_METHODS
+            .iter()
+            .filter(|m| **m != Method::HEAD)
+            .find(|m| !node.methods.iter().any(|a| a == m.as_str()))
+            .cloned()
+        else {
+            tracing::debug!(node = %node.name, "webhook accepts every method; not probed");
+            return Ok(());
+        };
+        let mut url = self.server.url("webhook")?;
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
+            .extend(node.url_path().split('/').filter(|s| !s.is_empty()));
+        let mut delay = Duration::from_millis(20);
+        loop {
+            let answer = self
+                .server
+                .send(
+                    self.server.request(probe.clone(), url.clone()),
+                    Safety::Safe,
+                )
+                .await?;
+            let registered = answer.status != 404
+                || answer
+                    .json_value()
+                    .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+                    .is_some_and(|m| error::parse_method_not_allowed(&m).is_some());
+            if registered {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Timeout(format!(
+                    "the webhook {} of the activated workflow was not registered within {timeout:?}",
+                    node.url_path()
+                )));
+            }
+            tokio::time::sleep(delay.min(deadline - now)).await;
+            delay = (delay * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    /// Starts a workflow through `POST /workflows/{id}/execute`.
+    ///
+    /// **Released n8n versions have no such endpoint** (nor `/run`, nor
+    /// `/workflow/{id}/start`): they answer 405 or 404, which this returns as
+    /// [`Error::Unsupported`] telling you to add a Webhook trigger to the
+    /// workflow and call it with [`crate::WebhookTrigger`]. Servers that do
+    /// have it (the reference server with its `execute_endpoint` option)
+    /// answer the execution, and this returns its handle.
+    pub async fn execute_workflow(&self, id: &str, input: Value) -> Result<ExecutionHandle> {
+        let answer = self
+            .call(
+                Method::POST,
+                &["workflows", id, "execute"],
+                &[],
+                Some(&input),
+                Safety::Unkeyed,
+            )
+            .await?;
+        let message = answer
+            .json_value()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned));
+        // 404 `{"message":"Not Found"}` is an unknown workflow on a server that
+        // has the endpoint; any other 404 (`not found`) or 405 is a missing route.
+        let missing_route = answer.status == 405
+            || (answer.status == 404 && message.as_deref() != Some("Not Found"));
+        if missing_route {
+            let api = answer
+                .api_error(message.unwrap_or_else(|| format!("HTTP {}", answer.status)))
+                .with_detail(N8nErrorKind::NoExecuteEndpoint);
+            return Err(Error::Unsupported {
+                message: format!(
+                    "this n8n has no public endpoint to execute workflow {id} (HTTP {}): n8n \
+                     starts workflows through triggers only. Add a Webhook trigger node to the \
+                     workflow, activate it, and call it with sdk_n8n::WebhookTrigger",
+                    answer.status
+                ),
+                error: Some(Box::new(api)),
+            });
+        }
+        let execution: Execution = decode(&answer)?;
+        if execution.id.is_empty() {
+            return Err(Error::decode(
+                "the execute answer has no execution id",
+                Some(answer.status),
+                &answer.body,
+            ));
+        }
+        Ok(self.execution_handle(execution.id))
+    }
+
+    // ---- executions ------------------------------------------------------
+
+    /// All executions matching `filter`, newest first, following `nextCursor`.
+    /// n8n leaves running executions out unless the filter's status is `running`.
+    pub fn executions(&self, filter: ExecutionFilter) -> BoxStream<'static, Result<Execution>> {
+        self.list("executions", filter.query())
+    }
+
+    /// One page of executions.
+    pub async fn executions_page(
+        &self,
+        filter: &ExecutionFilter,
+        cursor: Option<String>,
+    ) -> Result<ListPage<Execution>> {
+        self.page("executions", filter.query(), cursor).await
+    }
+
+    /// An execution by id; `include_data` adds its run data.
+    pub async fn execution(&self, id: &str, include_data: bool) -> Result<Execution> {
+        let query = if include_data {
+            vec![("includeData", "true".to_owned())]
+        } else {
+            Vec::new()
+        };
+        self.get(&["executions", id], &query).await
+    }
+
+    /// Deletes an execution (a running one → [`Error::BadRequest`]); returns it.
+    pub async fn delete_execution(&self, id: &str) -> Result<Execution> {
+        self.write(Method::DELETE, &["executions", id], None, Safety::Safe)
+            .await
+    }
+
+    /// Retries a failed or canceled execution; returns the new execution
+    /// (a successful one → [`Error::Conflict`]). `load_workflow` runs the
+    /// workflow's current version instead of the one that failed.
+    pub async fn retry_execution(
+        &self,
+        id: &str,
+        load_workflow: Option<bool>,
+    ) -> Result<Execution> {
+        let body = match load_workflow {
+            Some(load) => json!({ "loadWorkflow": load }),
+            None => json!({}),
+        };
+        self.write(
+            Method::POST,
+            &["executions", id, "retry"],
+            Some(&body),
+            Safety::Unkeyed,
+        )
+        .await
+    }
+
+    /// Stops a running or waiting execution (n8n 2.x); a finished one →
+    /// [`Error::Conflict`]. Returns the stopped execution.
+    pub async fn stop_execution(&self, id: &str) -> Result<Execution> {
+        let mut execution: Execution = self
+            .write(
+                Method::POST,
+                &["executions", id, "stop"],
+                None,
+                Safety::Safe,
+            )
+            .await?;
+        if execution.id.is_empty() {
+            id.clone_into(&mut execution.id);
+        }
+        Ok(execution)
+    }
+
+    /// A [`sdk_core::RunHandle`] over an execution id (started here or
+    /// anywhere else).
+    pub fn execution_handle(&self, id: impl Into<String>) -> ExecutionHandle {
+        ExecutionHandle::new(self.clone(), id)
+    }
+
+    // ---- tags ------------------------------------------------------------
+
+    /// All tags, following `nextCursor`; `limit` is the page size (1–250).
+    pub fn tags(&self, limit: Option<u32>) -> BoxStream<'static, Result<Tag>> {
+        let query = limit
+            .map(|l| vec![("limit", clamp_limit(l).to_string())])
+            .unwrap_or_default();
+        self.list("tags", query)
+    }
+
+    /// A tag by id.
+    pub async fn tag(&self, id: &str) -> Result<Tag> {
+        self.get(&["tags", id], &[]).await
+    }
+
+    /// Creates a tag (a duplicate name → [`Error::Conflict`]).
+    pub async fn create_tag(&self, name: &str) -> Result<Tag> {
+        let body = json!({ "name": name });
+        self.write(Method::POST, &["tags"], Some(&body), Safety::Unkeyed)
+            .await
+    }
+
+    /// Renames a tag.
+    pub async fn update_tag(&self, id: &str, name: &str) -> Result<Tag> {
+        let body = json!({ "name": name });
+        self.write(Method::PUT, &["tags", id], Some(&body), Safety::Safe)
+            .await
+    }
+
+    /// Deletes a tag; returns it.
+    pub async fn delete_tag(&self, id: &str) -> Result<Tag> {
+        self.write(Method::DELETE, &["tags", id], None, Safety::Safe)
+            .await
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| Error::Config(format!("body does not serialize: {e}")))
+}

@@ -1,0 +1,252 @@
+//! [`ExecutionHandle`]: a [`RunHandle`] over an n8n execution id, and how an
+//! execution's run data reads as output, failure and steps.
+
+use async_trait::async_trait;
+use sdk_core::{
+    PollPolicy, Provider, Result, RunEvent, RunFailure, RunHandle, RunId, RunSnapshot, RunStatus,
+    StepSnapshot, StepStatus, poll::poll_events,
+};
+use serde_json::Value;
+
+use crate::{N8nClient, items::n8n_items, models::Execution};
+
+impl Execution {
+    /// The run data's `resultData`, with `includeData=true`.
+    fn result_data(&self) -> Option<&Value> {
+        self.data.as_ref()?.get("resultData")
+    }
+
+    /// The last run of a node in the run data.
+    fn last_run<'a>(run_data: &'a Value, node: &str) -> Option<&'a Value> {
+        run_data.get(node)?.as_array()?.last()
+    }
+
+    /// The name of the node that ran last: `resultData.lastNodeExecuted`, or
+    /// the node with the highest `executionIndex` / `startTime`.
+    pub fn last_node(&self) -> Option<String> {
+        let result = self.result_data()?;
+        if let Some(name) = result.get("lastNodeExecuted").and_then(Value::as_str) {
+            return Some(name.to_owned());
+        }
+        let run_data = result.get("runData")?.as_object()?;
+        run_data
+            .iter()
+            .filter_map(|(name, runs)| {
+                let run = runs.as_array()?.last()?;
+                let key = (
+                    run.get("executionIndex")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
+                    run.get("startTime").and_then(Value::as_u64).unwrap_or(0),
+                );
+                Some((key, name))
+            })
+            .max_by_key(|(key, _)| *key)
+            .map(|(_, name)| name.clone())
+    }
+
+    /// The output of the node that ran last: the `json` of each item of its
+    /// first output (`runData[<node>][last].data.main[0]`), as an array.
+    /// `None` without run data (fetch with `include_data`).
+    pub fn output(&self) -> Option<Value> {
+        let node = self.last_node()?;
+        let run = Self::last_run(self.result_data()?.get("runData")?, &node)?;
+        Some(node_output(run).unwrap_or(Value::Array(Vec::new())))
+    }
+
+    /// Why the execution failed: `resultData.error` (message and node).
+    pub fn failure(&self) -> Option<RunFailure> {
+        let error = self.result_data()?.get("error")?;
+        let message = error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("the execution failed");
+        let mut failure = RunFailure::new(message).with_raw(error.clone());
+        if let Some(node) = error.pointer("/node/name").and_then(Value::as_str) {
+            failure = failure.with_step(node);
+        }
+        if let Some(name) = error.get("name").and_then(Value::as_str) {
+            failure = failure.with_code(name);
+        }
+        Some(failure)
+    }
+
+    /// Each node that ran, with its status and output (from the run data).
+    pub fn steps(&self) -> Vec<StepSnapshot> {
+        let Some(run_data) = self
+            .result_data()
+            .and_then(|r| r.get("runData"))
+            .and_then(Value::as_object)
+        else {
+            return Vec::new();
+        };
+        run_data
+            .iter()
+            .filter_map(|(name, runs)| {
+                let run = runs.as_array()?.last()?;
+                let status = match run.get("executionStatus").and_then(Value::as_str) {
+                    Some("success") => StepStatus::Completed,
+                    Some("error") | Some("crashed") => StepStatus::Failed,
+                    Some("running") | Some("waiting") | Some("new") => StepStatus::Running,
+                    Some(other) => StepStatus::Unknown(other.to_owned()),
+                    None if run.get("error").is_some() => StepStatus::Failed,
+                    None => StepStatus::Completed,
+                };
+                let mut step = StepSnapshot::new(name.clone(), status).with_name(name.clone());
+                if let Some(output) = node_output(run) {
+                    step = step.with_output(output);
+                }
+                if let Some(message) = run.pointer("/error/message").and_then(Value::as_str) {
+                    step = step.with_error(message);
+                }
+                Some(step)
+            })
+            .collect()
+    }
+
+    /// This execution as a run snapshot (status per contract §4).
+    pub fn snapshot(&self) -> RunSnapshot {
+        let status = match &self.status {
+            Some(status) => status.run_status(),
+            None if self.finished => RunStatus::Succeeded,
+            None => RunStatus::Running,
+        };
+        let failure = match status {
+            RunStatus::Failed | RunStatus::Cancelled => self.failure().or_else(|| {
+                (status == RunStatus::Failed).then(|| RunFailure::new("the execution failed"))
+            }),
+            _ => None,
+        };
+        RunSnapshot::new(Some(RunId::new(self.id.clone())), status)
+            .with_output(self.output())
+            .with_failure(failure)
+            .with_steps(self.steps())
+    }
+}
+
+/// The items of a node run's first output, as JSON values.
+fn node_output(run: &Value) -> Option<Value> {
+    let main = run.pointer("/data/main/0")?;
+    Some(Value::Array(n8n_items(main)))
+}
+
+/// A [`RunHandle`] over an n8n execution: polls
+/// `GET /executions/{id}?includeData=true`; status per contract §4
+/// (`new`/`running`/`waiting` → running, `success` → succeeded,
+/// `error`/`crashed` → failed, `canceled` → cancelled, else `Unknown`); the
+/// output is the last node's items; `cancel` stops the execution.
+///
+/// Rebuild one in any process from an id with
+/// [`N8nClient::execution_handle`].
+#[derive(Debug, Clone)]
+pub struct ExecutionHandle {
+    client: N8nClient,
+    id: RunId,
+    poll: PollPolicy,
+}
+
+impl ExecutionHandle {
+    /// A handle over execution `id`.
+    pub fn new(client: N8nClient, id: impl Into<String>) -> Self {
+        Self {
+            client,
+            id: RunId::new(id.into()),
+            poll: PollPolicy::default(),
+        }
+    }
+
+    /// Sets the poll backoff of [`RunHandle::events`].
+    pub fn with_poll(mut self, poll: PollPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// The execution id.
+    pub fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    /// The execution, with its run data.
+    pub async fn execution(&self) -> Result<Execution> {
+        self.client.execution(self.id.as_str(), true).await
+    }
+}
+
+#[async_trait]
+impl RunHandle for ExecutionHandle {
+    fn provider(&self) -> Provider {
+        Provider::N8n
+    }
+
+    fn run_id(&self) -> Option<&RunId> {
+        Some(&self.id)
+    }
+
+    async fn status(&self) -> Result<RunSnapshot> {
+        let execution = self.execution().await?;
+        Ok(execution.snapshot())
+    }
+
+    fn events(&self) -> futures::stream::BoxStream<'_, Result<RunEvent>> {
+        poll_events(self, self.poll)
+    }
+
+    async fn cancel(&self) -> Result<()> {
+        self.client
+            .stop_execution(self.id.as_str())
+            .await
+            .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn execution(value: Value) -> Execution {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn output_failure_and_steps_from_run_data() {
+        let e = execution(json!({
+            "id": "7", "finished": false, "status": "error",
+            "data": {"resultData": {
+                "runData": {
+                    "Webhook": [{"executionIndex": 0, "executionStatus": "success",
+                        "data": {"main": [[{"json": {"body": {}}}]]}}],
+                    "Boom": [{"executionIndex": 1, "executionStatus": "error",
+                        "error": {"message": "boom"}}]
+                },
+                "lastNodeExecuted": "Boom",
+                "error": {"message": "boom from fixture", "name": "NodeOperationError",
+                          "node": {"name": "Boom"}}
+            }}
+        }));
+        let snap = e.snapshot();
+        assert_eq!(snap.status, RunStatus::Failed);
+        let failure = snap.failure.unwrap();
+        assert_eq!(failure.message, "boom from fixture");
+        assert_eq!(failure.step.as_deref(), Some("Boom"));
+        assert_eq!(snap.output, Some(json!([])));
+        assert_eq!(snap.steps.len(), 2);
+        assert_eq!(snap.steps[1].status, StepStatus::Failed);
+        assert_eq!(snap.steps[1].error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn last_node_without_last_node_executed() {
+        let e = execution(json!({
+            "id": "8", "status": "success",
+            "data": {"resultData": {"runData": {
+                "A": [{"executionIndex": 0, "data": {"main": [[{"json": {"a": 1}}]]}}],
+                "B": [{"executionIndex": 1, "data": {"main": [[{"json": {"b": 2}}, {"json": {"b": 3}}]]}}]
+            }}}
+        }));
+        assert_eq!(e.last_node().as_deref(), Some("B"));
+        assert_eq!(e.output(), Some(json!([{"b": 2}, {"b": 3}])));
+        assert_eq!(e.snapshot().status, RunStatus::Succeeded);
+        assert!(e.snapshot().failure.is_none());
+    }
+}

@@ -1,0 +1,602 @@
+//! [`WebhookTrigger`]: starts n8n workflows through their Webhook trigger
+//! node, the only way n8n starts a workflow from outside.
+
+use std::{fmt, time::Duration};
+
+use async_trait::async_trait;
+use reqwest::Method;
+use sdk_core::{
+    Auth, Error, FinishedRun, Provider, Result, RetryPolicy, RunHandle, RunId, RunOutcome, Safety,
+    Secret, Transport, Trigger, TriggerRequest,
+};
+use serde_json::Value;
+use url::Url;
+
+use crate::{
+    N8nClient,
+    accepted::AcceptedRun,
+    body::{BodyFormat, WebhookBody, WebhookResponse},
+    correlate::CorrelatedRun,
+    error::{WEBHOOK_METHODS, webhook_error},
+    streaming::StreamingRun,
+};
+
+/// The Webhook node's "Respond" setting: what the answer to a call is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseMode {
+    /// "Immediately" (`onReceived`, n8n's default): the answer only says the
+    /// run started (`{"message":"Workflow was started"}`, a custom text, or
+    /// nothing). The handle can follow the run only when told where the
+    /// execution id is ([`WebhookTriggerBuilder::track_execution_id`]).
+    #[default]
+    OnReceived,
+    /// "When last node finishes" (`lastNode`): the answer is the last node's
+    /// output; the handle is finished at once.
+    LastNode,
+    /// "Using 'Respond to Webhook' node" (`responseNode`): the answer is the
+    /// Respond node's; the handle is finished at once.
+    ResponseNode,
+    /// "Streaming" (`streaming`): NDJSON chunks (`begin`, `item`, `end`,
+    /// `error`) as the workflow produces them, yielded by `events()`.
+    Streaming,
+}
+
+/// How an `onReceived` run is followed.
+#[derive(Debug, Clone, Default)]
+enum Tracking {
+    /// Not followed: `status()` is `Accepted`, `wait()` is `NotTrackable`.
+    #[default]
+    None,
+    /// The answer carries the execution id at this JSON pointer.
+    ExecutionId { pointer: String, client: N8nClient },
+    /// Correlate by workflow id and trigger time (ambiguous under concurrency).
+    Correlate {
+        workflow_id: String,
+        client: N8nClient,
+    },
+}
+
+/// Starts an n8n workflow by calling its webhook, and gives a
+/// [`RunHandle`] for the run.
+///
+/// Build it from the n8n base URL and the Webhook node's path
+/// ([`WebhookTrigger::builder`]). Webhook calls are never retried once sent
+/// (n8n takes no idempotency key, so a second call would start a second
+/// run): an answer n8n itself never gives (an unknown 5xx, a proxy's HTML
+/// page) or a dropped connection is [`Error::Ambiguous`].
+///
+/// Errors are typed, with an [`crate::N8nErrorKind`] detail: 404 not
+/// registered / wrong method → [`Error::NotFound`]; 401 **and** 403 from the
+/// node's auth → [`Error::Unauthorized`] (plain-text body kept); 422 →
+/// [`Error::BadRequest`]; 500 `Error in workflow` → [`Error::WorkflowFailed`].
+#[derive(Clone)]
+pub struct WebhookTrigger {
+    transport: Transport,
+    url: Url,
+    method: Method,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body_format: BodyFormat,
+    mode: ResponseMode,
+    tracking: Tracking,
+    id_pointer: Option<String>,
+}
+
+impl fmt::Debug for WebhookTrigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookTrigger")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("mode", &self.mode)
+            .field("body_format", &self.body_format)
+            .field("auth", self.transport.auth())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`WebhookTrigger`].
+#[derive(Debug, Clone)]
+pub struct WebhookTriggerBuilder {
+    base_url: String,
+    path: String,
+    method: Method,
+    test: bool,
+    webhook_id: Option<String>,
+    params: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    auth: Auth,
+    body_format: BodyFormat,
+    mode: ResponseMode,
+    timeout: Option<Duration>,
+    tracking: Tracking,
+    id_pointer: Option<String>,
+    client: Option<reqwest::Client>,
+}
+
+impl WebhookTrigger {
+    /// A builder for the webhook at `path` of the n8n at `base_url` (for
+    /// example `http://localhost:5678` and `send-email`). Defaults: `POST`,
+    /// production URL, JSON body, `onReceived`, no auth.
+    pub fn builder(base_url: impl Into<String>, path: impl Into<String>) -> WebhookTriggerBuilder {
+        WebhookTriggerBuilder {
+            base_url: base_url.into(),
+            path: path.into(),
+            method: Method::POST,
+            test: false,
+            webhook_id: None,
+            params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::None,
+            body_format: BodyFormat::Json,
+            mode: ResponseMode::OnReceived,
+            timeout: None,
+            tracking: Tracking::None,
+            id_pointer: None,
+            client: None,
+        }
+    }
+
+    /// The URL this trigger calls (without the per-call query).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The expected response mode.
+    pub fn response_mode(&self) -> ResponseMode {
+        self.mode
+    }
+
+    fn request_for(&self, body: WebhookBody, request: &TriggerRequest) -> reqwest::RequestBuilder {
+        let mut builder = self
+            .transport
+            .request(self.method.clone(), self.url.clone());
+        let query: Vec<&(String, String)> = self.query.iter().chain(&request.query).collect();
+        if !query.is_empty() {
+            builder = builder.query(&query);
+        }
+        for (name, value) in self.headers.iter().chain(&request.headers) {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        body.apply(builder)
+    }
+
+    /// Calls the webhook with `request`'s payload (in the builder's body
+    /// format) and returns the answer as sent; error answers are typed errors.
+    /// For streaming webhooks this reads the whole stream.
+    pub async fn send(&self, request: TriggerRequest) -> Result<WebhookResponse> {
+        let body = WebhookBody::from_payload(&request.payload, &self.body_format)?;
+        self.send_body(body, request).await
+    }
+
+    /// Calls the webhook with an explicit body (raw bytes, a form, text …);
+    /// `request`'s payload is ignored, its query and headers are sent.
+    pub async fn send_body(
+        &self,
+        body: WebhookBody,
+        request: TriggerRequest,
+    ) -> Result<WebhookResponse> {
+        let answer = self
+            .transport
+            .send(self.request_for(body, &request), Safety::Unkeyed)
+            .await?;
+        if !answer.is_success() {
+            return Err(webhook_error(&answer));
+        }
+        Ok(WebhookResponse::from_http(answer))
+    }
+
+    /// Starts a run with an explicit body (see [`WebhookTrigger::send_body`])
+    /// and returns its handle, as [`Trigger::trigger`] does.
+    pub async fn trigger_with_body(
+        &self,
+        body: WebhookBody,
+        request: TriggerRequest,
+    ) -> Result<Box<dyn RunHandle>> {
+        if self.mode == ResponseMode::Streaming {
+            return self.stream(body, &request).await;
+        }
+        let sent_at = std::time::SystemTime::now();
+        let answer = self.send_body(body, request).await?;
+        let output = answer.output();
+        let run_id = self
+            .id_pointer
+            .as_deref()
+            .and_then(|p| execution_id_at(&output, p));
+        match self.mode {
+            ResponseMode::OnReceived => Ok(self.accepted(answer, output, run_id, sent_at)),
+            _ => {
+                let outcome =
+                    RunOutcome::succeeded(run_id, output).with_http(answer.status, answer.body);
+                Ok(FinishedRun::new(Provider::N8n, outcome).boxed())
+            }
+        }
+    }
+
+    fn accepted(
+        &self,
+        answer: WebhookResponse,
+        output: Value,
+        run_id: Option<RunId>,
+        sent_at: std::time::SystemTime,
+    ) -> Box<dyn RunHandle> {
+        match &self.tracking {
+            Tracking::ExecutionId { pointer, client } => match run_id {
+                Some(id) => Box::new(client.execution_handle(id.as_str().to_owned())),
+                None => Box::new(AcceptedRun::new(
+                    answer,
+                    output,
+                    format!(
+                        "the onReceived answer has no execution id at the JSON pointer {pointer:?}; \
+                         make the workflow's response carry {{{{$execution.id}}}} there"
+                    ),
+                )),
+            },
+            Tracking::Correlate {
+                workflow_id,
+                client,
+            } => {
+                let server_time = answer
+                    .header("date")
+                    .and_then(|d| httpdate::parse_http_date(d).ok());
+                Box::new(CorrelatedRun::new(
+                    client.clone(),
+                    workflow_id.clone(),
+                    server_time.unwrap_or(sent_at),
+                    answer,
+                    output,
+                ))
+            }
+            Tracking::None => Box::new(AcceptedRun::new(
+                answer,
+                output,
+                "an onReceived webhook answers before the run ends and gives no execution id; \
+                 to follow the run, return {{$execution.id}} from the workflow and use \
+                 WebhookTriggerBuilder::track_execution_id"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    async fn stream(
+        &self,
+        body: WebhookBody,
+        request: &TriggerRequest,
+    ) -> Result<Box<dyn RunHandle>> {
+        let response = self.request_for(body, request).send().await.map_err(|e| {
+            if e.is_connect() {
+                Error::Transport {
+                    message: format!("could not connect to n8n: {e}"),
+                    source: Some(e),
+                }
+            } else {
+                Error::Ambiguous {
+                    reason: format!("the connection failed after the request was sent: {e}"),
+                    error: None,
+                }
+            }
+        })?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            let answer = sdk_core::transport::HttpResponse {
+                status,
+                headers,
+                body,
+            };
+            return Err(webhook_error(&answer));
+        }
+        Ok(Box::new(StreamingRun::new(response)))
+    }
+}
+
+/// Reads an execution id (string or number) at a JSON pointer.
+fn execution_id_at(output: &Value, pointer: &str) -> Option<RunId> {
+    match output.pointer(pointer)? {
+        Value::String(s) if !s.is_empty() => Some(RunId::new(s.clone())),
+        Value::Number(n) => Some(RunId::new(n.to_string())),
+        _ => None,
+    }
+}
+
+impl WebhookTriggerBuilder {
+    /// The HTTP method (one of `DELETE GET HEAD PATCH POST PUT`).
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Calls the test URL (`/webhook-test/…`), served only while the editor
+    /// listens, for one call per "Execute workflow" click.
+    pub fn test_url(mut self) -> Self {
+        self.test = true;
+        self
+    }
+
+    /// Production (`/webhook/…`, the default) or test URL.
+    pub fn production(mut self, production: bool) -> Self {
+        self.test = !production;
+        self
+    }
+
+    /// The Webhook node's webhook id. n8n serves dynamic paths (with
+    /// `:param` segments) at `/webhook/<webhookId>/<path>`; static paths
+    /// ignore it.
+    pub fn webhook_id(mut self, id: impl Into<String>) -> Self {
+        self.webhook_id = Some(id.into());
+        self
+    }
+
+    /// A value for the dynamic path segment `:name`.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// A query parameter sent on every call (repeat a key for an array).
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// A header sent on every call.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The Webhook node's authentication.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Header auth: `name: value`.
+    pub fn header_auth(self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
+        self.auth(Auth::header(name, value))
+    }
+
+    /// Basic auth.
+    pub fn basic_auth(self, user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.auth(Auth::basic(user, password))
+    }
+
+    /// JWT auth: an HS256 token signed from `secret` over `claims`.
+    pub fn jwt_auth(self, secret: impl Into<Secret>, claims: Value) -> Self {
+        self.auth(Auth::jwt(secret, claims))
+    }
+
+    /// How the payload is sent (JSON by default).
+    pub fn body_format(mut self, format: BodyFormat) -> Self {
+        self.body_format = format;
+        self
+    }
+
+    /// The response mode the Webhook node is set to.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The longest a call may take, answer included (`lastNode` waits for
+    /// the whole run). A call that times out is [`Error::Ambiguous`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Follows `onReceived` runs through the public API: the workflow's
+    /// answer carries its execution id at `pointer` (a JSON pointer such as
+    /// `/executionId`, from `{{$execution.id}}` in a custom response or a
+    /// Respond node), and the handle polls
+    /// `GET /executions/{id}?includeData=true`. Synchronous modes also set
+    /// the outcome's run id from it.
+    pub fn track_execution_id(mut self, pointer: impl Into<String>, client: N8nClient) -> Self {
+        let pointer = pointer.into();
+        self.id_pointer = Some(pointer.clone());
+        self.tracking = Tracking::ExecutionId { pointer, client };
+        self
+    }
+
+    /// Opt-in, **ambiguous** tracking of `onReceived` runs: after the answer,
+    /// the handle looks for the earliest execution of `workflow_id` started
+    /// at or after the call (by the server's `Date`, minus one second of
+    /// slack). With several calls to the same workflow at about the same
+    /// time, two handles can pick the same execution, or the wrong one; use
+    /// [`WebhookTriggerBuilder::track_execution_id`] whenever the workflow
+    /// can return its id.
+    pub fn correlate_by_time(mut self, workflow_id: impl Into<String>, client: N8nClient) -> Self {
+        self.tracking = Tracking::Correlate {
+            workflow_id: workflow_id.into(),
+            client,
+        };
+        self
+    }
+
+    /// Uses this `reqwest::Client` (and its connection pool).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The URL path under the base: `webhook[-test]/[<webhookId>/]<path>`
+    /// with `:param` segments replaced.
+    fn segments(&self) -> Result<Vec<String>> {
+        let path = self.path.trim_matches('/');
+        if path.is_empty() {
+            return Err(Error::Config("the webhook path is empty".into()));
+        }
+        let mut segments = vec![if self.test { "webhook-test" } else { "webhook" }.to_owned()];
+        let dynamic = path.split('/').any(|s| s.starts_with(':'));
+        if dynamic && let Some(id) = &self.webhook_id {
+            segments.push(id.clone());
+        }
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            match segment.strip_prefix(':') {
+                Some(name) => {
+                    let value = self
+                        .params
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.clone())
+                        .ok_or_else(|| {
+                            Error::Config(format!(
+                                "the webhook path {path:?} needs a value for :{name} (use .param)"
+                            ))
+                        })?;
+                    segments.push(value);
+                }
+                None => segments.push(segment.to_owned()),
+            }
+        }
+        Ok(segments)
+    }
+
+    /// Builds the trigger; fails on an invalid URL, a method n8n does not
+    /// have, or a dynamic segment without a value.
+    pub fn build(self) -> Result<WebhookTrigger> {
+        if !WEBHOOK_METHODS.contains(&self.method) {
+            return Err(Error::Config(format!(
+                "n8n webhooks accept DELETE, GET, HEAD, PATCH, POST and PUT, not {}",
+                self.method
+            )));
+        }
+        let segments = self.segments()?;
+        let mut transport = Transport::builder(Provider::N8n, self.base_url.trim_end_matches('/'))
+            .auth(self.auth)
+            .retry(RetryPolicy::default());
+        if let Some(timeout) = self.timeout {
+            transport = transport
+                .attempt_timeout(Some(timeout))
+                .total_timeout(Some(timeout));
+        }
+        if let Some(client) = self.client {
+            transport = transport.client(client);
+        }
+        let transport = transport.build()?;
+        let mut url = transport.base_url().clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(&segments);
+        Ok(WebhookTrigger {
+            transport,
+            url,
+            method: self.method,
+            query: self.query,
+            headers: self.headers,
+            body_format: self.body_format,
+            mode: self.mode,
+            tracking: self.tracking,
+            id_pointer: self.id_pointer,
+        })
+    }
+}
+
+#[async_trait]
+impl Trigger for WebhookTrigger {
+    fn provider(&self) -> Provider {
+        Provider::N8n
+    }
+
+    fn target(&self) -> String {
+        format!("{} {}", self.method, self.url.path())
+    }
+
+    /// Calls the webhook. `request.idempotency_key` is not sent (n8n has no
+    /// idempotency keys), so the call is never retried once sent;
+    /// `request.mode` does not change the call: the Webhook node's response
+    /// mode decides whether the answer is the result.
+    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
+        let body = WebhookBody::from_payload(&request.payload, &self.body_format)?;
+        self.trigger_with_body(body, request).await
+    }
+
+    /// Rebuilds an [`crate::ExecutionHandle`] from an execution id, when the
+    /// trigger has an API client ([`WebhookTriggerBuilder::track_execution_id`]
+    /// or [`WebhookTriggerBuilder::correlate_by_time`]).
+    fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
+        match &self.tracking {
+            Tracking::ExecutionId { client, .. } | Tracking::Correlate { client, .. } => Ok(
+                Box::new(client.execution_handle(run_id.as_str().to_owned())),
+            ),
+            Tracking::None => Err(Error::Unsupported {
+                message: "this webhook trigger has no n8n API client to follow executions; \
+                          build it with track_execution_id, or use \
+                          N8nClient::execution_handle"
+                    .into(),
+                error: None,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_for_static_dynamic_and_test_paths() {
+        let t = WebhookTrigger::builder("http://h:1/n8n/", "send-email")
+            .build()
+            .unwrap();
+        assert_eq!(t.url().as_str(), "http://h:1/n8n/webhook/send-email");
+        let t = WebhookTrigger::builder("http://h:1", "users/:userId")
+            .webhook_id("abc")
+            .param("userId", "42")
+            .method(Method::GET)
+            .build()
+            .unwrap();
+        assert_eq!(t.url().as_str(), "http://h:1/webhook/abc/users/42");
+        assert_eq!(t.target(), "GET /webhook/abc/users/42");
+        let t = WebhookTrigger::builder("http://h:1", "send-email")
+            .test_url()
+            .build()
+            .unwrap();
+        assert_eq!(t.url().as_str(), "http://h:1/webhook-test/send-email");
+    }
+
+    #[test]
+    fn bad_builders_are_config_errors() {
+        assert!(matches!(
+            WebhookTrigger::builder("http://h", "users/:id").build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            WebhookTrigger::builder("http://h", "x")
+                .method(Method::TRACE)
+                .build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            WebhookTrigger::builder("http://h", "").build(),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let t = WebhookTrigger::builder("http://h", "x")
+            .header_auth("x-webhook-secret", "s3cret-token")
+            .build()
+            .unwrap();
+        assert!(!format!("{t:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn execution_ids_at_pointers() {
+        let v = serde_json::json!({"executionId": "12", "n": 7});
+        assert_eq!(execution_id_at(&v, "/executionId"), Some(RunId::new("12")));
+        assert_eq!(execution_id_at(&v, "/n"), Some(RunId::new("7")));
+        assert_eq!(execution_id_at(&v, "/missing"), None);
+    }
+}
