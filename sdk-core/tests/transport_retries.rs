@@ -150,8 +150,15 @@ async fn retry_after_seconds_sets_the_delay() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    // No attempt timeout: with a paused clock it would fire while waiting for I/O.
+    // With a paused clock, time jumps to the next pending timer whenever the
+    // runtime waits for I/O; so no timer may be pending but the retry sleep:
+    // no attempt/total timeout, no connect timeout, no idle-pool timer.
+    let client = sdk_core::reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let t = Transport::builder(Provider::Other("test"), server.uri())
+        .client(client)
         .retry(policy())
         .timeouts(sdk_core::Timeouts {
             connect: Duration::from_secs(5),

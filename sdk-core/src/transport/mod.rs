@@ -242,6 +242,17 @@ impl Transport {
 
     /// A request with the auth header, the User-Agent and the attempt timeout set.
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let builder = self.stream_request(method, url);
+        match self.inner.timeouts.attempt {
+            Some(timeout) => builder.timeout(timeout),
+            None => builder,
+        }
+    }
+
+    /// A request with the auth header and the User-Agent but no attempt
+    /// timeout, for long-lived streams (SSE, NDJSON) whose body has no end
+    /// in sight; the connect timeout still applies.
+    pub fn stream_request(&self, method: Method, url: Url) -> RequestBuilder {
         let mut builder = self
             .inner
             .client
@@ -250,10 +261,13 @@ impl Transport {
         if let Some((name, value)) = &self.inner.auth_header {
             builder = builder.header(name.clone(), value.clone());
         }
-        if let Some(timeout) = self.inner.timeouts.attempt {
-            builder = builder.timeout(timeout);
-        }
         builder
+    }
+
+    /// The auth header, value marked sensitive (for requests built elsewhere,
+    /// such as an SSE reconnect).
+    pub fn auth_header(&self) -> Option<(HeaderName, HeaderValue)> {
+        self.inner.auth_header.clone()
     }
 
     /// Sends a request with the retry rules of `safety` and reads the answer
