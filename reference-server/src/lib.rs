@@ -20,6 +20,8 @@ pub mod creds;
 mod demo;
 pub mod engine;
 mod n8n;
+mod ratelimit;
+mod runs;
 mod state;
 pub mod time;
 
@@ -157,8 +159,9 @@ fn router(state: AppState) -> Router {
         .route("/__admin/actions", get(action_calls))
         .route("/__admin/health", get(|| async { "ok" }))
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state.clone())
         .nest("/n8n", n8n)
+        .nest("/runs", runs::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(log_request))
 }

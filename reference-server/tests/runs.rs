@@ -1,0 +1,702 @@
+//! The runs face against `contracts/runs.md`, over loopback with plain reqwest.
+
+mod support;
+
+use std::time::Duration;
+
+use reference_server::config::{Config, RunsExposure, Step, Workflow};
+use reference_server::{ReferenceServer, creds, demo};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{client, eventually};
+
+struct Api {
+    server: ReferenceServer,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn demo() -> Self {
+        Self::with(demo()).await
+    }
+
+    async fn with(config: Config) -> Self {
+        Self {
+            server: ReferenceServer::start(config).await.unwrap(),
+            http: client(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.server.runs_url())
+    }
+
+    async fn post(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("x-api-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap())
+    }
+
+    async fn run(&self, workflow: &str, body: Value) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/workflows/{workflow}/run"),
+                creds::RUNS_API_KEY,
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["data"]["runId"].as_str().unwrap().to_owned()
+    }
+
+    async fn finished(&self, run_id: &str) -> Value {
+        eventually("run reaches a terminal status", || async {
+            let (_, body) = self
+                .get(&format!("/runs/{run_id}"), creds::RUNS_API_KEY)
+                .await;
+            let status = body["data"]["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            ["completed", "failed", "cancelled", "timed_out"]
+                .contains(&status.as_str())
+                .then_some(body["data"].clone())
+        })
+        .await
+    }
+}
+
+fn order() -> Value {
+    json!({"input": {
+        "orderId": "ord_1001",
+        "customer": {"email": "ann@example.com", "name": "Ann"},
+        "items": [
+            {"product": "Pen", "quantity": 2, "price": 1.5},
+            {"product": "Ink", "quantity": 3, "price": 19.99}
+        ]
+    }})
+}
+
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn run_answers_201_with_the_run_id_and_version() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
+            creds::RUNS_API_KEY,
+            order(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["success"], true);
+    let data = &body["data"];
+    assert!(data["runId"].as_str().unwrap().starts_with("run_"));
+    assert_eq!(data["status"], "pending");
+    assert_eq!(data["workflowId"], creds::RUNS_CUSTOMER_ORDER);
+    assert_eq!(data["workflowVersion"], 3);
+}
+
+#[tokio::test]
+async fn customer_order_computes_subtotal_tax_and_total() {
+    let api = Api::demo().await;
+    let id = api.run(creds::RUNS_CUSTOMER_ORDER, order()).await;
+    let run = api.finished(&id).await;
+    assert_eq!(run["status"], "completed", "{run}");
+    let out = &run["output"];
+    assert_eq!(out["orderId"], "ord_1001");
+    assert_eq!(out["subtotal"], json!(62.97));
+    assert_eq!(out["tax"], json!(5.04));
+    assert_eq!(out["total"], json!(68.01));
+    assert_eq!(out["currency"], "usd");
+    assert!(out["invoiceId"].as_str().unwrap().starts_with("inv_"));
+    assert_eq!(run["id"], id);
+    assert_eq!(run["workflowVersion"], 3);
+    assert_eq!(run["triggerType"], "api");
+    assert!(run["durationMs"].as_u64().is_some());
+    assert!(
+        run["completedAt"].is_string()
+            && run["startedAt"].is_string()
+            && run["createdAt"].is_string()
+    );
+    let steps = run["steps"].as_array().unwrap();
+    let ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "validate-order",
+            "calculate-subtotal",
+            "calculate-tax",
+            "reserve-inventory",
+            "create-invoice",
+            "send-confirmation"
+        ]
+    );
+    assert!(
+        steps
+            .iter()
+            .all(|s| s["status"] == "completed" && s["attempt"] == 1)
+    );
+    let invoice = &steps[4];
+    assert_eq!(invoice["type"], "action");
+    assert_eq!(invoice["input"]["total"], json!(68.01));
+    assert_eq!(invoice["output"]["id"], out["invoiceId"]);
+    let calls = api.server.engine().action_calls();
+    let email = calls.iter().find(|c| c.action == "send_email").unwrap();
+    assert_eq!(email.params["to"], "ann@example.com");
+    assert_eq!(email.params["subject"], "Order ord_1001 confirmed");
+}
+
+#[tokio::test]
+async fn missing_or_unknown_key_is_401() {
+    let api = Api::demo().await;
+    let r = api.http.get(api.url("/runs")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_error(&r.json().await.unwrap(), "UNAUTHORIZED");
+    let (status, body) = api.get("/runs", "wfk_nope").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_error(&body, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn key_without_scope_is_403_naming_the_scope() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
+            creds::RUNS_READ_KEY,
+            order(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_error(&body, "FORBIDDEN");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("workflows:execute")
+    );
+    let (status, _) = api.get("/runs", creds::RUNS_READ_KEY).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_workflow_and_run_are_404() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post("/workflows/wf_nope/run", creds::RUNS_API_KEY, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "NOT_FOUND");
+    assert_eq!(body["error"]["message"], "Workflow not found");
+    let (status, body) = api.get("/runs/run_nope", creds::RUNS_API_KEY).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["message"], "Run not found");
+    for action in ["cancel", "retry"] {
+        let (status, body) = api
+            .post(
+                &format!("/runs/run_nope/{action}"),
+                creds::RUNS_API_KEY,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_error(&body, "NOT_FOUND");
+    }
+    let (status, body) = api.get("/nope", creds::RUNS_API_KEY).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn draft_workflow_is_invalid_status() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_DRAFT),
+            creds::RUNS_API_KEY,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "INVALID_STATUS");
+    assert_eq!(
+        body["error"]["message"],
+        "Workflow must be active to run. Current status: draft"
+    );
+}
+
+#[tokio::test]
+async fn schema_failures_list_details_and_create_no_run() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CREATE_INVOICE),
+            creds::RUNS_API_KEY,
+            json!({"input": {"amount": 50, "currency": "yen"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "VALIDATION_ERROR");
+    assert_eq!(body["error"]["message"], "Input validation failed");
+    let details = body["error"]["details"].as_array().unwrap();
+    assert!(details.contains(&json!({"path": ["customerId"], "message": "Required"})));
+    assert!(details.iter().any(|d| d["path"] == json!(["amount"])));
+    assert!(details.iter().any(|d| d["path"] == json!(["currency"])));
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CREATE_INVOICE),
+            creds::RUNS_API_KEY,
+            json!({"input": {"customerId": "bad id", "amount": 150}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["details"][0]["path"], json!(["customerId"]));
+    assert!(api.server.engine().list_runs().is_empty());
+}
+
+#[tokio::test]
+async fn schema_defaults_are_applied_to_the_input() {
+    let api = Api::demo().await;
+    let id = api
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            json!({"input": {"customerId": "cus_42", "amount": 250}}),
+        )
+        .await;
+    let run = api.finished(&id).await;
+    assert_eq!(run["status"], "completed");
+    assert_eq!(run["input"]["currency"], "usd");
+    assert_eq!(run["output"]["currency"], "usd");
+    assert_eq!(run["output"]["amount"], 250);
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_shapes_are_validation_errors() {
+    let api = Api::demo().await;
+    let url = api.url(&format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER));
+    let send = |body: &'static str, ct: &'static str| {
+        api.http
+            .post(&url)
+            .header("x-api-key", creds::RUNS_API_KEY)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    for (body, ct) in [
+        ("{not json", "application/json"),
+        ("[1,2]", "application/json"),
+        (r#"{"input": 5}"#, "application/json"),
+        (r#"{"input": {}}"#, "text/plain"),
+        (r#"{"idempotencyKey": 7}"#, "application/json"),
+    ] {
+        let r = send(body, ct).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+        assert_error(&r.json().await.unwrap(), "VALIDATION_ERROR");
+    }
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = api
+        .http
+        .post(&url)
+        .header("x-api-key", creds::RUNS_API_KEY)
+        .header("content-type", "application/json")
+        .body(deep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_error(&r.json().await.unwrap(), "VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn unknown_connection_is_a_validation_error_on_its_path() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
+            creds::RUNS_API_KEY,
+            json!({"input": order()["input"], "connectionId": "conn_nope"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "VALIDATION_ERROR");
+    assert_eq!(body["error"]["details"][0]["path"], json!(["connectionId"]));
+    let id = api
+        .run(
+            creds::RUNS_CUSTOMER_ORDER,
+            json!({"input": order()["input"], "connectionId": creds::RUNS_CONNECTION}),
+        )
+        .await;
+    let run = api.finished(&id).await;
+    assert_eq!(run["connectionId"], creds::RUNS_CONNECTION);
+}
+
+#[tokio::test]
+async fn same_idempotency_key_returns_the_same_run_with_200() {
+    let api = Api::demo().await;
+    let mut body = order();
+    body["idempotencyKey"] = json!("order-1001");
+    let path = format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER);
+    let (first_status, first) = api.post(&path, creds::RUNS_API_KEY, body.clone()).await;
+    let (second_status, second) = api.post(&path, creds::RUNS_API_KEY, body.clone()).await;
+    assert_eq!(first_status, StatusCode::CREATED);
+    assert_eq!(second_status, StatusCode::OK);
+    assert_eq!(first["data"]["runId"], second["data"]["runId"]);
+    assert_eq!(api.server.engine().list_runs().len(), 1);
+    // The same key on another workflow is another run.
+    let (status, other) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_FAILING),
+            creds::RUNS_API_KEY,
+            json!({"idempotencyKey": "order-1001"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(other["data"]["runId"], first["data"]["runId"]);
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_key_start_one_run() {
+    let api = Api::demo().await;
+    let path = format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER);
+    let mut body = order();
+    body["idempotencyKey"] = json!("same");
+    let answers = futures::future::join_all(
+        (0..10).map(|_| api.post(&path, creds::RUNS_API_KEY, body.clone())),
+    )
+    .await;
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1);
+    assert!(
+        answers
+            .iter()
+            .all(|(_, b)| b["data"]["runId"] == answers[0].1["data"]["runId"])
+    );
+}
+
+#[tokio::test]
+async fn failing_run_reports_step_error_and_skipped_steps() {
+    let api = Api::demo().await;
+    let id = api
+        .run(creds::RUNS_FAILING, json!({"input": {"amount": 500}}))
+        .await;
+    let run = api.finished(&id).await;
+    assert_eq!(run["status"], "failed");
+    assert_eq!(run["error"]["code"], "STEP_ERROR");
+    assert_eq!(run["error"]["message"], "Card declined: insufficient funds");
+    assert_eq!(run["output"], Value::Null);
+    let statuses: Vec<&str> = run["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["completed", "failed", "skipped"]);
+    assert_eq!(run["steps"][1]["id"], "charge");
+    assert_eq!(
+        run["steps"][1]["error"]["message"],
+        "Card declined: insufficient funds"
+    );
+}
+
+#[tokio::test]
+async fn retry_starts_a_new_run_with_the_same_input() {
+    let api = Api::demo().await;
+    let id = api
+        .run(creds::RUNS_FAILING, json!({"input": {"amount": 7}}))
+        .await;
+    api.finished(&id).await;
+    let (status, body) = api
+        .post(&format!("/runs/{id}/retry"), creds::RUNS_API_KEY, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let new_id = body["data"]["runId"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, id);
+    assert_eq!(body["data"]["retryOf"], id);
+    let retried = api.finished(&new_id).await;
+    assert_eq!(retried["input"], json!({"amount": 7}));
+    assert_eq!(retried["retryOf"], id);
+    assert_eq!(retried["steps"][0]["status"], "completed");
+    assert_eq!(retried["status"], "failed");
+    // A completed run cannot be retried.
+    let done = api.run(creds::RUNS_CUSTOMER_ORDER, order()).await;
+    api.finished(&done).await;
+    let (status, body) = api
+        .post(
+            &format!("/runs/{done}/retry"),
+            creds::RUNS_API_KEY,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "INVALID_STATUS");
+}
+
+#[tokio::test]
+async fn cancel_a_running_run_and_refuse_a_finished_one() {
+    let api = Api::demo().await;
+    let id = api.run(creds::RUNS_SLOW, json!({})).await;
+    let (status, body) = api
+        .post(
+            &format!("/runs/{id}/cancel"),
+            creds::RUNS_API_KEY,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["status"], "cancelled");
+    assert_eq!(body["data"]["id"], id);
+    let (_, again) = api.get(&format!("/runs/{id}"), creds::RUNS_API_KEY).await;
+    assert_eq!(again["data"]["status"], "cancelled");
+    let (status, body) = api
+        .post(
+            &format!("/runs/{id}/cancel"),
+            creds::RUNS_API_KEY,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "INVALID_STATUS");
+    let (status, _) = api
+        .post(
+            &format!("/runs/{id}/cancel"),
+            creds::RUNS_READ_KEY,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn runs_list_pages_with_a_cursor_and_filters() {
+    let api = Api::demo().await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(api.run(creds::RUNS_FAILING, json!({})).await);
+    }
+    let other = api.run(creds::RUNS_CUSTOMER_ORDER, order()).await;
+    let (status, page1) = api
+        .get(
+            &format!("/runs?workflowId={}&limit=2", creds::RUNS_FAILING),
+            creds::RUNS_API_KEY,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page1["meta"]["hasMore"], true);
+    let mut seen: Vec<String> = page1["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut cursor = page1["meta"]["cursor"].as_str().unwrap().to_owned();
+    loop {
+        let (_, page) = api
+            .get(
+                &format!(
+                    "/runs?workflowId={}&limit=2&cursor={cursor}",
+                    creds::RUNS_FAILING
+                ),
+                creds::RUNS_API_KEY,
+            )
+            .await;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned()),
+        );
+        match page["meta"]["cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => {
+                assert_eq!(page["meta"]["hasMore"], false);
+                break;
+            }
+        }
+    }
+    ids.reverse();
+    assert_eq!(seen, ids, "newest first, every run once");
+    assert!(!seen.contains(&other));
+
+    api.finished(&other).await;
+    let (_, completed) = api.get("/runs?status=completed", creds::RUNS_API_KEY).await;
+    let all_completed = completed["data"].as_array().unwrap();
+    assert!(all_completed.iter().all(|r| r["status"] == "completed"));
+    assert!(all_completed.iter().any(|r| r["id"] == other));
+
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "status=bogus",
+        "cursor=%%%",
+        "cursor=bm9wZQ",
+    ] {
+        let (status, body) = api.get(&format!("/runs?{bad}"), creds::RUNS_API_KEY).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&body, "VALIDATION_ERROR");
+    }
+}
+
+#[tokio::test]
+async fn per_key_rate_limits_answer_429_with_retry_after() {
+    let mut config = demo();
+    config.runs.execute_per_minute = 2;
+    config.runs.reads_per_minute = 3;
+    let api = Api::with(config).await;
+    let path = format!("/workflows/{}/run", creds::RUNS_FAILING);
+    for _ in 0..2 {
+        let (status, _) = api.post(&path, creds::RUNS_API_KEY, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let r = api
+        .http
+        .post(api.url(&path))
+        .header("x-api-key", creds::RUNS_API_KEY)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    let body: Value = r.json().await.unwrap();
+    assert_error(&body, "RATE_LIMITED");
+    assert_eq!(
+        body["error"]["message"],
+        "Rate limit exceeded. Limit: 2 requests per minute."
+    );
+    // Reads have their own budget, and another key its own.
+    for _ in 0..3 {
+        assert_eq!(
+            api.get("/runs", creds::RUNS_API_KEY).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        api.get("/runs", creds::RUNS_API_KEY).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        api.get("/runs", creds::RUNS_READ_KEY).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413() {
+    let mut config = demo();
+    config.body_limit = 1024;
+    let api = Api::with(config).await;
+    let big = json!({"input": {"blob": "x".repeat(4096)}});
+    let (status, body) = api
+        .post(
+            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
+            creds::RUNS_API_KEY,
+            big,
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_error(&body, "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn workflows_are_listed_with_their_schema() {
+    let api = Api::demo().await;
+    let (status, body) = api
+        .get(
+            &format!("/workflows/{}", creds::RUNS_CREATE_INVOICE),
+            creds::RUNS_API_KEY,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let wf = &body["data"];
+    assert_eq!(wf["name"], "Create Invoice");
+    assert_eq!(wf["status"], "active");
+    assert_eq!(wf["trigger"]["type"], "api");
+    assert_eq!(
+        wf["inputSchema"]["properties"]["customerId"]["pattern"],
+        "^cus_[a-zA-Z0-9]+$"
+    );
+    let (_, list) = api.get("/workflows", creds::RUNS_API_KEY).await;
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&creds::RUNS_DRAFT) && ids.contains(&creds::RUNS_CUSTOMER_ORDER));
+    assert!(!ids.contains(&creds::FLOWMATIC_WORKFLOW));
+    let (status, _) = api.get("/workflows", creds::RUNS_READ_KEY).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_runs_reach_the_right_final_states() {
+    let mut config = Config::default();
+    config.runs.api_keys = demo().runs.api_keys;
+    let mut ok = Workflow::new(
+        "wf_ok",
+        "Ok",
+        vec![
+            Step::delay("wait", 20),
+            Step::transform("double", json!({"n": "{{input.n | times: 2}}"})),
+        ],
+    );
+    ok.runs = Some(RunsExposure::default());
+    let mut bad = Workflow::new("wf_bad", "Bad", vec![Step::fail("boom", "no {{input.n}}")]);
+    bad.runs = Some(RunsExposure::default());
+    config.workflows = vec![ok, bad];
+    let api = Api::with(config).await;
+    let ids = futures::future::join_all((0..50).map(|i| {
+        let wf = if i % 2 == 0 { "wf_ok" } else { "wf_bad" };
+        let api = &api;
+        async move { (i, api.run(wf, json!({"input": {"n": i}})).await) }
+    }))
+    .await;
+    for (i, id) in ids {
+        let run = api.finished(&id).await;
+        if i % 2 == 0 {
+            assert_eq!(run["status"], "completed");
+            assert_eq!(run["output"]["n"], json!(i * 2));
+        } else {
+            assert_eq!(run["status"], "failed");
+            assert_eq!(run["error"]["message"], format!("no {i}"));
+        }
+    }
+    tokio::time::timeout(Duration::from_secs(10), api.server.shutdown())
+        .await
+        .unwrap();
+}
