@@ -1,0 +1,444 @@
+//! sdk-runs against the reference server's runs face (contracts/runs.md),
+//! over a real loopback socket, one test per contract row.
+
+use std::{collections::HashSet, time::Duration};
+
+use futures::TryStreamExt;
+use reference_server::{ReferenceServer, creds};
+use sdk_core::{
+    Error, PollPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger, TriggerRequest,
+    WaitOptions,
+};
+use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
+use serde_json::{Value, json};
+
+fn fast_poll() -> PollPolicy {
+    PollPolicy {
+        initial: Duration::from_millis(20),
+        max: Duration::from_millis(100),
+        factor: 1.5,
+    }
+}
+
+fn wait_options() -> WaitOptions {
+    WaitOptions::timeout(Duration::from_secs(30)).with_poll(fast_poll())
+}
+
+async fn start() -> (ReferenceServer, RunsClient) {
+    let server = ReferenceServer::start(reference_server::demo())
+        .await
+        .unwrap();
+    let client = client_for(&server, creds::RUNS_API_KEY);
+    (server, client)
+}
+
+fn client_for(server: &ReferenceServer, key: &str) -> RunsClient {
+    RunsClient::builder(server.runs_url(), key)
+        .poll(fast_poll())
+        .build()
+        .unwrap()
+}
+
+fn order_input() -> Value {
+    json!({
+        "orderId": "ORD-1001",
+        "customer": {"email": "ada@example.com", "name": "Ada"},
+        "items": [
+            {"product": "Widget", "quantity": 2, "price": 25.0},
+            {"product": "Gadget", "quantity": 1, "price": 10.5}
+        ]
+    })
+}
+
+fn close(a: &Value, b: f64) -> bool {
+    a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+#[tokio::test]
+async fn process_customer_order_completes_with_the_total_and_step_outputs() {
+    let (server, client) = start().await;
+    let handle = client
+        .run(
+            creds::RUNS_CUSTOMER_ORDER,
+            RunRequest::new(order_input()).idempotency_key("ORD-1001"),
+        )
+        .await
+        .unwrap();
+    assert!(!handle.is_existing_run());
+    assert_eq!(
+        handle.start_answer().and_then(|s| s.workflow_version),
+        Some(3)
+    );
+
+    let events: Vec<RunEvent> = handle.events().try_collect().await.unwrap();
+    let Some(RunEvent::Finished(outcome)) = events.last() else {
+        panic!("the events do not end with Finished: {events:?}");
+    };
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_eq!(
+        events.iter().filter(|e| e.is_terminal()).count(),
+        1,
+        "Finished only once, at the end"
+    );
+    let completed_steps: HashSet<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Step(s) if s.status == StepStatus::Completed => Some(s.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(completed_steps.contains("create-invoice"), "{events:?}");
+
+    // subtotal 2 × 25 + 10.5 = 60.5; tax 8 % = 4.84; total 65.34.
+    let output = &outcome.output;
+    assert!(close(&output["subtotal"], 60.5), "{output}");
+    assert!(close(&output["tax"], 4.84), "{output}");
+    assert!(close(&output["total"], 65.34), "{output}");
+    assert_eq!(output["orderId"], "ORD-1001");
+    assert_eq!(output["currency"], "usd");
+    assert!(
+        output["invoiceId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("inv_"))
+    );
+
+    let run = handle.run().await.unwrap();
+    assert_eq!(run.status, RunStatus::Succeeded);
+    assert_eq!(run.steps.len(), 6);
+    assert!(run.steps.iter().all(|s| s.status == StepStatus::Completed));
+    assert_eq!(
+        run.step("validate-order").unwrap().output["itemCount"],
+        json!(2)
+    );
+    assert!(close(
+        &run.step("calculate-subtotal").unwrap().output["subtotal"],
+        60.5
+    ));
+    assert!(close(
+        &run.step("calculate-tax").unwrap().output["tax"],
+        4.84
+    ));
+    assert_eq!(
+        run.step("create-invoice").unwrap().output["id"],
+        output["invoiceId"]
+    );
+    assert_eq!(run.workflow_version, Some(3));
+
+    #[derive(serde::Deserialize)]
+    struct OrderResult {
+        total: f64,
+        #[serde(rename = "invoiceId")]
+        invoice_id: String,
+    }
+    let typed: OrderResult = handle.wait_for_output(wait_options()).await.unwrap();
+    assert!((typed.total - 65.34).abs() < 1e-9);
+    assert_eq!(Value::from(typed.invoice_id), output["invoiceId"]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_invoice_rejects_bad_input_with_every_detail() {
+    let (server, client) = start().await;
+    let err = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"amount": 50})),
+        )
+        .await
+        .unwrap_err();
+    let Error::Validation { details, .. } = &err else {
+        panic!("expected Validation, got {err:?}");
+    };
+    assert!(
+        details
+            .iter()
+            .any(|d| d.path == ["customerId"] && d.message == "Required"),
+        "{details:?}"
+    );
+    assert!(details.iter().any(|d| d.path == ["amount"]), "{details:?}");
+    assert_eq!(err.code(), Some("VALIDATION_ERROR"));
+    assert_eq!(
+        err.detail::<RunsApiError>().map(|d| d.details.len()),
+        Some(details.len())
+    );
+
+    let err = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": "acme", "amount": 99})),
+        )
+        .await
+        .unwrap_err();
+    let Error::Validation { details, .. } = &err else {
+        panic!("expected Validation, got {err:?}");
+    };
+    let paths: HashSet<String> = details.iter().map(|d| d.path.join(".")).collect();
+    assert_eq!(
+        paths,
+        HashSet::from(["customerId".to_owned(), "amount".to_owned()]),
+        "{details:?}"
+    );
+
+    let unknown_connection = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": "cus_1", "amount": 150}))
+                .connection_id("conn_nope"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&unknown_connection, Error::Validation { details, .. }
+            if details.iter().any(|d| d.path == ["connectionId"])),
+        "{unknown_connection:?}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_invoice_applies_the_currency_default() {
+    let (server, client) = start().await;
+    let handle = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": "cus_123", "amount": 2500}))
+                .connection_id(creds::RUNS_CONNECTION),
+        )
+        .await
+        .unwrap();
+    let outcome = handle.wait(wait_options()).await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_eq!(outcome.output["currency"], "usd");
+    assert_eq!(outcome.output["customerId"], "cus_123");
+    let run = handle.run().await.unwrap();
+    assert_eq!(run.input["currency"], "usd");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_draft_workflow_is_invalid_status() {
+    let (server, client) = start().await;
+    let err = client
+        .run(creds::RUNS_DRAFT, RunRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let detail = err.detail::<RunsApiError>().unwrap();
+    assert_eq!(detail.code, RunsErrorCode::InvalidStatus);
+    assert_eq!(detail.current_status.as_deref(), Some("draft"));
+    assert_eq!(err.status(), Some(400));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn keys_without_the_scope_or_unknown_keys_are_refused() {
+    let (server, client) = start().await;
+    let reader = client_for(&server, creds::RUNS_READ_KEY);
+    let err = reader
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    assert_eq!(
+        err.detail::<RunsApiError>()
+            .and_then(|d| d.required_scope.as_deref()),
+        Some("workflows:execute")
+    );
+
+    // The read key may read what the full key started.
+    let handle = client
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap();
+    let seen = reader.get_run(handle.id().as_str()).await.unwrap();
+    assert_eq!(&seen.id, handle.id());
+
+    let stranger = client_for(&server, "wfk_unknown000000000000000000000000");
+    let err = stranger.get_run(handle.id().as_str()).await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+
+    let missing = client.get_run("run_does_not_exist").await.unwrap_err();
+    assert!(matches!(missing, Error::NotFound(_)), "{missing:?}");
+    let no_workflow = client
+        .run("wf_nope", RunRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(no_workflow, Error::NotFound(_)), "{no_workflow:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_twice_gives_one_run() {
+    let (server, client) = start().await;
+    let request = RunRequest::new(order_input()).idempotency_key("order-ORD-1001");
+    let first = client
+        .run(creds::RUNS_CUSTOMER_ORDER, request.clone())
+        .await
+        .unwrap();
+    let second = client
+        .run(creds::RUNS_CUSTOMER_ORDER, request)
+        .await
+        .unwrap();
+    assert!(!first.is_existing_run());
+    assert!(second.is_existing_run());
+    assert_eq!(first.id(), second.id());
+    let runs: Vec<_> = client
+        .list_runs(ListRuns::new().workflow_id(creds::RUNS_CUSTOMER_ORDER))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+
+    // Without a key, each call is a new run (the SDK generates a fresh key).
+    let a = client
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap();
+    let b = client
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap();
+    assert_ne!(a.id(), b.id());
+    assert_ne!(a.idempotency_key(), b.idempotency_key());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_failing_workflow_ends_failed_with_step_error_and_the_step() {
+    let (server, client) = start().await;
+    let handle = client
+        .run(creds::RUNS_FAILING, RunRequest::default())
+        .await
+        .unwrap();
+    let outcome = handle.wait(wait_options()).await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Failed);
+    let failure = outcome.failure.clone().unwrap();
+    assert_eq!(failure.code.as_deref(), Some("STEP_ERROR"));
+    assert_eq!(failure.step.as_deref(), Some("charge"));
+    assert!(failure.message.contains("Card declined"), "{failure:?}");
+    let charge = outcome.steps.iter().find(|s| s.id == "charge").unwrap();
+    assert_eq!(charge.status, StepStatus::Failed);
+
+    let err = outcome.into_result().unwrap_err();
+    assert!(matches!(err, Error::WorkflowFailed(_)), "{err:?}");
+    assert_eq!(err.code(), Some("STEP_ERROR"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn cancel_works_on_a_running_run_and_refuses_a_finished_one() {
+    let (server, client) = start().await;
+    let handle = client
+        .run(creds::RUNS_SLOW, RunRequest::default())
+        .await
+        .unwrap();
+    handle.cancel().await.unwrap();
+    let outcome = handle.wait(wait_options()).await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Cancelled);
+
+    let again = client.cancel_run(handle.id().as_str()).await.unwrap_err();
+    assert!(matches!(again, Error::Conflict(_)), "{again:?}");
+    assert_eq!(
+        again
+            .detail::<RunsApiError>()
+            .and_then(|d| d.current_status.as_deref()),
+        Some("cancelled")
+    );
+    let retry = client.retry_run(handle.id().as_str()).await.unwrap_err();
+    assert!(matches!(retry, Error::Conflict(_)), "{retry:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn retry_starts_a_new_run_of_a_failed_one_and_refuses_a_completed_one() {
+    let (server, client) = start().await;
+    let failed = client
+        .run(creds::RUNS_FAILING, RunRequest::new(json!({"amount": 250})))
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.wait(wait_options()).await.unwrap().status,
+        RunStatus::Failed
+    );
+    let retried = failed.retry().await.unwrap();
+    assert_ne!(retried.id(), failed.id());
+    let run = retried.run().await.unwrap();
+    assert_eq!(run.input["amount"], 250, "the same input");
+    // The failing step fails again: the retry ran it.
+    let outcome = retried.wait(wait_options()).await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert_eq!(
+        outcome.failure.and_then(|f| f.step).as_deref(),
+        Some("charge")
+    );
+
+    let done = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": "cus_1", "amount": 100})),
+        )
+        .await
+        .unwrap();
+    done.wait(wait_options()).await.unwrap();
+    let err = done.retry().await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let err = done.cancel().await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn listing_follows_the_cursor_over_several_pages() {
+    let (server, client) = start().await;
+    let requests = (0..5).map(|n| {
+        (
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": format!("cus_{n}"), "amount": 100 + n})),
+        )
+    });
+    let started: HashSet<String> = client
+        .run_many(requests, 2)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().id().to_string())
+        .collect();
+    assert_eq!(started.len(), 5);
+    // Another workflow's run, filtered out.
+    client
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap();
+
+    let filter = ListRuns::new()
+        .workflow_id(creds::RUNS_CREATE_INVOICE)
+        .limit(2);
+    let first = client.list_runs_page(&filter, None).await.unwrap();
+    assert_eq!(first.items.len(), 2);
+    assert!(first.next.is_some(), "a first page of 2 out of 5 has more");
+
+    let listed: Vec<String> = client
+        .list_runs(filter)
+        .map_ok(|r| r.id.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert_eq!(listed.iter().cloned().collect::<HashSet<_>>(), started);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_trigger_runs_the_workflow_and_resumes_a_run_by_id() {
+    let (server, client) = start().await;
+    let trigger: Box<dyn Trigger> = Box::new(client.workflow(creds::RUNS_CUSTOMER_ORDER));
+    let handle = trigger
+        .trigger(TriggerRequest::new(order_input()).idempotency_key("trigger-1"))
+        .await
+        .unwrap();
+    let run_id = handle.run_id().cloned().unwrap();
+    let resumed = trigger.resume(run_id.clone()).unwrap();
+    let outcome = resumed.wait(wait_options()).await.unwrap();
+    assert_eq!(outcome.run_id.as_ref(), Some(&run_id));
+    assert!(close(&outcome.output["total"], 65.34));
+    server.shutdown().await;
+}
