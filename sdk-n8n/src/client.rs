@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::{
-    error::{self, N8nErrorKind, WEBHOOK_METHODS, decode},
+    error::{self, N8nErrorKind, decode},
     execution::ExecutionHandle,
     models::{
         Execution, ExecutionFilter, ListPage, NewWorkflow, Tag, WebhookNode, Workflow,
@@ -302,11 +302,16 @@ impl N8nClient {
         timeout: Duration,
     ) -> Result<()> {
         // HEAD answers carry no body, so they cannot say "Did you mean".
-        let Some(probe) = WEBHOOK_METHODS
-            .iter()
-            .filter(|m| **m != Method::HEAD)
+        let probes = [
+            Method::DELETE,
+            Method::PATCH,
+            Method::PUT,
+            Method::POST,
+            Method::GET,
+        ];
+        let Some(probe) = probes
+            .into_iter()
             .find(|m| !node.methods.iter().any(|a| a == m.as_str()))
-            .cloned()
         else {
             tracing::debug!(node = %node.name, "webhook accepts every method; not probed");
             return Ok(());
