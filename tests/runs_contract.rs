@@ -6,8 +6,8 @@ use std::{collections::HashSet, time::Duration};
 use futures::TryStreamExt;
 use reference_server::{ReferenceServer, creds};
 use sdk_core::{
-    Error, PollPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger, TriggerRequest,
-    WaitOptions,
+    Error, PollPolicy, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
+    TriggerRequest, WaitOptions,
 };
 use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
 use serde_json::{Value, json};
@@ -440,5 +440,59 @@ async fn a_trigger_runs_the_workflow_and_resumes_a_run_by_id() {
     let outcome = resumed.wait(wait_options()).await.unwrap();
     assert_eq!(outcome.run_id.as_ref(), Some(&run_id));
     assert!(close(&outcome.output["total"], 65.34));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_payload_too_large() {
+    let mut config = reference_server::demo();
+    config.body_limit = 4 * 1024;
+    let server = ReferenceServer::start(config).await.unwrap();
+    let client = client_for(&server, creds::RUNS_API_KEY);
+    let big = "x".repeat(8 * 1024);
+    let err = client
+        .run(
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": "cus_1", "amount": 100, "description": big})),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PayloadTooLarge(_)), "{err:?}");
+    assert_eq!(err.code(), Some("PAYLOAD_TOO_LARGE"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
+    let mut config = reference_server::demo();
+    config.runs.execute_per_minute = 2;
+    let server = ReferenceServer::start(config).await.unwrap();
+    // No SDK retries, so the 429 comes back whatever `Retry-After` says.
+    let client = RunsClient::builder(server.runs_url(), creds::RUNS_API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        client
+            .run(creds::RUNS_DRAFT, RunRequest::default())
+            .await
+            .unwrap_err();
+    }
+    let err = client
+        .run(creds::RUNS_CUSTOMER_ORDER, RunRequest::new(order_input()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    let retry_after = err.retry_after().unwrap();
+    assert!(retry_after >= Duration::from_secs(1) && retry_after <= Duration::from_secs(60));
+    assert!(
+        err.to_string().contains("Limit: 2 requests per minute"),
+        "{err}"
+    );
+    // Reads have their own limit.
+    assert!(matches!(
+        client.get_run("run_none").await,
+        Err(Error::NotFound(_))
+    ));
     server.shutdown().await;
 }
