@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use trigger_sdk::{
     Error, RunHandle, RunId, RunStatus, Secret, Trigger, TriggerRequest, WaitOptions,
     flowmatic::{
-        ExecutionFilter, ExecutionStatus, FlowmaticClient, FlowmaticErrorCode, FlowmaticWebhook,
-        NewWorkflow, WebhookAnswer, WebhookMethod, WorkflowStatus, WorkflowTrigger, WorkflowUpdate,
-        error_code,
+        ExecuteTrigger, ExecutionFilter, ExecutionStatus, FlowmaticClient, FlowmaticErrorCode,
+        FlowmaticWebhook, NewWorkflow, WebhookAnswer, WebhookMethod, WorkflowStatus,
+        WorkflowTrigger, WorkflowUpdate, error_code,
     },
     signature,
 };
@@ -494,5 +494,21 @@ async fn a_sync_webhook_past_its_cap_acknowledges_and_can_be_polled() {
     );
     let outcome = execution.wait(WaitOptions::timeout(WAIT)).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn execute_trigger_starts_a_followable_run_and_resumes_by_id() {
+    let server = demo().await;
+    let trigger = ExecuteTrigger::new(client(&server), creds::FLOWMATIC_WORKFLOW);
+    let handle = trigger
+        .trigger(TriggerRequest::new(json!({"event": "by-id"})))
+        .await
+        .unwrap();
+    let id = handle.run_id().cloned().unwrap();
+    let outcome = handle.wait(WaitOptions::timeout(WAIT)).await.unwrap();
+    assert_eq!(outcome.output, json!({"processed": true, "event": "by-id"}));
+    let resumed = trigger.resume(id).unwrap();
+    assert_eq!(resumed.status().await.unwrap().status, RunStatus::Succeeded);
     server.shutdown().await;
 }

@@ -392,3 +392,31 @@ fn to_json<T: Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value)
         .map_err(|e| Error::Config(format!("the body does not serialize to JSON: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let client = FlowmaticClient::new("http://localhost:1", "fm_secret_token").unwrap();
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("fm_secret_token"), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
+    }
+
+    #[test]
+    fn ids_that_would_change_the_path_are_refused() {
+        assert!(matches!(segment("a/b"), Err(Error::Config(_))));
+        assert!(matches!(segment(""), Err(Error::Config(_))));
+        assert_eq!(segment("wf-456").ok(), Some("wf-456"));
+    }
+
+    #[test]
+    fn page_query_clamps_the_limit() {
+        assert_eq!(
+            page_query(0, 500),
+            [("page", "1".to_owned()), ("limit", "100".to_owned())]
+        );
+    }
+}

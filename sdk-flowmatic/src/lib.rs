@@ -12,6 +12,8 @@
 //! - [`FlowmaticClient`] — the REST API with a bearer token: workflows (list
 //!   as a stream over pages, get, create, update, delete), execute,
 //!   executions (list as a stream with filters, get), connectors.
+//! - [`ExecuteTrigger`] — a [`sdk_core::Trigger`] over the REST API's
+//!   execute endpoint, for runs started by workflow id with the API token.
 //! - [`FlowmaticExecution`] — the [`sdk_core::RunHandle`] of an execution:
 //!   polls `GET /api/v1/executions/{id}` (this needs the API token; without
 //!   it the handle reports `Accepted` and `wait` says a token is needed).
@@ -53,12 +55,12 @@
 //! println!("output: {}", outcome.output);
 //!
 //! // The REST API: streams walk every page.
-//! let failed: Vec<_> = client
+//! let finished: Vec<_> = client
 //!     .executions(ExecutionFilter::new().workflow_id("wf-456"))
 //!     .try_filter(|e| futures::future::ready(e.status.to_run_status().is_terminal()))
 //!     .try_collect()
 //!     .await?;
-//! println!("{} finished executions", failed.len());
+//! println!("{} finished executions", finished.len());
 //! # Ok(())
 //! # }
 //! ```
@@ -75,6 +77,7 @@
 pub mod answer;
 pub mod client;
 pub mod error;
+pub mod execute;
 pub mod execution;
 pub mod model;
 pub mod webhook;
@@ -82,6 +85,7 @@ pub mod webhook;
 pub use answer::{Acknowledgement, WebhookAnswer};
 pub use client::{ExecutionFilter, FlowmaticClient, FlowmaticClientBuilder};
 pub use error::{FlowmaticErrorCode, error_code};
+pub use execute::ExecuteTrigger;
 pub use execution::FlowmaticExecution;
 pub use model::{
     Connector, Execution, ExecutionAccepted, ExecutionStatus, ListPage, NewWorkflow, Pagination,
