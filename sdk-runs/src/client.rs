@@ -1,6 +1,6 @@
 //! [`RunsClient`]: the typed client of the runs API.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use futures::stream::BoxStream;
 use reqwest::Method;
@@ -26,6 +26,11 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// Client-side rate limits, one token bucket per class of request, each
 /// shared by the clones of one client. The API limits each key per minute:
 /// execute 500, writes 200, reads 1000 ([`RateLimits::published`]).
+///
+/// A plain token bucket of `n` per minute can send up to `2n` within one
+/// minute (a full bucket, then a minute of refill), which a server counting
+/// per window refuses. The presets use [`RateLimits::within`] instead: a
+/// bucket that never sends more than the limit in any window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RateLimits {
@@ -50,21 +55,50 @@ impl RateLimits {
         Self::default()
     }
 
-    /// The published limits for all three classes.
+    /// The published limits for all three classes, each through [`RateLimits::within`].
     pub fn published() -> Self {
+        let minute = Duration::from_secs(60);
         Self {
-            execute: Some(RateLimit::per_minute(Self::EXECUTE_PER_MINUTE)),
-            writes: Some(RateLimit::per_minute(Self::WRITES_PER_MINUTE)),
-            reads: Some(RateLimit::per_minute(Self::READS_PER_MINUTE)),
+            execute: Some(Self::within(Self::EXECUTE_PER_MINUTE, minute)),
+            writes: Some(Self::within(Self::WRITES_PER_MINUTE, minute)),
+            reads: Some(Self::within(Self::READS_PER_MINUTE, minute)),
         }
     }
 
-    /// Only the published execute limit (500 run requests per minute).
+    /// Only the published execute limit (500 run requests per minute), through
+    /// [`RateLimits::within`].
     pub fn published_execute() -> Self {
         Self {
-            execute: Some(RateLimit::per_minute(Self::EXECUTE_PER_MINUTE)),
+            execute: Some(Self::within(
+                Self::EXECUTE_PER_MINUTE,
+                Duration::from_secs(60),
+            )),
             ..Self::default()
         }
+    }
+
+    /// A token bucket that sends at most `limit` requests in any `window`
+    /// (fixed or sliding), with a 5 % margin for requests in flight: bursts
+    /// of a tenth of the limit, then a steady 85 % of it. For 500 per minute:
+    /// bursts of 50, then 425 per minute.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sdk_runs::RateLimits;
+    /// let limit = RateLimits::within(500, Duration::from_secs(60));
+    /// assert_eq!(limit.requests, 50);
+    /// // burst + refill over one window stays under the limit
+    /// let refill = 60.0 / limit.per.as_secs_f64() * f64::from(limit.requests);
+    /// assert!(f64::from(limit.requests) + refill <= 500.0);
+    /// ```
+    pub fn within(limit: u32, window: Duration) -> RateLimit {
+        let limit = limit.max(1);
+        let burst = (limit / 10).max(1);
+        let budget = (limit - limit / 20).max(1);
+        let steady = budget.saturating_sub(burst).max(1);
+        // `burst` tokens per `per` is a refill of `steady` per `window`.
+        let per = window.mul_f64(f64::from(burst) / f64::from(steady));
+        RateLimit::new(burst, per)
     }
 
     /// Sets the execute limit.
@@ -124,8 +158,8 @@ impl RunsClientBuilder {
         self
     }
 
-    /// Limits run requests to `limit` (the published limit is
-    /// `RateLimit::per_minute(500)`, see [`RateLimits::published_execute`]).
+    /// Limits run requests to `limit` (for the published 500 per minute, use
+    /// [`RateLimits::published_execute`] or `RateLimits::within(500, 60 s)`).
     pub fn execute_rate_limit(mut self, limit: RateLimit) -> Self {
         self.limits.execute = Some(limit);
         self
@@ -400,5 +434,60 @@ impl RunsClient {
             .pop_if_empty()
             .extend(segments);
         Ok(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sdk_core::transport::RateLimiter;
+    use tokio::time::Instant;
+
+    use super::*;
+
+    /// The most requests of `times` within any interval of `window`.
+    fn busiest(times: &[Instant], window: Duration) -> usize {
+        (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t - times[i] < window)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn within_never_exceeds_the_limit_in_any_window() {
+        for (limit, window) in [(500, 60), (50, 2), (7, 1), (1, 1)] {
+            let window = Duration::from_secs(window);
+            let limiter = RateLimiter::new(RateLimits::within(limit, window));
+            let mut times = Vec::new();
+            for _ in 0..(limit as usize * 3).max(5) {
+                limiter.acquire().await;
+                times.push(Instant::now());
+            }
+            let most = busiest(&times, window);
+            assert!(most <= limit as usize, "{limit}/{window:?}: {most}");
+            // and it is not needlessly slow: at least 80 % of the limit
+            // over the whole run (or one per window for tiny limits).
+            let windows = (*times.last().unwrap() - times[0]).as_secs_f64() / window.as_secs_f64();
+            let rate = times.len() as f64 / windows.max(1.0);
+            assert!(
+                rate >= f64::from(limit) * 0.8 || limit < 5,
+                "{limit}: {rate}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_urls_get_api_v1_once() {
+        assert_eq!(api_base("http://h/runs").unwrap(), "http://h/runs/api/v1");
+        assert_eq!(
+            api_base("http://h/runs/api/v1/").unwrap(),
+            "http://h/runs/api/v1/"
+        );
+        assert_eq!(api_base("http://h").unwrap(), "http://h/api/v1");
+        assert!(matches!(api_base("not a url"), Err(Error::Config(_))));
     }
 }
