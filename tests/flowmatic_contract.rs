@@ -512,3 +512,22 @@ async fn execute_trigger_starts_a_followable_run_and_resumes_by_id() {
     assert_eq!(resumed.status().await.unwrap().status, RunStatus::Succeeded);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn invalid_bodies_are_validation_errors() {
+    let server = demo().await;
+    let client = client(&server);
+    let err = client
+        .create_workflow(&NewWorkflow::new(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(error_code(&err), Some(&FlowmaticErrorCode::ValidationError));
+    let err = client
+        .execute_workflow(creds::FLOWMATIC_WORKFLOW, json!([1, 2]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    server.shutdown().await;
+}
