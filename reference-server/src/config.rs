@@ -101,6 +101,8 @@ pub struct FlowmaticOptions {
     pub api_tokens: Vec<String>,
     /// Connectors listed by `GET /api/v1/connectors`.
     pub connectors: Vec<FlowmaticConnector>,
+    /// REST API requests per token per minute (1000); past it, 429 `RATE_LIMITED`.
+    pub requests_per_minute: u32,
 }
 
 impl Default for FlowmaticOptions {
@@ -109,6 +111,7 @@ impl Default for FlowmaticOptions {
             sync_timeout: Duration::from_secs(30),
             api_tokens: Vec::new(),
             connectors: Vec::new(),
+            requests_per_minute: 1000,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod config;
 pub mod creds;
 mod demo;
 pub mod engine;
+mod flowmatic;
 mod n8n;
 mod ratelimit;
 mod runs;
@@ -162,6 +163,7 @@ fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .nest("/n8n", n8n)
         .nest("/runs", runs::router(state.clone()))
+        .nest("/flowmatic", flowmatic::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(log_request))
 }
