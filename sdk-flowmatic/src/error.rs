@@ -216,7 +216,7 @@ pub(crate) fn trigger_error_from_answer(answer: &HttpResponse) -> Error {
         let api = error.api().cloned().map(Box::new);
         return Error::Ambiguous {
             reason: format!(
-                "HTTP {} after the request was sent; the run may have started",
+                "HTTP {} without a Flowmatic error after the request was sent",
                 answer.status
             ),
             error: api,
