@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use reference_server::{ReferenceServer, creds};
 use serde_json::{Value, json};
 use trigger_sdk::{
-    Error, RunHandle, RunId, RunStatus, Secret, Trigger, TriggerRequest, WaitOptions,
+    Error, RunEvent, RunHandle, RunId, RunStatus, Secret, Trigger, TriggerRequest, WaitOptions,
     flowmatic::{
         ExecuteTrigger, ExecutionFilter, ExecutionStatus, FlowmaticClient, FlowmaticErrorCode,
         FlowmaticWebhook, NewWorkflow, WebhookAnswer, WebhookMethod, WorkflowStatus,
@@ -529,5 +529,34 @@ async fn invalid_bodies_are_validation_errors() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn events_of_an_acknowledged_run_end_with_finished() {
+    let server = demo().await;
+    let handle = signed(&server, WebhookMethod::Post)
+        .trigger(TriggerRequest::new(json!({"event": "streamed"})))
+        .await
+        .unwrap();
+    let events: Vec<RunEvent> = handle.events().try_collect().await.unwrap();
+    match events.last() {
+        Some(RunEvent::Finished(outcome)) => {
+            assert_eq!(outcome.status, RunStatus::Succeeded);
+            assert_eq!(outcome.output["event"], "streamed");
+        }
+        other => panic!("expected Finished last, got {other:?}"),
+    }
+    assert_eq!(events.iter().filter(|e| e.is_terminal()).count(), 1);
+    // Without the token, the stream says so instead of polling.
+    let untracked = FlowmaticWebhook::builder(server.flowmatic_url(), creds::FLOWMATIC_WEBHOOK)
+        .secret(creds::FLOWMATIC_SECRET)
+        .build()
+        .unwrap()
+        .trigger(TriggerRequest::new(json!({"event": "x"})))
+        .await
+        .unwrap();
+    let items: Vec<_> = untracked.events().collect().await;
+    assert!(matches!(items.last(), Some(Err(Error::NotTrackable(_)))));
     server.shutdown().await;
 }
