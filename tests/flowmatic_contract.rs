@@ -560,3 +560,21 @@ async fn events_of_an_acknowledged_run_end_with_finished() {
     assert!(matches!(items.last(), Some(Err(Error::NotTrackable(_)))));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn over_the_rate_limit_reads_are_rate_limited_with_retry_after() {
+    let mut config = reference_server::demo();
+    config.flowmatic.requests_per_minute = 2;
+    let server = ReferenceServer::start(config).await.unwrap();
+    let client = client(&server);
+    client.connectors().await.unwrap();
+    client.workflow(creds::FLOWMATIC_WORKFLOW).await.unwrap();
+    // The server asks for about a minute, over the longest wait the client
+    // honours (30 s), so the 429 comes back typed instead of being waited out.
+    let err = client.connectors().await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(error_code(&err), Some(&FlowmaticErrorCode::RateLimited));
+    let retry_after = err.retry_after().expect("a Retry-After");
+    assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(60));
+    server.shutdown().await;
+}
