@@ -298,8 +298,18 @@ impl WebhookTrigger {
     }
 }
 
-/// Reads an execution id (string or number) at a JSON pointer.
+/// Reads an execution id (string or number) at a JSON pointer. A text
+/// answer (n8n sends custom `onReceived` bodies as `text/html`) is read as
+/// JSON for this lookup only.
 fn execution_id_at(output: &Value, pointer: &str) -> Option<RunId> {
+    let parsed;
+    let output = match output {
+        Value::String(text) => {
+            parsed = serde_json::from_str::<Value>(text).ok()?;
+            &parsed
+        }
+        other => other,
+    };
     match output.pointer(pointer)? {
         Value::String(s) if !s.is_empty() => Some(RunId::new(s.clone())),
         Value::Number(n) => Some(RunId::new(n.to_string())),
@@ -598,5 +608,10 @@ mod tests {
         assert_eq!(execution_id_at(&v, "/executionId"), Some(RunId::new("12")));
         assert_eq!(execution_id_at(&v, "/n"), Some(RunId::new("7")));
         assert_eq!(execution_id_at(&v, "/missing"), None);
+        let text = Value::String(r#"{"executionId":"13"}"#.into());
+        assert_eq!(
+            execution_id_at(&text, "/executionId"),
+            Some(RunId::new("13"))
+        );
     }
 }
