@@ -187,12 +187,16 @@ pub async fn server() -> ReferenceServer {
         .expect("server starts")
 }
 
-/// A plain client.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+thread_local! {
+    static CLIENT: reqwest::Client = reqwest::Client::builder()
         .user_agent("n8n-face-tests/1.0")
         .build()
-        .expect("client")
+        .expect("client");
+}
+
+/// A plain client, one per test thread (building one per request is slow).
+pub fn client() -> reqwest::Client {
+    CLIENT.with(Clone::clone)
 }
 
 /// `GET {n8n}/api/v1/{path}` with the demo key; status and JSON body.
