@@ -502,7 +502,7 @@ async fn workflow_crud_activation_and_tags() {
         (404, json!({"message": "Some tags not found"}))
     );
     let (_, tagged) = api_get(&s, "workflows?tags=operations").await;
-    assert_eq!(ids(&tagged), [id.clone()]);
+    assert_eq!(ids(&tagged), [id.as_str()]);
     let (_, tags) = api_get(&s, "tags?limit=1").await;
     assert_eq!(tags["data"].as_array().unwrap().len(), 1);
     assert!(tags["nextCursor"].is_string());
@@ -555,7 +555,7 @@ async fn executions_list_get_and_status_filters() {
     assert_eq!(item["mode"], "webhook");
 
     let (_, errors) = api_get(&s, "executions?status=error").await;
-    assert_eq!(ids(&errors), [failed.clone()]);
+    assert_eq!(ids(&errors), [failed.as_str()]);
     let (code, body) = api_get(&s, "executions?status=bogus").await;
     assert_eq!(code, 400);
     assert_eq!(
@@ -728,6 +728,6 @@ async fn delete_retry_and_stop() {
     assert_eq!(stopped["status"], "canceled");
     assert_eq!(caller.await.unwrap().unwrap().status(), 500);
     let (_, canceled) = api_get(&s, "executions?status=canceled").await;
-    assert_eq!(ids(&canceled), [running.clone()]);
+    assert_eq!(ids(&canceled), [running.as_str()]);
     s.shutdown().await;
 }
