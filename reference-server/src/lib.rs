@@ -25,6 +25,7 @@ mod ratelimit;
 mod runs;
 mod state;
 pub mod time;
+mod tooljet;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -164,6 +165,7 @@ fn router(state: AppState) -> Router {
         .nest("/n8n", n8n)
         .nest("/runs", runs::router(state.clone()))
         .nest("/flowmatic", flowmatic::router(state.clone()))
+        .nest("/tooljet", tooljet::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(log_request))
 }

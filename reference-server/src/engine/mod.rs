@@ -461,6 +461,23 @@ impl Engine {
         Ok(entry.lock().snapshot.clone())
     }
 
+    /// Ends a non-terminal run as timed out (a face-side deadline, e.g.
+    /// ToolJet's `WORKFLOW_TIMEOUT_SECONDS`); returns the final state.
+    pub fn time_out(&self, run_id: &str, message: &str) -> Result<RunSnapshot, EngineError> {
+        let entry = self.entry(run_id).ok_or(EngineError::RunNotFound)?;
+        let error = RunError {
+            code: "TIMEOUT".to_owned(),
+            message: message.to_owned(),
+            step: None,
+        };
+        if !entry.finish(RunStatus::TimedOut, None, Some(error)) {
+            let status = entry.lock().snapshot.status;
+            return Err(EngineError::InvalidStatus(status));
+        }
+        entry.cancel.send_replace(true);
+        Ok(entry.lock().snapshot.clone())
+    }
+
     /// Waits until a condition holds for the run; returns the snapshot that
     /// satisfied it (None for an unknown run).
     pub async fn wait_until(

@@ -1,0 +1,430 @@
+//! The ToolJet face (`contracts/tooljet.md`), nested under `/tooljet`:
+//! `/api/v2/webhooks/workflows/{id}/trigger`, `trigger-async`, `status`, SSE `stream`.
+
+// Handlers return `Result<Response, Response>`: the error side is the ready
+// answer, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod params;
+mod status;
+mod stream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, OriginalUri, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use crate::body::{BodyError, read_limited};
+use crate::config::Workflow;
+use crate::engine::{RunSnapshot, RunStatus, StartRun};
+use crate::ratelimit::FixedWindow;
+use crate::state::AppState;
+use crate::time::now_iso;
+
+/// State of the ToolJet face.
+struct ToolJetFace {
+    app: AppState,
+    throttle: FixedWindow,
+}
+
+type Face = Arc<ToolJetFace>;
+type Reply = Result<Response, Response>;
+
+/// The ToolJet routes, to be nested under `/tooljet`.
+pub(crate) fn router(app: AppState) -> Router {
+    let face = Arc::new(ToolJetFace {
+        app,
+        throttle: FixedWindow::default(),
+    });
+    Router::new()
+        .route(
+            "/api/v2/webhooks/workflows/{id}/trigger",
+            post(trigger_sync),
+        )
+        .route(
+            "/api/v2/webhooks/workflows/{id}/trigger-async",
+            post(trigger_async),
+        )
+        .route(
+            "/api/v2/webhooks/workflows/{id}/status/{execution_id}",
+            get(status::status),
+        )
+        .route(
+            "/api/v2/webhooks/workflows/{id}/execution/{execution_id}/stream",
+            get(stream::stream),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .with_state(face)
+}
+
+/// `{"statusCode","timestamp","path","message"}`; `path` is the request path with its query.
+fn error(status: StatusCode, uri: &OriginalUri, message: &str) -> Response {
+    let path = uri
+        .0
+        .path_and_query()
+        .map_or_else(|| uri.0.path().to_owned(), |p| p.as_str().to_owned());
+    (
+        status,
+        axum::Json(json!({
+            "statusCode": status.as_u16(),
+            "timestamp": now_iso(),
+            "path": path,
+            "message": message,
+        })),
+    )
+        .into_response()
+}
+
+async fn not_found(uri: OriginalUri, method: http::Method) -> Response {
+    let message = format!("Cannot {} {}", method, uri.0.path());
+    error(StatusCode::NOT_FOUND, &uri, &message)
+}
+
+fn flatten(reply: Reply) -> Response {
+    match reply {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// ToolJet's display name of a run status.
+fn status_name(s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::Pending => "triggered",
+        RunStatus::Running => "running",
+        RunStatus::Waiting => "waiting",
+        RunStatus::Succeeded => "completed",
+        RunStatus::Failed | RunStatus::TimedOut => "failed",
+        RunStatus::Cancelled => "terminated",
+    }
+}
+
+/// What a finished run answers: the Response node's value, else the output.
+fn result_of(s: &RunSnapshot) -> Value {
+    if s.status != RunStatus::Succeeded {
+        return Value::Null;
+    }
+    match &s.response {
+        Some(r) => r.body.clone(),
+        None => s.output.clone().unwrap_or(Value::Null),
+    }
+}
+
+impl ToolJetFace {
+    /// Workflow lookup then token check (the order of the contract).
+    fn authorize(
+        &self,
+        id: &str,
+        headers: &HeaderMap,
+        uri: &OriginalUri,
+    ) -> Result<Arc<Workflow>, Response> {
+        let wf = self
+            .app
+            .engine
+            .workflow(id)
+            .filter(|w| w.tooljet.is_some())
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, uri, "Workflow doesn't exists"))?;
+        let token = wf
+            .tooljet
+            .as_ref()
+            .map(|t| t.token.as_str())
+            .unwrap_or_default();
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if token.is_empty() || given != Some(token) {
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                uri,
+                "Invalid authentication token",
+            ));
+        }
+        Ok(wf)
+    }
+
+    /// The execution of this workflow with this id.
+    fn execution(
+        &self,
+        wf: &Workflow,
+        execution_id: &str,
+        uri: &OriginalUri,
+    ) -> Result<RunSnapshot, Response> {
+        self.app
+            .engine
+            .snapshot(execution_id)
+            .filter(|s| {
+                s.workflow_id == wf.id
+                    && s.meta.get("face").and_then(Value::as_str) == Some("tooljet")
+            })
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, uri, "Execution not found"))
+    }
+
+    /// Everything a trigger checks before starting a run, in the contract's order.
+    async fn admit(
+        &self,
+        req: &Incoming<'_>,
+        body: Body,
+    ) -> Result<(Arc<Workflow>, Map<String, Value>), Response> {
+        let Incoming {
+            route,
+            id,
+            peer,
+            headers,
+            uri,
+            query,
+        } = *req;
+        let limit = self.app.config.body_limit;
+        let bytes = match read_limited(body, limit).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                return Err((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PayloadTooLargeError: request entity too large",
+                )
+                    .into_response());
+            }
+            Err(BodyError::Read) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    uri,
+                    "Could not read the request body",
+                ));
+            }
+        };
+        let opts = &self.app.config.tooljet;
+        if let Err(retry_after) = self.throttle.hit(
+            &format!("{}|{route}", peer.ip()),
+            opts.throttle_limit,
+            opts.throttle_ttl,
+        ) {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                uri,
+                "ThrottlerException: Too Many Requests",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return Err(response);
+        }
+        let wf = self.authorize(id, headers, uri)?;
+        let exposure = wf.tooljet.clone().unwrap_or_default();
+        if !exposure.enabled {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                uri,
+                "Workflow is disabled or does not exist",
+            ));
+        }
+        if !exposure.webhook_enabled {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                uri,
+                "Webhook endpoint disabled or doesn't exists",
+            ));
+        }
+        let env = query
+            .get("environment")
+            .map(String::as_str)
+            .unwrap_or_default();
+        if !exposure.environments.iter().any(|e| e == env) {
+            return Err(error(StatusCode::NOT_FOUND, uri, "Invalid environment"));
+        }
+        if let Some(version) = query.get("version")
+            && !exposure.versions.iter().any(|v| v == version)
+        {
+            return Err(error(
+                StatusCode::NOT_FOUND,
+                uri,
+                &format!(
+                    "Version \"{version}\" not found for workflow \"{}\"",
+                    wf.name
+                ),
+            ));
+        }
+        let params = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        uri,
+                        "Parameters must be a JSON object",
+                    ));
+                }
+                Err(e) => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        uri,
+                        &format!("Invalid JSON body: {e}"),
+                    ));
+                }
+            }
+        };
+        params::check(&exposure.params, &params)
+            .map_err(|m| error(StatusCode::BAD_REQUEST, uri, &m))?;
+        Ok((wf, params))
+    }
+
+    fn start(
+        &self,
+        wf: &Workflow,
+        params: Map<String, Value>,
+        query: &std::collections::HashMap<String, String>,
+        uri: &OriginalUri,
+    ) -> Result<RunSnapshot, Response> {
+        let mut start = StartRun::new(
+            &wf.id,
+            Value::Object(params),
+            uuid::Uuid::new_v4().to_string(),
+        )
+        .meta("face", "tooljet");
+        if let Some(env) = query.get("environment") {
+            start = start.meta("environment", env.as_str());
+        }
+        if let Some(v) = query.get("version") {
+            start = start.meta("version", v.as_str());
+        }
+        self.app
+            .engine
+            .start_with(start)
+            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, uri, &e.to_string()))
+    }
+}
+
+type QueryMap = Query<std::collections::HashMap<String, String>>;
+
+/// What a trigger request brings besides its body.
+#[derive(Clone, Copy)]
+struct Incoming<'a> {
+    route: &'a str,
+    id: &'a str,
+    peer: SocketAddr,
+    headers: &'a HeaderMap,
+    uri: &'a OriginalUri,
+    query: &'a std::collections::HashMap<String, String>,
+}
+
+async fn trigger_sync(
+    State(face): State<Face>,
+    Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
+    body: Body,
+) -> Response {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    flatten(
+        async {
+            let incoming = Incoming {
+                route: "trigger",
+                id: &id,
+                peer,
+                headers: &headers,
+                uri: &uri,
+                query: &query,
+            };
+            let (wf, params) = face.admit(&incoming, body).await?;
+            let run = face.start(&wf, params, &query, &uri)?;
+            let timeout = face.app.config.tooljet.workflow_timeout;
+            let done = match tokio::time::timeout(timeout, face.app.engine.wait(&run.id)).await {
+                Ok(Some(done)) => done,
+                Ok(None) => {
+                    return Err(error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &uri,
+                        "Execution lost",
+                    ));
+                }
+                Err(_) => {
+                    let message = format!(
+                        "Workflow execution timed out after {} seconds",
+                        timeout.as_secs()
+                    );
+                    match face.app.engine.time_out(&run.id, &message) {
+                        Ok(s) => s,
+                        Err(_) => face.app.engine.snapshot(&run.id).unwrap_or(run),
+                    }
+                }
+            };
+            if done.status != RunStatus::Succeeded {
+                let first = done.error.as_ref().map_or_else(
+                    || status_name(done.status).to_owned(),
+                    |e| e.message.clone(),
+                );
+                return Err(error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &uri,
+                    &format!("Workflow execution failed: {first}"),
+                ));
+            }
+            let status = done
+                .response
+                .as_ref()
+                .and_then(|r| StatusCode::from_u16(r.status).ok())
+                .unwrap_or(StatusCode::OK);
+            let mut response = match result_of(&done) {
+                Value::String(text) => (status, text).into_response(),
+                Value::Null => (status, axum::Json(json!({}))).into_response(),
+                other => (status, axum::Json(other)).into_response(),
+            };
+            if let Some(r) = &done.response {
+                for (k, v) in &r.headers {
+                    if let (Ok(name), Ok(value)) = (
+                        http::HeaderName::try_from(k.as_str()),
+                        HeaderValue::try_from(v.as_str()),
+                    ) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+            }
+            Ok(response)
+        }
+        .await,
+    )
+}
+
+async fn trigger_async(
+    State(face): State<Face>,
+    Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
+    body: Body,
+) -> Response {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    flatten(
+        async {
+            let incoming = Incoming {
+                route: "trigger-async",
+                id: &id,
+                peer,
+                headers: &headers,
+                uri: &uri,
+                query: &query,
+            };
+            let (wf, params) = face.admit(&incoming, body).await?;
+            let run = face.start(&wf, params, &query, &uri)?;
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(json!({
+                    "workflow_execution_id": run.id,
+                    "timestamp": crate::time::iso8601(run.created_at),
+                })),
+            )
+                .into_response())
+        }
+        .await,
+    )
+}
