@@ -57,9 +57,10 @@ pub enum N8nErrorKind {
     /// 500 `{"message":"Error in workflow"}`: a node failed before the answer.
     #[error("a node of the workflow failed")]
     WorkflowError,
-    /// 500 `There was a problem executing the workflow`: the execution timed
-    /// out or was stopped, or the body was over n8n's size limit (16 MiB by
-    /// default; n8n answers 500, not 413, and starts no execution then).
+    /// 500 `There was a problem executing the workflow` (or `The execution
+    /// was cancelled …`): the execution timed out or was stopped, or the body
+    /// was over n8n's size limit (16 MiB by default; n8n answers 500, not
+    /// 413, and starts no execution then).
     #[error("n8n had a problem executing the workflow (stopped, timed out, or body too large)")]
     ExecutionProblem,
     /// 500 `No item to return was found`: `lastNode` + `firstEntryJson` and
@@ -70,7 +71,8 @@ pub enum N8nErrorKind {
     /// `POST /workflows/{id}/execute`).
     #[error("this n8n has no public execute endpoint")]
     NoExecuteEndpoint,
-    /// A public-API error: `{"message":".."}`.
+    /// Another n8n error message: a public-API `{"message":".."}`, or a
+    /// webhook 500 `{"code":..,"message":..}` this SDK has no variant for.
     #[error("{message}")]
     Api {
         /// n8n's message.
@@ -231,7 +233,9 @@ pub(crate) fn webhook_error(answer: &HttpResponse) -> Error {
         500 if body.message.is_some() => {
             let kind = match message.as_str() {
                 "Error in workflow" => Some(N8nErrorKind::WorkflowError),
-                "There was a problem executing the workflow" => {
+                "There was a problem executing the workflow"
+                | "The execution was cancelled manually"
+                | "The execution was cancelled because it timed out" => {
                     Some(N8nErrorKind::ExecutionProblem)
                 }
                 "No item to return was found" => Some(N8nErrorKind::NoItemToReturn),
@@ -248,6 +252,12 @@ pub(crate) fn webhook_error(answer: &HttpResponse) -> Error {
                     error: Some(boxed(api.with_detail(kind))),
                 },
                 Some(kind) => Error::WorkflowFailed(boxed(api.with_detail(kind))),
+                // `{"code":0,"message":..}` is n8n's own error shape: n8n
+                // reports the run failed; any other 500 may be a proxy's.
+                None if body.code.is_some() => {
+                    let kind = N8nErrorKind::Api { message };
+                    Error::WorkflowFailed(boxed(api.with_detail(kind)))
+                }
                 None => ambiguous(answer, api),
             }
         }

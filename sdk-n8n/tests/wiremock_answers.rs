@@ -646,3 +646,39 @@ async fn execution_handle_cancel_maps_409() {
     let err = sdk_core::RunHandle::cancel(&handle).await.unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn n8n_shaped_500s_are_workflow_failed_other_json_500s_ambiguous() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/webhook/hook"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+            "code": 0, "message": "The execution was cancelled manually"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/webhook/other"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "upstream"})))
+        .mount(&server)
+        .await;
+    let err = hook(&server, ResponseMode::ResponseNode)
+        .trigger(TriggerRequest::new(json!({})))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::WorkflowFailed(_)), "{err:?}");
+    assert_eq!(
+        err.detail::<N8nErrorKind>(),
+        Some(&N8nErrorKind::ExecutionProblem)
+    );
+    let other = WebhookTrigger::builder(server.uri(), "other")
+        .build()
+        .unwrap();
+    let err = other
+        .trigger(TriggerRequest::new(json!({})))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(requests(&server).await, 2);
+}
