@@ -321,6 +321,10 @@ async fn response_modes() {
     );
     assert_eq!(r.text().await.unwrap(), "");
 
+    let r = post("webhook/no-respond").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+
     let r = post("webhook/respond-fail").await;
     assert_eq!(r.status(), 500);
     assert_eq!(

@@ -409,9 +409,16 @@ async fn last_node(
 }
 
 async fn response_node(state: &N8nState, id: &str) -> Response {
-    let Some(snap) = state.engine().wait_for_response(id).await else {
+    let Some(mut snap) = state.engine().wait_for_response(id).await else {
         return answers::problem_executing();
     };
+    if snap.response.is_some() && respond_cut_off(&snap) {
+        match state.engine().wait(id).await {
+            Some(done) => snap = done,
+            None => return answers::problem_executing(),
+        }
+        snap.response = None;
+    }
     if let Some(resp) = &snap.response {
         let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
         let mut response = match &resp.body {
@@ -436,6 +443,23 @@ async fn response_node(state: &N8nState, id: &str) -> Response {
         }
         _ => answers::code_zero("The execution was cancelled manually"),
     }
+}
+
+/// In n8n a node that emits no items ends its branch: a Respond node after a step whose
+/// output is `[]` is never reached (the run then answers 200 with an empty body).
+fn respond_cut_off(snap: &RunSnapshot) -> bool {
+    let Some(respond) = snap
+        .steps
+        .iter()
+        .position(|s| s.step_type == "respond" && s.output.is_some())
+    else {
+        return false;
+    };
+    snap.steps[..respond].iter().any(|s| {
+        s.output
+            .as_ref()
+            .is_some_and(|o| o.as_array().is_some_and(Vec::is_empty))
+    })
 }
 
 /// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.

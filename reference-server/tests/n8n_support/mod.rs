@@ -81,8 +81,16 @@ pub fn config() -> Config {
     ));
     add(workflow(
         "RespondSkipTest1",
-        vec![Step::transform("drop", json!([])).named("Drop")],
+        vec![
+            Step::transform("drop", json!([])).named("Drop"),
+            Step::respond("respond", 200, json!({"reached": true})).named("Respond"),
+        ],
         exposure("respond-skip", "POST", ResponseNode),
+    ));
+    add(workflow(
+        "NoRespondTest001",
+        vec![Step::transform("t", json!({"a": 1})).named("T")],
+        exposure("no-respond", "POST", ResponseNode),
     ));
     add(workflow(
         "RespondFailTest1",
