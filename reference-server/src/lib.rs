@@ -136,12 +136,17 @@ impl ReferenceServer {
         &self.state.config
     }
 
-    /// Stops accepting connections and waits for open ones to finish.
+    /// Stops accepting connections and waits (up to 5 s) for open ones to
+    /// finish; long-lived streams still open after that are cut.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
+        let graceful =
+            tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task).await;
+        if graceful.is_err() {
+            self.task.abort();
+        }
     }
 }
 
