@@ -455,15 +455,28 @@ impl N8nClient {
 
     /// Stops a running or waiting execution (n8n 2.x); a finished one →
     /// [`Error::Conflict`]. Returns the stopped execution.
+    ///
+    /// n8n 1.x has no stop route (404 `not found`): that is
+    /// [`Error::Unsupported`].
     pub async fn stop_execution(&self, id: &str) -> Result<Execution> {
-        let mut execution: Execution = self
-            .write(
+        let answer = self
+            .call(
                 Method::POST,
                 &["executions", id, "stop"],
+                &[],
                 None,
                 Safety::Safe,
             )
             .await?;
+        if answer.status == 404 && route_missing(&answer) {
+            return Err(Error::Unsupported {
+                message: "this n8n has no endpoint to stop executions (n8n 1.x); \
+                          stop it from the editor or upgrade to n8n 2.x"
+                    .into(),
+                error: Some(Box::new(answer.api_error("not found"))),
+            });
+        }
+        let mut execution: Execution = decode(&answer)?;
         if execution.id.is_empty() {
             id.clone_into(&mut execution.id);
         }
@@ -512,6 +525,31 @@ impl N8nClient {
     }
 }
 
+/// Whether a 404 is n8n's unknown-route answer (`{"message":"not found"}`,
+/// lower case), not a missing resource (`Not Found`).
+fn route_missing(answer: &HttpResponse) -> bool {
+    answer
+        .json_value()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+        .is_some_and(|m| m == "not found")
+}
+
 fn to_json<T: Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Config(format!("body does not serialize: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_api_key() {
+        let client = N8nClient::new("http://localhost:5678/", "n8n_api_s3cret").unwrap();
+        assert!(!format!("{client:?}").contains("s3cret"));
+        assert_eq!(client.base_url().as_str(), "http://localhost:5678/");
+        assert_eq!(
+            client.url(&["workflows", "a/b"]).unwrap().as_str(),
+            "http://localhost:5678/api/v1/workflows/a%2Fb"
+        );
+    }
 }

@@ -682,3 +682,16 @@ async fn n8n_shaped_500s_are_workflow_failed_other_json_500s_ambiguous() {
     assert_eq!(err.status(), Some(500));
     assert_eq!(requests(&server).await, 2);
 }
+
+#[tokio::test]
+async fn v1_has_no_stop_route_which_is_unsupported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/executions/18/stop"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "not found"})))
+        .mount(&server)
+        .await;
+    let err = client(&server).stop_execution("18").await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(404));
+}
