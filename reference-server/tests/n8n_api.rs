@@ -417,7 +417,12 @@ async fn workflow_crud_activation_and_tags() {
     let (code, body) = api(&s, "POST", &format!("workflows/{id}/publish"), None).await;
     assert_eq!((code, body["active"].clone()), (200, json!(true)));
 
-    let (code, body) = api(&s, "POST", "workflows/nope123/activate", None).await;
+    let (code, body, headers) = raw(&s, "POST", "workflows/nope123/activate", |b| {
+        b.header("X-N8N-API-KEY", creds::N8N_API_KEY)
+    })
+    .await;
+    assert_eq!(headers["deprecation"], "@1784764800");
+    let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         (code, body),
         (

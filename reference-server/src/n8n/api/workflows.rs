@@ -218,8 +218,19 @@ pub(super) fn delete(ctx: &Ctx) -> Response {
     answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
 }
 
-/// `POST /workflows/{id}/activate|deactivate|publish|unpublish`.
+/// `POST /workflows/{id}/activate|deactivate|publish|unpublish`; the deprecated pair sends
+/// `Deprecation` on every answer (real 2.x does so on its 404 too).
 pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
+    let mut response = switch(ctx, on);
+    if deprecated {
+        response
+            .headers_mut()
+            .insert("deprecation", HeaderValue::from_static(DEPRECATION));
+    }
+    response
+}
+
+fn switch(ctx: &Ctx, on: bool) -> Response {
     let delay = ctx.state.activation_delay();
     let mut reg = ctx.state.registry();
     let id = ctx.id().to_owned();
@@ -259,7 +270,8 @@ pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
     };
     if on && !wf.active {
         wf.active = true;
-        wf.live_from = Some(Instant::now() + delay);
+        let now = Instant::now();
+        wf.live_from = Some(now.checked_add(delay).unwrap_or(now));
         wf.active_version_id = Some(wf.version_id.clone());
     } else if !on {
         wf.active = false;
@@ -267,13 +279,7 @@ pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
         wf.active_version_id = None;
     }
     let wf = wf.clone();
-    let mut response = answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false));
-    if deprecated {
-        response
-            .headers_mut()
-            .insert("deprecation", HeaderValue::from_static(DEPRECATION));
-    }
-    response
+    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
 }
 
 /// `GET /workflows/{id}/{versionId}`.
