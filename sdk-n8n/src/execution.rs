@@ -62,13 +62,32 @@ impl Execution {
             .and_then(Value::as_str)
             .unwrap_or("the execution failed");
         let mut failure = RunFailure::new(message).with_raw(error.clone());
-        if let Some(node) = error.pointer("/node/name").and_then(Value::as_str) {
+        // 2.x Code-node errors carry no `node`: the failing node is the one
+        // whose run has an error, else the last node executed.
+        let node = error
+            .pointer("/node/name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| self.failed_node())
+            .or_else(|| self.last_node());
+        if let Some(node) = node {
             failure = failure.with_step(node);
         }
         if let Some(name) = error.get("name").and_then(Value::as_str) {
             failure = failure.with_code(name);
         }
         Some(failure)
+    }
+
+    /// The node whose last run failed, from the run data.
+    fn failed_node(&self) -> Option<String> {
+        let run_data = self.result_data()?.get("runData")?.as_object()?;
+        run_data.iter().find_map(|(name, runs)| {
+            let run = runs.as_array()?.last()?;
+            let failed = run.get("error").is_some_and(|e| !e.is_null())
+                || run.get("executionStatus").and_then(Value::as_str) == Some("error");
+            failed.then(|| name.clone())
+        })
     }
 
     /// Each node that ran, with its status and output (from the run data).
@@ -233,6 +252,25 @@ mod tests {
         assert_eq!(snap.steps.len(), 2);
         assert_eq!(snap.steps[1].status, StepStatus::Failed);
         assert_eq!(snap.steps[1].error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn failing_node_found_without_error_node() {
+        // n8n 2.x Code-node error: no `node` in resultData.error.
+        let e = execution(json!({
+            "id": "245", "status": "error",
+            "data": {"resultData": {
+                "error": {"name": "WrappedExecutionError", "message": "boom [line 1]"},
+                "runData": {
+                    "Webhook": [{"executionStatus": "success", "data": {"main": [[{"json": {}}]]}}],
+                    "Boom": [{"executionStatus": "error", "error": {"message": "boom [line 1]"}}]
+                },
+                "lastNodeExecuted": "Boom"
+            }}
+        }));
+        let failure = e.failure().unwrap();
+        assert_eq!(failure.step.as_deref(), Some("Boom"));
+        assert_eq!(failure.code.as_deref(), Some("WrappedExecutionError"));
     }
 
     #[test]
