@@ -1,0 +1,82 @@
+//! ToolJet, asynchronous with the live event stream: start a run with
+//! `trigger-async`, then read its Server-Sent Events as they happen. The
+//! embedded server is set to drop every stream connection after two events;
+//! the SDK resumes with `Last-Event-ID`, so each event arrives once, in order.
+//!
+//! Runs against the embedded reference server. To call a real ToolJet, set
+//! `TOOLJET_URL`, `TOOLJET_WORKFLOW_ID` and `TOOLJET_TOKEN`.
+//!
+//! ```text
+//! cargo run --example tooljet_stream
+//! ```
+
+use std::error::Error;
+
+use futures::StreamExt;
+use reference_server::{ReferenceServer, creds};
+use serde_json::json;
+use trigger_sdk::tooljet::{StreamEventKind, ToolJetWorkflow};
+use trigger_sdk::{RunEvent, RunHandle};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
+        Ok(url) => {
+            let id = std::env::var("TOOLJET_WORKFLOW_ID")?;
+            (None, url, id, std::env::var("TOOLJET_TOKEN")?)
+        }
+        Err(_) => {
+            let mut config = reference_server::demo();
+            config.tooljet.stream_drop_after = Some(2);
+            let server = ReferenceServer::start(config).await?;
+            let url = server.tooljet_url();
+            let id = creds::TOOLJET_WORKFLOW.to_owned();
+            (Some(server), url, id, creds::TOOLJET_TOKEN.to_owned())
+        }
+    };
+    let workflow = ToolJetWorkflow::new(host, workflow_id, token)?;
+
+    // The raw stream: every event ToolJet sends, connection events included.
+    let run = workflow
+        .trigger_async(&json!({"name": "Linus", "emp_id": 9}))
+        .await?;
+    println!("execution {}", run.execution_id());
+    let mut events = run.stream();
+    let (mut connections, mut last_kind) = (0, None);
+    while let Some(event) = events.next().await {
+        let event = event?;
+        let id = event.id.as_deref().unwrap_or("-");
+        let mut line = format!("  event {id:>2} {}", event.kind);
+        if event.kind == StreamEventKind::ConnectionInitialized {
+            connections += 1;
+            if connections > 1 {
+                line.push_str(" (dropped, resumed with Last-Event-ID)");
+            }
+        }
+        if let Some(result) = event.data.get("result") {
+            line.push_str(&format!(" result={result}"));
+        }
+        println!("{line}");
+        last_kind = Some(event.kind);
+    }
+    if last_kind != Some(StreamEventKind::Completed) {
+        return Err(format!("the stream ended on {last_kind:?}, not on completed").into());
+    }
+
+    // The generic view of a second run: RunEvents ending with Finished.
+    let run = workflow
+        .trigger_async(&json!({"name": "Ken", "emp_id": 10}))
+        .await?;
+    let mut events = run.events();
+    while let Some(event) = events.next().await {
+        match event? {
+            RunEvent::Status(status) => println!("  run {status}"),
+            RunEvent::Finished(outcome) => {
+                println!("  finished: {} {}", outcome.status, outcome.output);
+                outcome.into_result()?;
+            }
+            other => println!("  {other:?}"),
+        }
+    }
+    Ok(())
+}
