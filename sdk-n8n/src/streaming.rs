@@ -180,8 +180,12 @@ impl RunHandle for StreamingRun {
     }
 
     /// `Running` until the stream has been read to its end, then the outcome.
+    /// Never waits for the stream: while a reader is waiting for the next
+    /// chunk, the run is still running.
     async fn status(&self) -> Result<RunSnapshot> {
-        let state = self.state.lock().await;
+        let Ok(state) = self.state.try_lock() else {
+            return Ok(RunSnapshot::new(None, RunStatus::Running));
+        };
         Ok(match &state.outcome {
             Some(o) => RunSnapshot::new(None, o.status.clone())
                 .with_output(Some(o.output.clone()))

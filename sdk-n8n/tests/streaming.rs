@@ -66,8 +66,17 @@ async fn chunks_arrive_as_events_before_the_stream_ends() {
         "{first:?}"
     );
     assert_eq!(run.status().await.unwrap().status, RunStatus::Running);
+    // While a reader waits for the next chunk, status() answers at once.
+    let pending_next = events.next();
+    tokio::pin!(pending_next);
+    tokio::select! {
+        biased;
+        early = &mut pending_next => panic!("a chunk arrived before release: {early:?}"),
+        status = run.status() => assert_eq!(status.unwrap().status, RunStatus::Running),
+    }
     release.send(()).unwrap();
-    let rest: Vec<RunEvent> = events.map(|e| e.unwrap()).collect().await;
+    let mut rest: Vec<RunEvent> = vec![pending_next.await.unwrap().unwrap()];
+    rest.extend(events.map(|e| e.unwrap()).collect::<Vec<_>>().await);
     let kinds: Vec<String> = rest
         .iter()
         .filter_map(|e| match e {
