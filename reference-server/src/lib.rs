@@ -21,6 +21,7 @@ mod demo;
 pub mod engine;
 mod flowmatic;
 mod n8n;
+mod path;
 mod ratelimit;
 mod runs;
 mod state;
@@ -139,6 +140,7 @@ impl ReferenceServer {
     /// Stops accepting connections and waits (up to 5 s) for open ones to
     /// finish; long-lived streams still open after that are cut.
     pub async fn shutdown(mut self) {
+        self.state.closing.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::n8n::N8nState;
@@ -16,6 +18,8 @@ pub(crate) struct AppState {
     pub config: Arc<Config>,
     /// The n8n face's state (workflow objects, tags, test-webhook arms).
     pub n8n: N8nState,
+    /// Set when the server shuts down, so long-lived streams can end.
+    pub closing: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -26,6 +30,16 @@ impl AppState {
             engine,
             config: Arc::new(config),
             n8n,
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// Resolves once the server is shutting down (for long-lived streams).
+    #[allow(dead_code)]
+    pub(crate) fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
         }
     }
 }

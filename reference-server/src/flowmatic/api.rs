@@ -5,18 +5,19 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Face, FlowmaticFace, Reply, error, execution_json, flatten, is_flowmatic_run, new_execution_id,
-    status_name,
+    Face, FlowmaticFace, IdPath, Reply, error, execution_json, flatten, is_flowmatic_run,
+    new_execution_id, status_name,
 };
 use crate::body::{BodyError, read_limited};
 use crate::config::{FlowmaticExposure, Step, Workflow};
 use crate::engine::{RunSnapshot, StartRun};
+use crate::path::FacePath;
 
 impl FlowmaticFace {
     /// Checks the bearer token and the per-token rate limit.
@@ -152,7 +153,7 @@ pub(super) async fn list_workflows(
 
 pub(super) async fn get_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {
@@ -255,7 +256,7 @@ pub(super) async fn create_workflow(
 
 pub(super) async fn update_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -276,7 +277,7 @@ pub(super) async fn update_workflow(
 
 pub(super) async fn delete_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {
@@ -289,7 +290,7 @@ pub(super) async fn delete_workflow(
 
 pub(super) async fn execute_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -377,7 +378,7 @@ pub(super) async fn list_executions(
 
 pub(super) async fn get_execution(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {

@@ -34,6 +34,17 @@ struct FlowmaticFace {
 }
 
 type Face = Arc<FlowmaticFace>;
+
+/// Undecodable path parameters are a 404 in the Flowmatic shape.
+struct FlowmaticShape;
+
+impl crate::path::RejectShape for FlowmaticShape {
+    fn reject(_: &http::request::Parts) -> Response {
+        error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+    }
+}
+
+type IdPath<T> = crate::path::FacePath<T, FlowmaticShape>;
 type Reply = Result<Response, Response>;
 
 /// The Flowmatic routes, to be nested under `/flowmatic`.

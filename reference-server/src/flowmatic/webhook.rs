@@ -3,20 +3,21 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use serde_json::{Map, Value, json};
 
-use super::{Face, Reply, error, flatten, new_execution_id, signature, status_name};
+use super::{Face, IdPath, Reply, error, flatten, new_execution_id, signature, status_name};
 use crate::body::{BodyError, read_limited};
 use crate::config::Workflow;
 use crate::engine::StartRun;
+use crate::path::FacePath;
 use crate::time::now_iso;
 
 pub(super) async fn post_webhook(
     State(face): State<Face>,
-    Path(webhook_id): Path<String>,
+    FacePath(webhook_id, _): IdPath<String>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -47,7 +48,7 @@ pub(super) async fn post_webhook(
 
 pub(super) async fn get_webhook(
     State(face): State<Face>,
-    Path(webhook_id): Path<String>,
+    FacePath(webhook_id, _): IdPath<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {

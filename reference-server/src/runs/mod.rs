@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
@@ -24,6 +24,7 @@ use serde_json::{Map, Value, json};
 use crate::body::{BodyError, read_limited};
 use crate::config::{RunsApiKey, Workflow};
 use crate::engine::{EngineError, RunSnapshot, RunStatus, StartRun};
+use crate::path::FacePath;
 use crate::ratelimit::FixedWindow;
 use crate::state::AppState;
 use shapes::{run_json, run_summary, status_name, workflow_json};
@@ -37,6 +38,17 @@ struct RunsFace {
 }
 
 type Face = Arc<RunsFace>;
+
+/// Undecodable path parameters are a 404 in the runs shape.
+struct RunsShape;
+
+impl crate::path::RejectShape for RunsShape {
+    fn reject(_: &http::request::Parts) -> Response {
+        error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+    }
+}
+
+type IdPath<T> = FacePath<T, RunsShape>;
 type Reply = Result<Response, Response>;
 
 /// The runs routes, to be nested under `/runs`.
@@ -202,7 +214,7 @@ async fn list_workflows(State(face): State<Face>, headers: HeaderMap) -> Respons
 
 async fn get_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {
@@ -214,7 +226,7 @@ async fn get_workflow(
 
 async fn run_workflow(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -393,7 +405,11 @@ async fn read_json_object(
     }
 }
 
-async fn get_run(State(face): State<Face>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn get_run(
+    State(face): State<Face>,
+    FacePath(id, _): IdPath<String>,
+    headers: HeaderMap,
+) -> Response {
     flatten((|| {
         face.guard(&headers, Class::Read, "runs:read")?;
         let run = face.run(&id)?;
@@ -507,7 +523,7 @@ fn parse_status(s: &str) -> Option<&'static str> {
 
 async fn cancel_run(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {
@@ -530,7 +546,7 @@ async fn cancel_run(
 
 async fn retry_run(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     headers: HeaderMap,
 ) -> Response {
     flatten((|| {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, OriginalUri, Path, Query, State};
+use axum::extract::{ConnectInfo, OriginalUri, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -34,6 +34,23 @@ struct ToolJetFace {
 }
 
 type Face = Arc<ToolJetFace>;
+
+/// Undecodable path parameters: the workflow cannot exist.
+struct ToolJetShape;
+
+impl crate::path::RejectShape for ToolJetShape {
+    fn reject(parts: &http::request::Parts) -> Response {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .cloned()
+            .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
+        error(StatusCode::NOT_FOUND, &uri, "Workflow doesn't exists")
+    }
+}
+
+type IdPath<T> = crate::path::FacePath<T, ToolJetShape>;
+use crate::path::FacePath;
 type Reply = Result<Response, Response>;
 
 /// The ToolJet routes, to be nested under `/tooljet`.
@@ -316,7 +333,7 @@ struct Incoming<'a> {
 
 async fn trigger_sync(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: OriginalUri,
     headers: HeaderMap,
@@ -396,7 +413,7 @@ async fn trigger_sync(
 
 async fn trigger_async(
     State(face): State<Face>,
-    Path(id): Path<String>,
+    FacePath(id, _): IdPath<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: OriginalUri,
     headers: HeaderMap,

@@ -1,17 +1,18 @@
 //! `GET {id}/status/{executionId}`.
 
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{Face, flatten, result_of, status_name};
+use super::{Face, IdPath, flatten, result_of, status_name};
 use crate::engine::{EventKind, RunSnapshot, StepStatus};
+use crate::path::FacePath;
 use crate::time::iso8601;
 
 pub(super) async fn status(
     State(face): State<Face>,
-    Path((id, execution_id)): Path<(String, String)>,
+    FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,
 ) -> Response {

@@ -4,19 +4,20 @@
 use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::{Face, flatten, result_of, status_name};
+use super::{Face, IdPath, flatten, result_of, status_name};
 use crate::engine::{EventKind, RunEvent, RunStatus};
+use crate::path::FacePath;
 use crate::time::iso8601;
 
 pub(super) async fn stream(
     State(face): State<Face>,
-    Path((id, execution_id)): Path<(String, String)>,
+    FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,
 ) -> Response {
@@ -80,6 +81,7 @@ pub(super) async fn stream(
                         futures::stream::iter(frames)
                     }),
             )
+            .take_until(face.app.closed())
             .map(Ok::<Bytes, Infallible>);
         let mut response = Response::new(Body::from_stream(body));
         let h = response.headers_mut();
