@@ -2,7 +2,14 @@
 //! Server-Sent Events): [`StreamEvent`] and the reader behind
 //! [`crate::ToolJetRun::stream`].
 
-use std::{collections::HashSet, fmt, sync::Arc};
+use std::{
+    collections::HashSet,
+    fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+};
 
 use futures::{StreamExt, future::BoxFuture, stream::BoxStream};
 use reqwest::{
@@ -236,8 +243,11 @@ pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Res
         Err(e) => return futures::stream::iter([Err(e)]).boxed(),
     };
     let transport = shared.stream.clone();
+    let opened = Arc::new(AtomicU32::new(0));
+    let opened_by_connect = opened.clone();
     let connect =
         move |last_event_id: Option<String>| -> BoxFuture<'static, Result<reqwest::Response>> {
+            opened_by_connect.fetch_add(1, Ordering::Relaxed);
             let mut request = transport
                 .request(Method::GET, url.clone())
                 .header(ACCEPT, "text/event-stream")
@@ -273,35 +283,70 @@ pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Res
                 Ok(response)
             })
         };
-    let frames = sse_stream(connect, shared.sse_options.clone());
-    let state = (
-        frames,
-        Dedup {
+    let max_reconnects = shared.sse_options.max_reconnects;
+    let reader = Reader {
+        frames: sse_stream(connect, shared.sse_options.clone()),
+        dedup: Dedup {
             seen: HashSet::new(),
             max_numeric: None,
         },
-        false,
-    );
-    futures::stream::unfold(state, |(mut frames, mut dedup, done)| async move {
-        if done {
-            return None;
-        }
-        loop {
-            match frames.next().await? {
-                Ok(frame) => {
-                    if dedup.is_repeat(&frame) {
-                        tracing::debug!(id = ?frame.id, "skipping a repeated ToolJet stream event");
-                        continue;
-                    }
-                    let event = StreamEvent::from_sse(&frame);
-                    let done = event.kind.is_terminal();
-                    return Some((Ok(event), (frames, dedup, done)));
-                }
-                Err(e) => return Some((Err(e), (frames, dedup, true))),
-            }
-        }
+        opened,
+        opened_at_progress: 0,
+        max_reconnects,
+        done: false,
+    };
+    futures::stream::unfold(reader, |mut reader| async move {
+        let item = reader.next_event().await?;
+        Some((item, reader))
     })
     .boxed()
+}
+
+/// The state of one [`open`] stream.
+struct Reader {
+    frames: BoxStream<'static, Result<SseEvent>>,
+    dedup: Dedup,
+    /// Connections opened so far (counted by the `connect` function).
+    opened: Arc<AtomicU32>,
+    /// `opened` when the last new event arrived.
+    opened_at_progress: u32,
+    max_reconnects: u32,
+    done: bool,
+}
+
+impl Reader {
+    async fn next_event(&mut self) -> Option<Result<StreamEvent>> {
+        while !self.done {
+            let frame = match self.frames.next().await? {
+                Ok(frame) => frame,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            let opened = self.opened.load(Ordering::Relaxed);
+            if !self.dedup.is_repeat(&frame) {
+                self.opened_at_progress = opened;
+                let event = StreamEvent::from_sse(&frame);
+                self.done = event.kind.is_terminal();
+                return Some(Ok(event));
+            }
+            tracing::debug!(id = ?frame.id, "skipping a repeated ToolJet stream event");
+            // A server that only repeats old events on every reconnect
+            // (ids restarting per connection) would be followed forever.
+            if opened.saturating_sub(self.opened_at_progress) > self.max_reconnects {
+                self.done = true;
+                return Some(Err(Error::Transport {
+                    message: format!(
+                        "the ToolJet event stream brought no new event in {} reconnects",
+                        self.max_reconnects
+                    ),
+                    source: None,
+                }));
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
