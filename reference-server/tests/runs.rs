@@ -700,3 +700,67 @@ async fn fifty_concurrent_runs_reach_the_right_final_states() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn idempotency_keys_expire_after_the_ttl() {
+    let mut config = demo();
+    config.runs.idempotency_ttl = Duration::from_millis(100);
+    let api = Api::with(config).await;
+    let path = format!("/workflows/{}/run", creds::RUNS_FAILING);
+    let body = json!({"idempotencyKey": "k-expiring"});
+    let (status, first) = api.post(&path, creds::RUNS_API_KEY, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let second = eventually("the key expires and a new run starts", || async {
+        let (status, b) = api.post(&path, creds::RUNS_API_KEY, body.clone()).await;
+        (status == StatusCode::CREATED).then_some(b)
+    })
+    .await;
+    assert_ne!(second["data"]["runId"], first["data"]["runId"]);
+}
+
+#[tokio::test]
+async fn timed_out_runs_report_timed_out_and_can_be_retried() {
+    let mut config = Config::default();
+    config.runs.api_keys = demo().runs.api_keys;
+    let mut slow = Workflow::new("wf_timeout", "Times out", vec![Step::delay("wait", 60_000)]);
+    slow.timeout_ms = Some(30);
+    slow.runs = Some(RunsExposure::default());
+    config.workflows = vec![slow];
+    let api = Api::with(config).await;
+    let id = api.run("wf_timeout", json!({})).await;
+    let run = api.finished(&id).await;
+    assert_eq!(run["status"], "timed_out");
+    assert_eq!(run["error"]["code"], "TIMEOUT");
+    let (_, listed) = api.get("/runs?status=timeout", creds::RUNS_API_KEY).await;
+    assert_eq!(
+        listed["data"][0]["id"], id,
+        "the `timeout` spelling is accepted"
+    );
+    let (status, retried) = api
+        .post(&format!("/runs/{id}/retry"), creds::RUNS_API_KEY, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(retried["data"]["retryOf"], id);
+}
+
+#[tokio::test]
+async fn writes_have_their_own_rate_limit() {
+    let mut config = demo();
+    config.runs.writes_per_minute = 1;
+    let api = Api::with(config).await;
+    let a = api.run(creds::RUNS_SLOW, json!({})).await;
+    let b = api.run(creds::RUNS_SLOW, json!({})).await;
+    let (status, _) = api
+        .post(&format!("/runs/{a}/cancel"), creds::RUNS_API_KEY, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = api
+        .post(&format!("/runs/{b}/cancel"), creds::RUNS_API_KEY, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_error(&body, "RATE_LIMITED");
+    assert_eq!(
+        body["error"]["message"],
+        "Rate limit exceeded. Limit: 1 requests per minute."
+    );
+}

@@ -660,3 +660,82 @@ async fn fifty_async_runs_complete() {
         );
     }
 }
+
+#[tokio::test]
+async fn sync_trigger_past_the_workflow_timeout_is_500_and_status_failed() {
+    let mut config = Config::default();
+    config.tooljet.workflow_timeout = Duration::from_millis(50);
+    let mut wf = Workflow::new(
+        "00000000-0000-4000-8000-0000000000aa",
+        "Slow",
+        vec![Step::delay("wait", 60_000)],
+    );
+    wf.tooljet = Some(ToolJetExposure {
+        token: "tok".into(),
+        ..ToolJetExposure::default()
+    });
+    config.workflows = vec![wf];
+    let tj = Tj::with(config).await;
+    let (status, body) = tj
+        .post(
+            "00000000-0000-4000-8000-0000000000aa/trigger?environment=development",
+            Some("tok"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Workflow execution failed: Workflow execution timed out")
+    );
+    let runs = tj.server.engine().list_runs();
+    assert_eq!(
+        runs[0].status,
+        reference_server::engine::RunStatus::TimedOut
+    );
+}
+
+#[tokio::test]
+async fn failed_async_run_streams_an_error_event_and_status_failed() {
+    let mut config = Config::default();
+    let id = "00000000-0000-4000-8000-0000000000bb";
+    let mut wf = Workflow::new(id, "Fails", vec![Step::fail("boom", "exploded")]);
+    wf.tooljet = Some(ToolJetExposure {
+        token: TOKEN.into(),
+        ..ToolJetExposure::default()
+    });
+    config.workflows = vec![wf];
+    let tj = Tj::with(config).await;
+    let (_, started) = tj
+        .post(
+            &format!("{id}/trigger-async?environment=development"),
+            Some(TOKEN),
+            &json!({}),
+        )
+        .await;
+    let exec = started["workflow_execution_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = tj
+        .http
+        .get(tj.url(&format!("{id}/execution/{exec}/stream")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let frames = parse_sse(&r.text().await.unwrap());
+    let error = frames
+        .iter()
+        .find(|(_, d)| d["type"] == "workflow_execution_error")
+        .unwrap();
+    assert_eq!(error.1["error"], "exploded");
+    assert_eq!(types(&frames).last().unwrap(), "workflow_connection_close");
+    let (_, status) = tj.get(&format!("{id}/status/{exec}")).await;
+    assert_eq!(status["status"], true);
+    assert_eq!(status["execution_status"], "failed");
+    assert_eq!(status["result"], Value::Null);
+    assert_eq!(status["nodes"][0]["result"]["status"], "failed");
+}
