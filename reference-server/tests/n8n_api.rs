@@ -567,6 +567,8 @@ async fn executions_list_get_and_status_filters() {
         body["message"],
         "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received 'bogus'"
     );
+    let (_, none) = api_get(&s, "executions?projectId=elsewhere").await;
+    assert_eq!(none, json!({"data": [], "nextCursor": null}));
     let (_, none) = api_get(&s, "executions?workflowId=unknownWorkflow").await;
     assert_eq!(none, json!({"data": [], "nextCursor": null}));
     let (_, p) = api_get(&s, "executions?limit=1").await;

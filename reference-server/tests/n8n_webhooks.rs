@@ -486,6 +486,7 @@ async fn header_basic_and_jwt_auth() {
 #[tokio::test]
 async fn not_registered_wrong_method_options_and_unsupported_methods() {
     let s = server().await;
+    let before = execution_count(&s).await;
     let r = call(&s, "POST", "webhook/does-not-exist", |b| b).await;
     assert_eq!(r.status(), 404);
     assert_eq!(
@@ -536,6 +537,29 @@ async fn not_registered_wrong_method_options_and_unsupported_methods() {
             r.text().await.unwrap(),
             format!(r#"{{"code":0,"message":"The method {m} is not supported."}}"#)
         );
+    }
+    assert_eq!(
+        execution_count(&s).await,
+        before,
+        "404s and refused methods create no execution"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn all_six_methods_can_be_registered() {
+    let s = server().await;
+    for method in ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"] {
+        let path = format!("webhook/method-{}", method.to_ascii_lowercase());
+        let r = call(&s, method, &path, |b| b).await;
+        assert_eq!(r.status(), 200, "{method}");
+        let text = r.text().await.unwrap();
+        if method == "HEAD" {
+            assert_eq!(text, "");
+        } else {
+            let item: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(item["executionMode"], "production", "{method}");
+        }
     }
     s.shutdown().await;
 }

@@ -175,6 +175,17 @@ pub fn config() -> Config {
         ],
         exposure("slow", "POST", LastNode),
     ));
+    for method in ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"] {
+        add(workflow(
+            &format!("Method{method}Test"),
+            echo(),
+            exposure(
+                &format!("method-{}", method.to_ascii_lowercase()),
+                method,
+                LastNode,
+            ),
+        ));
+    }
     add(workflow(
         "MultiGetTest0001",
         echo(),
