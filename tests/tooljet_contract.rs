@@ -1,0 +1,534 @@
+//! sdk-tooljet against the reference server's ToolJet face (`contracts/tooljet.md`),
+//! over a real loopback socket: one test per contract row.
+
+#![cfg(feature = "tooljet")]
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use reference_server::config::{Config, Step, ToolJetExposure, Workflow};
+use reference_server::{ReferenceServer, creds, demo};
+use sdk_core::{
+    Error, RateLimit, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerMode, TriggerRequest,
+    WaitOptions, sse::SseOptions,
+};
+use sdk_tooljet::{DataType, StreamEventKind, ToolJetWorkflow, ToolJetWorkflowBuilder};
+use serde_json::{Value, json};
+
+const FAILING: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5f";
+const SWITCHED_OFF: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5e";
+
+fn wait_options() -> WaitOptions {
+    WaitOptions::timeout(Duration::from_secs(20))
+}
+
+fn ada() -> Value {
+    json!({"name": "Ada", "emp_id": 7})
+}
+
+/// The demo set plus a workflow whose run fails and one that is switched off.
+fn config() -> Config {
+    let mut config = demo();
+    let exposure = ToolJetExposure {
+        token: creds::TOOLJET_TOKEN.to_owned(),
+        ..ToolJetExposure::default()
+    };
+    let mut failing = Workflow::new(
+        FAILING,
+        "Always Fails",
+        vec![
+            Step::delay("wait", 50),
+            Step::fail("query1", "connection refused"),
+        ],
+    );
+    failing.tooljet = Some(exposure.clone());
+    let mut off = Workflow::new(SWITCHED_OFF, "Switched Off", vec![Step::delay("wait", 1)]);
+    off.tooljet = Some(ToolJetExposure {
+        enabled: false,
+        ..exposure
+    });
+    config.workflows.push(failing);
+    config.workflows.push(off);
+    config
+}
+
+async fn start(config: Config) -> ReferenceServer {
+    ReferenceServer::start(config)
+        .await
+        .expect("reference server starts")
+}
+
+fn builder(server: &ReferenceServer, workflow_id: &str) -> ToolJetWorkflowBuilder {
+    ToolJetWorkflow::builder(server.tooljet_url(), workflow_id, creds::TOOLJET_TOKEN)
+        .stream_options(SseOptions {
+            backoff: Duration::from_millis(20),
+            ..SseOptions::default()
+        })
+}
+
+fn demo_workflow(server: &ReferenceServer) -> ToolJetWorkflow {
+    builder(server, creds::TOOLJET_WORKFLOW)
+        .build()
+        .expect("workflow builds")
+}
+
+#[tokio::test]
+async fn sync_trigger_returns_the_response_node_value() {
+    let server = start(config()).await;
+    let workflow = demo_workflow(&server);
+    let answer = workflow.trigger_sync(&ada()).await.expect("sync answer");
+    assert_eq!(answer.status, 200);
+    assert!(answer.is_json());
+    assert_eq!(answer.output["message"], "Welcome Ada");
+    assert_eq!(answer.output["emp_id"], json!(7));
+
+    // The same through `dyn Trigger` with `Wait`: a finished handle.
+    let trigger: Box<dyn Trigger> = Box::new(workflow);
+    let handle = trigger
+        .trigger(
+            TriggerRequest::json(&json!({"name": "Grace", "emp_id": 8}))
+                .expect("json")
+                .mode(TriggerMode::Wait),
+        )
+        .await
+        .expect("triggered");
+    let outcome = handle.wait(wait_options()).await.expect("finished");
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_eq!(outcome.http_status, Some(200));
+    assert_eq!(outcome.output["message"], "Welcome Grace");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn sync_trigger_runs_in_the_chosen_environment_and_version() {
+    let server = start(config()).await;
+    let workflow = builder(&server, creds::TOOLJET_WORKFLOW)
+        .environment("production")
+        .version("v2")
+        .build()
+        .expect("builds");
+    let answer = workflow.trigger_sync(&ada()).await.expect("sync answer");
+    assert_eq!(answer.output["message"], "Welcome Ada");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn async_trigger_then_status_until_completion() {
+    let server = start(config()).await;
+    let workflow = demo_workflow(&server);
+    let run = workflow.trigger_async(&ada()).await.expect("accepted");
+    assert!(!run.execution_id().is_empty());
+    assert!(run.accepted_at().is_some());
+
+    let first = run.status().await.expect("status");
+    assert!(
+        matches!(
+            first.status,
+            RunStatus::Pending | RunStatus::Running | RunStatus::Succeeded
+        ),
+        "{first:?}"
+    );
+    let outcome = run.wait(wait_options()).await.expect("finished");
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_eq!(
+        outcome.run_id.as_ref().map(RunId::as_str),
+        Some(run.execution_id())
+    );
+    assert_eq!(outcome.output["message"], "Welcome Ada");
+    assert!(
+        outcome.steps.iter().any(|s| s.id == "response"),
+        "{:?}",
+        outcome.steps
+    );
+
+    let typed = run.execution_status().await.expect("status document");
+    assert_eq!(typed.executed, Some(true));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handle_is_rebuilt_from_workflow_and_execution_ids() {
+    let server = start(config()).await;
+    let run = demo_workflow(&server)
+        .trigger_async(&ada())
+        .await
+        .expect("accepted");
+    let execution_id = run.execution_id().to_owned();
+    drop(run);
+
+    // Another "process": a new workflow object, the same ids.
+    let elsewhere = demo_workflow(&server);
+    let rebuilt = elsewhere.run(execution_id.clone());
+    let outcome = rebuilt.wait(wait_options()).await.expect("finished");
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+
+    let resumed = elsewhere
+        .resume(RunId::new(execution_id.clone()))
+        .expect("resumable");
+    let snapshot = resumed.status().await.expect("status");
+    assert_eq!(snapshot.status, RunStatus::Succeeded);
+    assert_eq!(snapshot.run_id, Some(RunId::new(execution_id)));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn follow_mode_through_dyn_trigger_gives_a_trackable_run() {
+    let server = start(config()).await;
+    let trigger: Box<dyn Trigger> = Box::new(demo_workflow(&server));
+    let handle = trigger
+        .trigger(TriggerRequest::json(&ada()).expect("json"))
+        .await
+        .expect("triggered");
+    assert!(handle.run_id().is_some());
+    let outcome = handle.wait(wait_options()).await.expect("finished");
+    assert_eq!(outcome.output["message"], "Welcome Ada");
+    server.shutdown().await;
+}
+
+/// Every frame with an id, read with plain reqwest (resuming with
+/// `Last-Event-ID` by hand), until the terminal event: the oracle.
+async fn raw_frames(server: &ReferenceServer, execution_id: &str) -> Vec<(String, String)> {
+    let url = format!(
+        "{}/api/v2/webhooks/workflows/{}/execution/{execution_id}/stream",
+        server.tooljet_url(),
+        creds::TOOLJET_WORKFLOW
+    );
+    let http = reqwest::Client::new();
+    let mut frames: Vec<(String, String)> = Vec::new();
+    for _ in 0..20 {
+        let mut request = http.get(&url).bearer_auth(creds::TOOLJET_TOKEN);
+        if let Some((id, _)) = frames.last() {
+            request = request.header("last-event-id", id.as_str());
+        }
+        let text = request
+            .send()
+            .await
+            .expect("stream answers")
+            .text()
+            .await
+            .expect("stream body");
+        for block in text.split("\n\n") {
+            let id = block.lines().find_map(|l| l.strip_prefix("id: "));
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "));
+            if let (Some(id), Some(data)) = (id, data) {
+                let kind = serde_json::from_str::<Value>(data).expect("JSON data")["type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                frames.push((id.to_owned(), kind));
+            }
+        }
+        if frames
+            .last()
+            .is_some_and(|(_, kind)| StreamEventKind::parse(kind).is_terminal())
+        {
+            return frames;
+        }
+    }
+    panic!("no terminal frame in 20 connections: {frames:?}");
+}
+
+#[tokio::test]
+async fn async_trigger_then_stream_sees_every_event_in_order() {
+    let server = start(config()).await;
+    let run = demo_workflow(&server)
+        .trigger_async(&ada())
+        .await
+        .expect("accepted");
+
+    let events: Vec<RunEvent> = run
+        .events()
+        .map(|e| e.expect("no stream error"))
+        .collect()
+        .await;
+    assert_eq!(
+        events.len(),
+        3,
+        "triggered, running, then finished: {events:?}"
+    );
+    assert_eq!(
+        events[..2],
+        [
+            RunEvent::Status(RunStatus::Pending),
+            RunEvent::Status(RunStatus::Running)
+        ]
+    );
+    match events.last() {
+        Some(RunEvent::Finished(outcome)) => {
+            assert_eq!(outcome.status, RunStatus::Succeeded);
+            assert_eq!(outcome.output["message"], "Welcome Ada");
+        }
+        other => panic!("expected Finished last, got {other:?}"),
+    }
+
+    // The typed stream gives exactly the server's frames, in order.
+    let seen: Vec<(String, String)> = run
+        .stream()
+        .map(|e| e.expect("no stream error"))
+        .filter(|e| futures::future::ready(e.id.is_some()))
+        .map(|e| (e.id.unwrap_or_default(), e.kind.as_str().to_owned()))
+        .collect()
+        .await;
+    assert_eq!(seen, raw_frames(&server, run.execution_id()).await);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stream_cut_by_the_server_is_resumed_without_loss_or_repeats() {
+    let mut config = config();
+    config.tooljet.stream_drop_after = Some(2);
+    let server = start(config).await;
+    let run = demo_workflow(&server)
+        .trigger_async(&ada())
+        .await
+        .expect("accepted");
+
+    let oracle = raw_frames(&server, run.execution_id()).await;
+    assert!(
+        oracle.len() > 2,
+        "the run has more events than one connection carries: {oracle:?}"
+    );
+
+    let stream: Vec<_> = run
+        .stream()
+        .map(|e| e.expect("no stream error"))
+        .collect()
+        .await;
+    let with_ids: Vec<(String, String)> = stream
+        .iter()
+        .filter_map(|e| Some((e.id.clone()?, e.kind.as_str().to_owned())))
+        .collect();
+    assert_eq!(with_ids, oracle, "every event once, in order");
+    assert!(
+        stream
+            .iter()
+            .filter(|e| e.kind == StreamEventKind::ConnectionInitialized)
+            .count()
+            >= 2,
+        "the SDK reconnected"
+    );
+
+    let events: Vec<RunEvent> = run
+        .events()
+        .map(|e| e.expect("no stream error"))
+        .collect()
+        .await;
+    let statuses: Vec<&RunStatus> = events.iter().filter_map(RunEvent::status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            &RunStatus::Pending,
+            &RunStatus::Running,
+            &RunStatus::Succeeded
+        ]
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failing_run_fails_sync_and_async() {
+    let server = start(config()).await;
+    let workflow = builder(&server, FAILING).build().expect("builds");
+
+    let e = workflow.trigger_sync(&json!({})).await.unwrap_err();
+    assert!(matches!(e, Error::WorkflowFailed(_)), "{e:?}");
+    assert_eq!(e.status(), Some(500));
+    assert!(
+        e.api()
+            .is_some_and(|a| a.message.starts_with("Workflow execution failed")),
+        "{e:?}"
+    );
+
+    let run = workflow.trigger_async(&json!({})).await.expect("accepted");
+    let events: Vec<RunEvent> = run
+        .events()
+        .map(|e| e.expect("no stream error"))
+        .collect()
+        .await;
+    match events.last() {
+        Some(RunEvent::Finished(outcome)) => {
+            assert_eq!(outcome.status, RunStatus::Failed);
+            assert!(
+                outcome
+                    .failure
+                    .as_ref()
+                    .is_some_and(|f| f.message.contains("connection refused")),
+                "{outcome:?}"
+            );
+        }
+        other => panic!("expected Finished last, got {other:?}"),
+    }
+    let outcome = run.wait(wait_options()).await.expect("finished");
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert!(matches!(
+        outcome.clone().into_result(),
+        Err(Error::WorkflowFailed(_))
+    ));
+    let failure = outcome.failure.expect("a failure");
+    assert!(
+        failure.message.contains("connection refused"),
+        "{failure:?}"
+    );
+    server.shutdown().await;
+}
+
+fn message(e: &Error) -> &str {
+    e.api().map(|a| a.message.as_str()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn error_rows_map_by_status() {
+    let mut config = config();
+    config.body_limit = 4096;
+    let server = start(config).await;
+    let url = server.tooljet_url();
+
+    // Unknown workflow → 404.
+    let e = builder(&server, "2f6c3e8a-1d4b-4c5e-9f7a-ffffffffffff")
+        .build()
+        .expect("builds")
+        .trigger_sync(&ada())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+    assert_eq!(message(&e), "Workflow doesn't exists");
+
+    // Wrong token → 401.
+    let e = ToolJetWorkflow::new(&url, creds::TOOLJET_WORKFLOW, "not-the-token")
+        .expect("builds")
+        .trigger_async(&ada())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
+    assert_eq!(message(&e), "Invalid authentication token");
+
+    // Workflow disabled → 403.
+    let e = builder(&server, SWITCHED_OFF)
+        .build()
+        .expect("builds")
+        .trigger_sync(&json!({}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Forbidden(_)), "{e:?}");
+    assert_eq!(message(&e), "Workflow is disabled or does not exist");
+
+    // Webhook trigger disabled → 403.
+    let e = builder(&server, creds::TOOLJET_DISABLED_WORKFLOW)
+        .build()
+        .expect("builds")
+        .trigger_async(&ada())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Forbidden(_)), "{e:?}");
+    assert_eq!(message(&e), "Webhook endpoint disabled or doesn't exists");
+
+    // Unknown environment → 404.
+    let e = builder(&server, creds::TOOLJET_WORKFLOW)
+        .environment("developmen")
+        .build()
+        .expect("builds")
+        .trigger_sync(&ada())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+    assert_eq!(message(&e), "Invalid environment");
+
+    // Unknown version → 404.
+    let e = builder(&server, creds::TOOLJET_WORKFLOW)
+        .version("v9")
+        .build()
+        .expect("builds")
+        .trigger_sync(&ada())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+    assert!(message(&e).starts_with("Version \"v9\" not found"), "{e:?}");
+
+    // Declared parameter missing / of the wrong type → 400 from the server.
+    let workflow = demo_workflow(&server);
+    let e = workflow
+        .trigger_sync(&json!({"name": "Ada"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+    assert_eq!(e.status(), Some(400));
+    let e = workflow
+        .trigger_async(&json!({"name": "Ada", "emp_id": "7"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+    assert_eq!(e.status(), Some(400));
+
+    // The same with the parameters declared in the SDK: refused before sending.
+    let checked = builder(&server, creds::TOOLJET_WORKFLOW)
+        .param("name", DataType::String)
+        .param("emp_id", DataType::Number)
+        .build()
+        .expect("builds");
+    let e = checked
+        .trigger_sync(&json!({"name": "Ada", "emp_id": "7"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+    assert_eq!(e.status(), None, "no request was made");
+
+    // Body over the limit → 413 (plain text).
+    let big = json!({"name": "x".repeat(8192), "emp_id": 1});
+    let e = workflow.trigger_sync(&big).await.unwrap_err();
+    assert!(matches!(e, Error::PayloadTooLarge(_)), "{e:?}");
+
+    // Unknown execution → 404.
+    let e = workflow
+        .run("00000000-0000-4000-8000-000000000000")
+        .status()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+    assert_eq!(message(&e), "Execution not found");
+    server.shutdown().await;
+}
+
+fn throttled_config(limit: u32, ttl: Duration) -> Config {
+    let mut config = config();
+    config.tooljet.throttle_limit = limit;
+    config.tooljet.throttle_ttl = ttl;
+    config
+}
+
+#[tokio::test]
+async fn without_the_limiter_throttled_triggers_are_rate_limited() {
+    let server = start(throttled_config(10, Duration::from_secs(60))).await;
+    let workflow = demo_workflow(&server);
+    let params = ada();
+    let results = futures::future::join_all((0..50).map(|_| workflow.trigger_async(&params))).await;
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(accepted, 10, "the server admits its limit per window");
+    for result in results.iter().filter(|r| r.is_err()) {
+        match result {
+            Err(e @ Error::RateLimited { .. }) => {
+                assert_eq!(e.status(), Some(429));
+                assert!(e.retry_after().is_some(), "{e:?}");
+                assert_eq!(message(e), "ThrottlerException: Too Many Requests");
+            }
+            other => panic!("expected RateLimited, got {other:?}"),
+        }
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_the_limiter_a_batch_of_50_sees_no_429() {
+    // 20 per 2 s: the batch takes about 5 s; the SDK's 5 % margin is 100 ms.
+    let limit = RateLimit::new(20, Duration::from_secs(2));
+    let server = start(throttled_config(limit.requests, limit.per)).await;
+    let workflow = builder(&server, creds::TOOLJET_WORKFLOW)
+        .rate_limit(limit)
+        .build()
+        .expect("builds");
+    let params = ada();
+    let results = futures::future::join_all((0..50).map(|_| workflow.trigger_async(&params))).await;
+    let errors: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(results.len(), 50);
+    server.shutdown().await;
+}
