@@ -180,6 +180,14 @@ async fn missing_or_unknown_key_is_401() {
     let (status, body) = api.get("/runs", "wfk_nope").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_error(&body, "UNAUTHORIZED");
+    let r = api
+        .http
+        .get(api.url("/runs"))
+        .bearer_auth(creds::RUNS_API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "Bearer is accepted too");
 }
 
 #[tokio::test]

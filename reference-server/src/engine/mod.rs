@@ -306,20 +306,19 @@ impl Engine {
         let wf = self
             .workflow(&old.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
-        let start_index = old
+        // Keep the completed prefix when the workflow still starts with the
+        // same steps; otherwise start over.
+        let done = old
             .steps
             .iter()
-            .position(|s| s.status != StepStatus::Completed)
-            .unwrap_or(0);
-        let kept: Vec<StepState> = old.steps[..start_index]
-            .iter()
-            .filter(|s| wf.steps.iter().any(|w| w.id == s.id))
-            .cloned()
-            .collect();
-        let start_index = if kept.len() == start_index {
-            start_index
+            .take_while(|s| s.status == StepStatus::Completed)
+            .count();
+        let same_prefix = done < wf.steps.len()
+            && wf.steps.iter().zip(&old.steps).take(done).all(|(w, s)| w.id == s.id);
+        let (start_index, kept) = if same_prefix {
+            (done, old.steps[..done].to_vec())
         } else {
-            0
+            (0, Vec::new())
         };
         let req = StartRun {
             workflow_id: old.workflow_id.clone(),
@@ -327,7 +326,6 @@ impl Engine {
             run_id: new_run_id.into(),
             meta,
         };
-        let kept = if start_index == 0 { Vec::new() } else { kept };
         self.launch(wf, req, Some((old.id, kept)), start_index)
     }
 

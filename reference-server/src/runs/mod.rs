@@ -120,10 +120,12 @@ impl RunsFace {
         class: Class,
         scope: &str,
     ) -> Result<RunsApiKey, Response> {
+        // `x-api-key`, or `Authorization: Bearer <key>` as some of their pages show.
         let given = headers
             .get("x-api-key")
+            .or_else(|| headers.get(header::AUTHORIZATION))
             .and_then(|v| v.to_str().ok())
-            .map(str::trim)
+            .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim())
             .unwrap_or_default();
         let key = self
             .app
