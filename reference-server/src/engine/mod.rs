@@ -314,7 +314,12 @@ impl Engine {
             .take_while(|s| s.status == StepStatus::Completed)
             .count();
         let same_prefix = done < wf.steps.len()
-            && wf.steps.iter().zip(&old.steps).take(done).all(|(w, s)| w.id == s.id);
+            && wf
+                .steps
+                .iter()
+                .zip(&old.steps)
+                .take(done)
+                .all(|(w, s)| w.id == s.id);
         let (start_index, kept) = if same_prefix {
             (done, old.steps[..done].to_vec())
         } else {
