@@ -90,3 +90,8 @@ pub use workflow::{
     DEFAULT_ENVIRONMENT, DEFAULT_SYNC_TIMEOUT, DEFAULT_THROTTLE, SERVER_WORKFLOW_TIMEOUT,
     SyncResponse, ToolJetWorkflow, ToolJetWorkflowBuilder,
 };
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
