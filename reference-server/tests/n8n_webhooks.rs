@@ -672,7 +672,7 @@ async fn stopping_a_waiting_last_node_call_answers_500() {
 #[tokio::test]
 async fn activation_delay_keeps_404_until_the_webhook_registers() {
     let mut config = config();
-    config.n8n.activation_delay = std::time::Duration::from_millis(400);
+    config.n8n.activation_delay = std::time::Duration::from_millis(600);
     let s = ReferenceServer::start(config).await.unwrap();
     let (code, wf) = api(
         &s,
@@ -704,7 +704,7 @@ async fn activation_delay_keeps_404_until_the_webhook_registers() {
     let (code, _) =
         json_of(call(&s, "POST", "webhook/inactive-hook", |b| b.json(&json!({}))).await).await;
     assert_eq!(code, 200);
-    // Deactivation is immediate.
+    // Deactivation keeps serving for the same delay; deleting meanwhile is refused (real 2.x).
     let (code, _) = api(
         &s,
         "POST",
@@ -713,9 +713,40 @@ async fn activation_delay_keeps_404_until_the_webhook_registers() {
     )
     .await;
     assert_eq!(code, 200);
-    let (code, _) =
-        json_of(call(&s, "POST", "webhook/inactive-hook", |b| b.json(&json!({}))).await).await;
-    assert_eq!(code, 404);
+    let (code, body) = api(
+        &s,
+        "DELETE",
+        &format!("workflows/{}", creds::N8N_INACTIVE),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (code, body),
+        (
+            409,
+            json!({"message": "Workflow is still being unpublished. Please try again in a few moments."})
+        )
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (code, body) = json_of(probe().await).await;
+        if code == 404
+            && body["message"]
+                == "The requested webhook \"DELETE inactive-hook\" is not registered."
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never unregistered");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (code, _) = api(
+        &s,
+        "DELETE",
+        &format!("workflows/{}", creds::N8N_INACTIVE),
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
     s.shutdown().await;
 }
 

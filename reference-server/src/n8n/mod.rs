@@ -137,9 +137,19 @@ impl Registry {
         self.workflows.iter_mut().find(|w| w.id == id)
     }
 
-    /// Whether a workflow's production webhook is being served now.
+    /// Whether a workflow's production webhook is being served now: active and past the
+    /// activation delay, or deactivated less than the delay ago.
     pub(crate) fn is_live(wf: &N8nWorkflow, now: Instant) -> bool {
-        wf.active && wf.live_from.is_some_and(|t| t <= now)
+        if wf.active {
+            wf.live_from.is_some_and(|t| t <= now)
+        } else {
+            wf.serving_until.is_some_and(|t| now < t)
+        }
+    }
+
+    /// Whether a deactivated workflow's webhook is still being unregistered.
+    pub(crate) fn is_unpublishing(wf: &N8nWorkflow, now: Instant) -> bool {
+        !wf.active && wf.serving_until.is_some_and(|t| now < t)
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct N8nWorkflow {
     pub active: bool,
     /// When the production webhook starts answering (activation delay).
     pub live_from: Option<Instant>,
+    /// After a deactivation: the webhook keeps answering until then (the same delay).
+    pub serving_until: Option<Instant>,
     pub created_at: SystemTime,
     pub updated_at: SystemTime,
     pub version_id: String,
@@ -66,6 +68,7 @@ impl N8nWorkflow {
             description: (!wf.description.is_empty()).then(|| wf.description.clone()),
             active: exposure.active,
             live_from: exposure.active.then(Instant::now),
+            serving_until: None,
             created_at: now,
             updated_at: now,
             active_version_id: exposure.active.then(|| version_id.clone()),
@@ -93,6 +96,7 @@ impl N8nWorkflow {
             description: None,
             active: false,
             live_from: None,
+            serving_until: None,
             created_at: now,
             updated_at: now,
             version_id: uuid::Uuid::new_v4().to_string(),

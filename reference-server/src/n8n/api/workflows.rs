@@ -208,6 +208,12 @@ pub(super) fn delete(ctx: &Ctx) -> Response {
     let Some(pos) = reg.workflows.iter().position(|w| w.id == ctx.id()) else {
         return not_found();
     };
+    if Registry::is_unpublishing(&reg.workflows[pos], Instant::now()) {
+        return answers::api_error(
+            StatusCode::CONFLICT,
+            "Workflow is still being unpublished. Please try again in a few moments.",
+        );
+    }
     let wf = reg.workflows.remove(pos);
     reg.armed.remove(&wf.id);
     if wf.api_created
@@ -272,11 +278,15 @@ fn switch(ctx: &Ctx, on: bool) -> Response {
         wf.active = true;
         let now = Instant::now();
         wf.live_from = Some(now.checked_add(delay).unwrap_or(now));
+        wf.serving_until = None;
         wf.active_version_id = Some(wf.version_id.clone());
-    } else if !on {
+    } else if !on && wf.active {
+        let now = Instant::now();
+        let was_live = Registry::is_live(wf, now);
         wf.active = false;
         wf.live_from = None;
         wf.active_version_id = None;
+        wf.serving_until = was_live.then(|| now.checked_add(delay)).flatten();
     }
     let wf = wf.clone();
     answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
