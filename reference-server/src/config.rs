@@ -554,6 +554,48 @@ impl Workflow {
         }
     }
 
+    /// Sets the description.
+    pub fn with_description(mut self, description: &str) -> Self {
+        self.description = description.to_owned();
+        self
+    }
+
+    /// Sets the output template (otherwise the last step's output).
+    pub fn with_output(mut self, template: Value) -> Self {
+        self.output = Some(template);
+        self
+    }
+
+    /// Sets the run timeout.
+    pub fn with_timeout_ms(mut self, ms: u64) -> Self {
+        self.timeout_ms = Some(ms);
+        self
+    }
+
+    /// Exposes the workflow as an n8n webhook.
+    pub fn on_n8n(mut self, exposure: N8nExposure) -> Self {
+        self.n8n = Some(exposure);
+        self
+    }
+
+    /// Exposes the workflow on ToolJet.
+    pub fn on_tooljet(mut self, exposure: ToolJetExposure) -> Self {
+        self.tooljet = Some(exposure);
+        self
+    }
+
+    /// Exposes the workflow on Flowmatic.
+    pub fn on_flowmatic(mut self, exposure: FlowmaticExposure) -> Self {
+        self.flowmatic = Some(exposure);
+        self
+    }
+
+    /// Exposes the workflow on the runs API.
+    pub fn on_runs(mut self, exposure: RunsExposure) -> Self {
+        self.runs = Some(exposure);
+        self
+    }
+
     /// Whether any step is a `respond` step (a Response node).
     pub fn has_respond_step(&self) -> bool {
         self.steps
@@ -579,6 +621,23 @@ mod millis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builder_sets_every_part() {
+        let wf = Workflow::new("w", "W", vec![Step::transform("t", serde_json::json!(1))])
+            .with_description("d")
+            .with_output(serde_json::json!("{{steps.t.output}}"))
+            .with_timeout_ms(5)
+            .on_runs(RunsExposure::default())
+            .on_flowmatic(FlowmaticExposure::default())
+            .on_tooljet(ToolJetExposure::default())
+            .on_n8n(N8nExposure::default());
+        assert_eq!(wf.description, "d");
+        assert_eq!(wf.timeout_ms, Some(5));
+        assert!(wf.output.is_some() && wf.runs.is_some() && wf.flowmatic.is_some());
+        assert!(wf.tooljet.is_some() && wf.n8n.is_some());
+        assert!(!wf.has_respond_step());
+    }
 
     #[test]
     fn config_round_trips_through_json() {
