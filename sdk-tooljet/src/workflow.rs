@@ -578,6 +578,24 @@ mod tests {
     }
 
     #[test]
+    fn sync_waits_longer_than_the_server_and_streams_never_time_out() {
+        let wf = ToolJetWorkflow::new("http://localhost:1", "wf", "t").expect("builds");
+        let sync = wf.shared.sync.timeouts();
+        assert!(sync.attempt.is_some_and(|t| t > SERVER_WORKFLOW_TIMEOUT));
+        assert!(sync.total.is_some_and(|t| t > DEFAULT_SYNC_TIMEOUT));
+        let stream = wf.shared.stream.timeouts();
+        assert_eq!((stream.attempt, stream.total), (None, None));
+        let custom = ToolJetWorkflow::builder("http://localhost:1", "wf", "t")
+            .sync_timeout(Duration::from_secs(300))
+            .build()
+            .expect("builds");
+        assert_eq!(
+            custom.shared.sync.timeouts().attempt,
+            Some(Duration::from_secs(300))
+        );
+    }
+
+    #[test]
     fn builder_refuses_bad_input_and_defaults_to_development() {
         assert!(ToolJetWorkflow::new("not a url", "id", "t").is_err());
         assert!(ToolJetWorkflow::new("http://localhost", " ", "t").is_err());

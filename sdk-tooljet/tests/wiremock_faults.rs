@@ -572,3 +572,59 @@ async fn unknown_execution_is_not_found() {
         Some("Execution not found")
     );
 }
+
+#[tokio::test]
+async fn an_unanswered_sync_trigger_is_ambiguous_and_sent_once() {
+    let server = MockServer::start().await;
+    let sync_path = format!("{}/trigger", base());
+    Mock::given(method("POST"))
+        .and(path(sync_path.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let wf = builder(&server)
+        .sync_timeout(Duration::from_millis(100))
+        .build()
+        .expect("builds");
+    let e = wf.trigger_sync(&json!({})).await.unwrap_err();
+    assert!(matches!(e, Error::Ambiguous { .. }), "{e:?}");
+    assert_eq!(received(&server, &sync_path).await, 1);
+}
+
+#[tokio::test]
+async fn trigger_requests_carry_extra_query_and_headers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{}/trigger-async", base())))
+        .and(query_param("environment", "development"))
+        .and(query_param("source", "docs"))
+        .and(header("x-request-id", "42"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "workflow_execution_id": 12345, "timestamp": "2025-05-15T10:30:45Z"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let handle = workflow(&server)
+        .trigger(
+            TriggerRequest::new(Value::Null)
+                .query("source", "docs")
+                .header("x-request-id", "42")
+                .idempotency_key("ignored-by-tooljet")
+                .mode(TriggerMode::Follow),
+        )
+        .await
+        .expect("accepted");
+    assert_eq!(
+        handle.run_id().map(RunId::as_str),
+        Some("12345"),
+        "numeric ids are kept as text"
+    );
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].body, b"{}",
+        "a null payload is sent as an empty object"
+    );
+    assert!(requests[0].headers.get("idempotency-key").is_none());
+}
