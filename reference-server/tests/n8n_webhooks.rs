@@ -487,6 +487,14 @@ async fn header_basic_and_jwt_auth() {
 async fn not_registered_wrong_method_options_and_unsupported_methods() {
     let s = server().await;
     let before = execution_count(&s).await;
+    let (code, body) = json_of(call(&s, "GET", "webhook", |b| b).await).await;
+    assert_eq!(code, 404);
+    assert_eq!(
+        body["message"],
+        "The requested webhook \"GET \" is not registered."
+    );
+    let (code, body) = json_of(call(&s, "GET", "elsewhere", |b| b).await).await;
+    assert_eq!((code, body), (404, json!({"message": "not found"})));
     let r = call(&s, "POST", "webhook/does-not-exist", |b| b).await;
     assert_eq!(r.status(), 404);
     assert_eq!(

@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::routing::any;
+use axum::extract::{Request, State};
+use axum::response::Response;
 
 use crate::config::{Config, N8nOptions};
 use crate::engine::Engine;
@@ -154,19 +155,29 @@ impl Registry {
 }
 
 /// The n8n routes, to be nested under `/n8n`: `/webhook/*`, `/webhook-test/*`,
-/// `/api/v1/*` and `/healthz`.
+/// `/api/v1/*` and `/healthz`. One fallback routes by path prefix (no matchit routes, so
+/// nesting cannot clash with the other faces' routes).
 pub fn router(state: N8nState) -> Router {
-    Router::new()
-        .route("/webhook", any(webhook::production_root))
-        .route("/webhook/", any(webhook::production_root))
-        .route("/webhook/{*path}", any(webhook::production))
-        .route("/webhook-test", any(webhook::test_root))
-        .route("/webhook-test/", any(webhook::test_root))
-        .route("/webhook-test/{*path}", any(webhook::test))
-        .route("/api/v1", any(api::handle_root))
-        .route("/api/v1/", any(api::handle_root))
-        .route("/api/v1/{*rest}", any(api::handle))
-        .route("/healthz", any(api::healthz))
-        .route("/healthz/readiness", any(api::healthz))
-        .with_state(state)
+    Router::new().fallback(dispatch).with_state(state)
+}
+
+/// Whether `path` is `prefix` itself or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+async fn dispatch(State(state): State<N8nState>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    if under(&path, "/webhook") {
+        webhook::production(State(state), req).await
+    } else if under(&path, "/webhook-test") {
+        webhook::test(State(state), req).await
+    } else if under(&path, "/api/v1") {
+        api::handle(State(state), req).await
+    } else if path == "/healthz" || path == "/healthz/readiness" {
+        api::healthz().await
+    } else {
+        answers::api_error(http::StatusCode::NOT_FOUND, "not found")
+    }
 }

@@ -47,18 +47,8 @@ pub(crate) async fn production(State(state): State<N8nState>, req: Request) -> R
     serve(state, Kind::Production, req).await
 }
 
-/// `ANY /webhook` and `/webhook/`.
-pub(crate) async fn production_root(State(state): State<N8nState>, req: Request) -> Response {
-    serve(state, Kind::Production, req).await
-}
-
 /// `ANY /webhook-test/{*path}`.
 pub(crate) async fn test(State(state): State<N8nState>, req: Request) -> Response {
-    serve(state, Kind::Test, req).await
-}
-
-/// `ANY /webhook-test` and `/webhook-test/`.
-pub(crate) async fn test_root(State(state): State<N8nState>, req: Request) -> Response {
     serve(state, Kind::Test, req).await
 }
 

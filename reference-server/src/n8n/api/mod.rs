@@ -247,11 +247,6 @@ pub(crate) async fn healthz() -> Response {
     answers::json(StatusCode::OK, &json!({"status": "ok"}))
 }
 
-/// `/api/v1` itself: an unknown route.
-pub(crate) async fn handle_root(State(state): State<N8nState>, req: Request) -> Response {
-    handle(State(state), req).await
-}
-
 fn matches(pattern: &[&str], segments: &[&str]) -> Option<Vec<String>> {
     if pattern.len() != segments.len() {
         return None;
