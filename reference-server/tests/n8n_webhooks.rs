@@ -313,6 +313,14 @@ async fn response_modes() {
         r#"{"code":0,"message":"No item to return was found"}"#
     );
 
+    // zero items end the branch: the node after "Drop" never runs in n8n
+    let r = post("webhook/cut-off").await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"code":0,"message":"No item to return was found"}"#
+    );
+
     let r = post("webhook/respond-skip").await;
     assert_eq!(r.status(), 200);
     assert_eq!(

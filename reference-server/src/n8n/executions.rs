@@ -134,6 +134,11 @@ pub(crate) fn add_data(m: &mut Map<String, Value>, snap: &RunSnapshot, wf: Optio
     m.insert("customData".into(), json!({}));
 }
 
+/// Whether a step output is zero n8n items (`[]`).
+pub(crate) fn is_no_items(v: &Value) -> bool {
+    v.as_array().is_some_and(Vec::is_empty)
+}
+
 /// n8n items from a value: an array's elements, or the value itself; `null` → none.
 pub(crate) fn items_of(v: &Value) -> Vec<Value> {
     match v {
@@ -148,6 +153,14 @@ pub(crate) fn items_of(v: &Value) -> Vec<Value> {
 pub(crate) fn last_node_items(snap: &RunSnapshot) -> Vec<Value> {
     if snap.steps.is_empty() {
         return vec![snap.input.clone()];
+    }
+    // A node that emits no items ends the branch: it is the last node that ran.
+    if snap
+        .steps
+        .iter()
+        .any(|s| s.output.as_ref().is_some_and(is_no_items))
+    {
+        return Vec::new();
     }
     items_of(snap.output.as_ref().unwrap_or(&Value::Null))
 }

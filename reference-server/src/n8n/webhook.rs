@@ -445,11 +445,9 @@ fn respond_cut_off(snap: &RunSnapshot) -> bool {
     else {
         return false;
     };
-    snap.steps[..respond].iter().any(|s| {
-        s.output
-            .as_ref()
-            .is_some_and(|o| o.as_array().is_some_and(Vec::is_empty))
-    })
+    snap.steps[..respond]
+        .iter()
+        .any(|s| s.output.as_ref().is_some_and(executions::is_no_items))
 }
 
 /// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.

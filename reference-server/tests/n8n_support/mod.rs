@@ -80,6 +80,14 @@ pub fn config() -> Config {
         exposure("empty-items", "POST", LastNode),
     ));
     add(workflow(
+        "CutOffTest000001",
+        vec![
+            Step::transform("drop", json!([])).named("Drop"),
+            Step::transform("after", json!({"never": true})).named("After"),
+        ],
+        exposure("cut-off", "POST", LastNode),
+    ));
+    add(workflow(
         "RespondSkipTest1",
         vec![
             Step::transform("drop", json!([])).named("Drop"),
