@@ -26,3 +26,8 @@ pub use sdk_flowmatic as flowmatic;
 /// The runs API (`sdk-runs`).
 #[cfg(feature = "runs")]
 pub use sdk_runs as runs;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
