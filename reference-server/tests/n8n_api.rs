@@ -738,3 +738,60 @@ async fn delete_retry_and_stop() {
     assert_eq!(ids(&canceled), [running.as_str()]);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn bad_input_gets_n8n_shaped_answers_and_the_server_keeps_going() {
+    let s = server().await;
+    let key = |b: reqwest::RequestBuilder| b.header("X-N8N-API-KEY", creds::N8N_API_KEY);
+    let (code, body, _) = raw(&s, "GET", "executions/%FF%FE", key).await;
+    assert_eq!(code, 400, "{body}");
+    let (code, body, _) = raw(&s, "GET", "workflows/%FF", key).await;
+    assert_eq!((code, body.as_str()), (404, r#"{"message":"Not Found"}"#));
+    let (code, body, _) = raw(&s, "GET", "workflows?limit=-1", key).await;
+    assert_eq!(code, 400, "{body}");
+    let not_a_cursor = STANDARD.encode(br#"{"offset":"x"}"#);
+    let (code, body, _) = raw(&s, "GET", &format!("workflows?cursor={not_a_cursor}"), key).await;
+    assert_eq!(
+        (code, body.as_str()),
+        (400, r#"{"message":"An invalid cursor was provided"}"#)
+    );
+    let (code, body, _) = raw(&s, "POST", "workflows", |b| {
+        key(b)
+            .header("content-type", "application/json")
+            .body("{\"name\":")
+    })
+    .await;
+    assert_eq!(
+        (code, body.as_str()),
+        (400, r#"{"message":"Invalid JSON in request body"}"#)
+    );
+    let (code, _, _) = raw(&s, "POST", "tags", |b| {
+        key(b).json(&json!(["not", "an", "object"]))
+    })
+    .await;
+    assert_eq!(code, 400);
+
+    let long_query = format!("q={}&{}", "x".repeat(20_000), "k=v&".repeat(2_000));
+    let r = client()
+        .get(format!("{}/webhook/search?{long_query}", s.n8n_url()))
+        .header(
+            "x-odd",
+            reqwest::header::HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let item: Value = r.json().await.unwrap();
+    assert_eq!(item["query"]["k"].as_array().map(Vec::len), Some(2_000));
+    let r = client()
+        .get(format!("{}/webhook/%FF%00/..%2F..", s.n8n_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let (code, _) = api_get(&s, "workflows?limit=1").await;
+    assert_eq!(code, 200, "the server still answers");
+    s.shutdown().await;
+}
