@@ -24,6 +24,32 @@ impl RateLimit {
     pub fn per_minute(requests: u32) -> Self {
         Self::new(requests, Duration::from_secs(60))
     }
+
+    /// A bucket that never sends more than `limit` requests in any span of
+    /// `window`, so it stays under a server that counts fixed windows of that
+    /// limit (ToolJet's throttler, per-minute API limits).
+    ///
+    /// A plain `RateLimit::new(limit, window)` starts full and refills, so it
+    /// can send its burst and then a window's refill inside one server window
+    /// — nearly twice the limit. This one keeps a small burst (a tenth of the
+    /// limit) and refills so that burst + refill over a window stays within
+    /// 95 % of the limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sdk_core::RateLimit;
+    /// let limit = RateLimit::within_window(500, Duration::from_secs(60));
+    /// let refill_per_window = 60.0 / limit.per.as_secs_f64() * f64::from(limit.requests);
+    /// assert!(f64::from(limit.requests) + refill_per_window <= 500.0);
+    /// ```
+    pub fn within_window(limit: u32, window: Duration) -> Self {
+        let limit = limit.max(1);
+        let burst = (limit / 10).max(1);
+        let budget = (limit - limit / 20).max(1);
+        let steady = budget.saturating_sub(burst).max(1);
+        // `burst` tokens per `per` is a refill of `steady` per `window`.
+        Self::new(burst, window.mul_f64(f64::from(burst) / f64::from(steady)))
+    }
 }
 
 /// A token bucket shared by the clones of one client.
@@ -77,6 +103,46 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The most sends inside any span of `window`.
+    fn busiest(times: &[Instant], window: Duration) -> usize {
+        (0..times.len())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t < times[i] + window)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn within_window_never_exceeds_the_limit_in_any_window() {
+        for (limit, secs) in [(500, 60), (100, 60), (20, 2), (7, 1), (1, 1)] {
+            let window = Duration::from_secs(secs);
+            let limiter = RateLimiter::new(RateLimit::within_window(limit, window));
+            let start = Instant::now();
+            let mut times = Vec::new();
+            let sends = (limit as usize * 3).max(5);
+            for _ in 0..sends {
+                limiter.acquire().await;
+                times.push(Instant::now());
+            }
+            assert!(
+                busiest(&times, window) <= limit as usize,
+                "{limit}/{window:?}"
+            );
+            // Not needlessly slow: at least 80 % of the limit over the run.
+            let windows = start.elapsed().as_secs_f64() / window.as_secs_f64();
+            if limit >= 10 {
+                assert!(
+                    sends as f64 >= 0.8 * f64::from(limit) * windows,
+                    "{limit}/{window:?}"
+                );
+            }
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn bucket_spaces_requests_past_the_burst() {
