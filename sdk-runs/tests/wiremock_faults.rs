@@ -3,7 +3,10 @@
 //! batches.
 
 use std::{
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -618,4 +621,109 @@ async fn a_base_url_with_api_v1_is_not_doubled() {
     );
     assert!(format!("{client:?}").contains("[REDACTED]"));
     assert!(!format!("{client:?}").contains(KEY));
+}
+
+/// A server that reads each request whole, drops the first `drops`
+/// connections without answering, then answers 201; it records each body.
+async fn dropping_server(drops: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    tokio::spawn(async move {
+        let mut served = 0;
+        while let Ok((stream, _)) = listener.accept().await {
+            let Some(body) = read_request(&stream).await else {
+                continue;
+            };
+            seen.lock().unwrap().push(body);
+            served += 1;
+            if served <= drops {
+                drop(stream);
+                continue;
+            }
+            let answer =
+                json!({"success": true, "data": {"runId": "run_net", "status": "pending"}})
+                    .to_string();
+            let response = format!(
+                "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            write_all(&stream, response.as_bytes()).await;
+        }
+    });
+    (url, bodies)
+}
+
+async fn read_request(stream: &tokio::net::TcpStream) -> Option<Value> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        stream.readable().await.ok()?;
+        match stream.try_read(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(_) => return None,
+        }
+        let text = String::from_utf8_lossy(&data);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                let body = &data[end + 4..end + 4 + length];
+                return Some(serde_json::from_slice(body).unwrap_or(Value::Null));
+            }
+        }
+    }
+}
+
+async fn write_all(stream: &tokio::net::TcpStream, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        if stream.writable().await.is_err() {
+            return;
+        }
+        match stream.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(_) => return,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_after_sending_is_retried_with_the_same_key() {
+    let (url, bodies) = dropping_server(1).await;
+    let client = RunsClient::builder(url, KEY)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let handle = client
+        .run("wf_1", RunRequest::new(json!({"n": 1})))
+        .await
+        .unwrap();
+    assert_eq!(handle.id().as_str(), "run_net");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert_eq!(bodies[0]["idempotencyKey"], bodies[1]["idempotencyKey"]);
+    assert!(bodies[0]["idempotencyKey"].is_string());
+}
+
+#[tokio::test]
+async fn a_retry_request_that_may_have_started_a_run_is_ambiguous_not_resent() {
+    let (url, bodies) = dropping_server(1).await;
+    let client = RunsClient::builder(url, KEY)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = client.retry_run("run_failed").await.unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(bodies.lock().unwrap().len(), 1, "sent once");
 }
