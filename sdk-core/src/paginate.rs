@@ -1,4 +1,4 @@
-//! Cursor pagination turned into a [`Stream`] of items: [`paginate`].
+//! Cursor pagination turned into a [`Stream`](futures::Stream) of items: [`paginate`].
 
 use std::future::Future;
 
