@@ -38,20 +38,13 @@ pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(90);
 /// The default environment (ToolJet's UI default).
 pub const DEFAULT_ENVIRONMENT: &str = "development";
 
-/// How much slower than the server's throttle the client-side limiter
-/// sends, to absorb scheduling jitter between the two clocks.
-const THROTTLE_MARGIN: f64 = 1.05;
-
-/// The client-side limiter for a server throttle of `limit`: one request
-/// every `per / requests` (plus a small margin), with no burst.
-///
-/// ToolJet's throttler counts requests in a window; a token bucket that
-/// starts full could send its whole burst and then refill inside the same
-/// window (almost twice the limit). Evenly spaced requests stay under any
-/// fixed or sliding window of the same limit.
-fn spaced(limit: RateLimit) -> RateLimit {
-    let requests = limit.requests.max(1);
-    RateLimit::new(1, limit.per.mul_f64(THROTTLE_MARGIN) / requests)
+/// The client-side limiter for a server throttle of `limit`: a bucket that
+/// never sends more than the limit in any window of the throttle's length
+/// ([`RateLimit::within_window`]). A plain bucket that starts full could send
+/// its burst and then a window's refill inside one throttle window — almost
+/// twice the limit.
+fn window_safe(limit: RateLimit) -> RateLimit {
+    RateLimit::within_window(limit.requests, limit.per)
 }
 
 /// What a workflow and its run handles share.
@@ -189,7 +182,7 @@ impl ToolJetWorkflowBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
-        let limit = self.rate_limit.map(spaced);
+        let limit = self.rate_limit.map(window_safe);
         let transport = |timeouts: Timeouts, retry: RetryPolicy| {
             Transport::builder(Provider::ToolJet, self.host.clone())
                 .client(client.clone())
@@ -570,11 +563,12 @@ mod tests {
     }
 
     #[test]
-    fn limiter_spaces_requests_below_the_throttle() {
-        let limit = spaced(DEFAULT_THROTTLE);
-        assert_eq!(limit.requests, 1);
-        assert!(limit.per >= Duration::from_millis(600));
-        assert!(limit.per <= Duration::from_millis(700));
+    fn limiter_stays_below_the_throttle_in_any_window() {
+        let limit = window_safe(DEFAULT_THROTTLE);
+        // Burst plus one window of refill stays under 100 per 60 s.
+        let refill = 60.0 / limit.per.as_secs_f64() * f64::from(limit.requests);
+        assert!(f64::from(limit.requests) + refill <= 100.0, "{limit:?}");
+        assert!(f64::from(limit.requests) + refill >= 90.0, "{limit:?}");
     }
 
     #[test]
