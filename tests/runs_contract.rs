@@ -9,7 +9,7 @@ use sdk_core::{
     Error, PollPolicy, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
     TriggerRequest, WaitOptions,
 };
-use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
+use sdk_runs::{ListRuns, RateLimits, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
 use serde_json::{Value, json};
 
 fn fast_poll() -> PollPolicy {
@@ -494,5 +494,70 @@ async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
         client.get_run("run_none").await,
         Err(Error::NotFound(_))
     ));
+    server.shutdown().await;
+}
+
+/// The demo set with an execute limit of 99 per minute: a batch of 100 is one
+/// run too many for one window.
+///
+/// The server counts fixed one-minute windows, so the limited half of the
+/// batch test takes about a minute (the limiter spreads the runs so that no
+/// window sees more than 99). A shorter server window (`config.runs.rate_window`,
+/// requested in /tmp/ref-requests.md) would make it take seconds.
+fn low_execute_limit() -> reference_server::Config {
+    let mut config = serde_json::to_value(reference_server::demo()).unwrap();
+    config["runs"]["execute_per_minute"] = json!(99);
+    serde_json::from_value(config).unwrap()
+}
+
+fn invoices(count: u64) -> impl Iterator<Item = (&'static str, RunRequest)> {
+    (0..count).map(|n| {
+        (
+            creds::RUNS_CREATE_INVOICE,
+            RunRequest::new(json!({"customerId": format!("cus_{n}"), "amount": 100 + n}))
+                .idempotency_key(format!("invoice-{n}")),
+        )
+    })
+}
+
+#[tokio::test]
+async fn a_batch_of_100_completes_with_the_limiter_and_is_rate_limited_without_it() {
+    // No SDK retries in either case: only the limiter keeps the batch under the limit.
+    let window = Duration::from_secs(60);
+
+    let server = ReferenceServer::start(low_execute_limit()).await.unwrap();
+    let limited = RunsClient::builder(server.runs_url(), creds::RUNS_API_KEY)
+        .retry(RetryPolicy::none())
+        .execute_rate_limit(RateLimits::within(99, window))
+        .build()
+        .unwrap();
+    let results = limited.run_many(invoices(100), 10).await;
+    let mut ids = HashSet::new();
+    for (n, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(handle) => assert!(ids.insert(handle.id().clone())),
+            Err(e) => panic!("item {n} failed with the limiter: {e:?}"),
+        }
+    }
+    assert_eq!(ids.len(), 100);
+    server.shutdown().await;
+
+    let server = ReferenceServer::start(low_execute_limit()).await.unwrap();
+    let unlimited = RunsClient::builder(server.runs_url(), creds::RUNS_API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let results = unlimited.run_many(invoices(100), 10).await;
+    let refused: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        !refused.is_empty(),
+        "100 runs at once went under a limit of 50"
+    );
+    for e in &refused {
+        assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+        assert!(e.retry_after().is_some());
+    }
+    // Each item says what happened to it, in order: the refused ones can be sent again.
+    assert_eq!(results.len(), 100);
     server.shutdown().await;
 }
