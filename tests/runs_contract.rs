@@ -505,9 +505,9 @@ async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
 /// window sees more than 99). A shorter server window (`config.runs.rate_window`,
 /// requested in /tmp/ref-requests.md) would make it take seconds.
 fn low_execute_limit() -> reference_server::Config {
-    let mut config = serde_json::to_value(reference_server::demo()).unwrap();
-    config["runs"]["execute_per_minute"] = json!(99);
-    serde_json::from_value(config).unwrap()
+    let mut config = reference_server::demo();
+    config.runs.execute_per_minute = 99;
+    config
 }
 
 fn invoices(count: u64) -> impl Iterator<Item = (&'static str, RunRequest)> {
