@@ -6,10 +6,10 @@ use std::{collections::HashSet, time::Duration};
 use futures::TryStreamExt;
 use reference_server::{ReferenceServer, creds};
 use sdk_core::{
-    Error, PollPolicy, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
+    Error, PollPolicy, RateLimit, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
     TriggerRequest, WaitOptions,
 };
-use sdk_runs::{ListRuns, RateLimits, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
+use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
 use serde_json::{Value, json};
 
 fn fast_poll() -> PollPolicy {
@@ -497,18 +497,18 @@ async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
     server.shutdown().await;
 }
 
-/// The demo set with an execute limit of 99 per minute: a batch of 100 is one
-/// run too many for one window.
-///
-/// The server counts fixed one-minute windows, so the limited half of the
-/// batch test takes about a minute (the limiter spreads the runs so that no
-/// window sees more than 99). A shorter server window (`config.runs.rate_window`,
-/// requested in /tmp/ref-requests.md) would make it take seconds.
+/// The demo set with an execute limit of 50 per window, and a server window
+/// shortened to 2 s (`config.runs.rate_window`) so that the limited batch
+/// takes seconds, not minutes: a batch of 100 is twice one window's limit.
 fn low_execute_limit() -> reference_server::Config {
     let mut config = reference_server::demo();
-    config.runs.execute_per_minute = 99;
+    config.runs.execute_per_minute = EXECUTE_LIMIT;
+    config.runs.rate_window = WINDOW;
     config
 }
+
+const EXECUTE_LIMIT: u32 = 50;
+const WINDOW: Duration = Duration::from_secs(2);
 
 fn invoices(count: u64) -> impl Iterator<Item = (&'static str, RunRequest)> {
     (0..count).map(|n| {
@@ -523,12 +523,10 @@ fn invoices(count: u64) -> impl Iterator<Item = (&'static str, RunRequest)> {
 #[tokio::test]
 async fn a_batch_of_100_completes_with_the_limiter_and_is_rate_limited_without_it() {
     // No SDK retries in either case: only the limiter keeps the batch under the limit.
-    let window = Duration::from_secs(60);
-
     let server = ReferenceServer::start(low_execute_limit()).await.unwrap();
     let limited = RunsClient::builder(server.runs_url(), creds::RUNS_API_KEY)
         .retry(RetryPolicy::none())
-        .execute_rate_limit(RateLimits::within(99, window))
+        .execute_rate_limit(RateLimit::within_window(EXECUTE_LIMIT, WINDOW))
         .build()
         .unwrap();
     let results = limited.run_many(invoices(100), 10).await;

@@ -140,6 +140,10 @@ pub struct RunsOptions {
     pub writes_per_minute: u32,
     /// Reads per key per minute (1000).
     pub reads_per_minute: u32,
+    /// The length of the "minute" the three limits count in (60 s). Tests
+    /// shorten it to watch a client stay under a limit in seconds.
+    #[serde(with = "millis")]
+    pub rate_window: Duration,
     /// API keys and their scopes.
     pub api_keys: Vec<RunsApiKey>,
     /// Known connection ids (`connectionId` in a run request).
@@ -155,6 +159,7 @@ impl Default for RunsOptions {
             execute_per_minute: 500,
             writes_per_minute: 200,
             reads_per_minute: 1000,
+            rate_window: Duration::from_secs(60),
             api_keys: Vec::new(),
             connections: Vec::new(),
             idempotency_ttl: Duration::from_secs(24 * 3600),

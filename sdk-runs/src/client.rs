@@ -55,50 +55,26 @@ impl RateLimits {
         Self::default()
     }
 
-    /// The published limits for all three classes, each through [`RateLimits::within`].
+    /// The published limits for all three classes, each through [`RateLimit::within_window`].
     pub fn published() -> Self {
         let minute = Duration::from_secs(60);
         Self {
-            execute: Some(Self::within(Self::EXECUTE_PER_MINUTE, minute)),
-            writes: Some(Self::within(Self::WRITES_PER_MINUTE, minute)),
-            reads: Some(Self::within(Self::READS_PER_MINUTE, minute)),
+            execute: Some(RateLimit::within_window(Self::EXECUTE_PER_MINUTE, minute)),
+            writes: Some(RateLimit::within_window(Self::WRITES_PER_MINUTE, minute)),
+            reads: Some(RateLimit::within_window(Self::READS_PER_MINUTE, minute)),
         }
     }
 
     /// Only the published execute limit (500 run requests per minute), through
-    /// [`RateLimits::within`].
+    /// [`RateLimit::within_window`].
     pub fn published_execute() -> Self {
         Self {
-            execute: Some(Self::within(
+            execute: Some(RateLimit::within_window(
                 Self::EXECUTE_PER_MINUTE,
                 Duration::from_secs(60),
             )),
             ..Self::default()
         }
-    }
-
-    /// A token bucket that sends at most `limit` requests in any `window`
-    /// (fixed or sliding), with a 5 % margin for requests in flight: bursts
-    /// of a tenth of the limit, then a steady 85 % of it. For 500 per minute:
-    /// bursts of 50, then 425 per minute.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sdk_runs::RateLimits;
-    /// let limit = RateLimits::within(500, Duration::from_secs(60));
-    /// assert_eq!(limit.requests, 50);
-    /// // burst + refill over one window stays under the limit
-    /// let refill = 60.0 / limit.per.as_secs_f64() * f64::from(limit.requests);
-    /// assert!(f64::from(limit.requests) + refill <= 500.0);
-    /// ```
-    pub fn within(limit: u32, window: Duration) -> RateLimit {
-        let limit = limit.max(1);
-        let burst = (limit / 10).max(1);
-        let budget = (limit - limit / 20).max(1);
-        let steady = budget.saturating_sub(burst).max(1);
-        // `burst` tokens per `per` is a refill of `steady` per `window`.
-        let per = window.mul_f64(f64::from(burst) / f64::from(steady));
-        RateLimit::new(burst, per)
     }
 
     /// Sets the execute limit.
@@ -159,7 +135,7 @@ impl RunsClientBuilder {
     }
 
     /// Limits run requests to `limit` (for the published 500 per minute, use
-    /// [`RateLimits::published_execute`] or `RateLimits::within(500, 60 s)`).
+    /// [`RateLimits::published_execute`] or `RateLimit::within_window(500, 60 s)`).
     pub fn execute_rate_limit(mut self, limit: RateLimit) -> Self {
         self.limits.execute = Some(limit);
         self
@@ -439,46 +415,7 @@ impl RunsClient {
 
 #[cfg(test)]
 mod tests {
-    use sdk_core::transport::RateLimiter;
-    use tokio::time::Instant;
-
     use super::*;
-
-    /// The most requests of `times` within any interval of `window`.
-    fn busiest(times: &[Instant], window: Duration) -> usize {
-        (0..times.len())
-            .map(|i| {
-                times[i..]
-                    .iter()
-                    .take_while(|t| **t - times[i] < window)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0)
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn within_never_exceeds_the_limit_in_any_window() {
-        for (limit, window) in [(500, 60), (50, 2), (7, 1), (1, 1)] {
-            let window = Duration::from_secs(window);
-            let limiter = RateLimiter::new(RateLimits::within(limit, window));
-            let mut times = Vec::new();
-            for _ in 0..(limit as usize * 3).max(5) {
-                limiter.acquire().await;
-                times.push(Instant::now());
-            }
-            let most = busiest(&times, window);
-            assert!(most <= limit as usize, "{limit}/{window:?}: {most}");
-            // and it is not needlessly slow: at least 80 % of the limit
-            // over the whole run (or one per window for tiny limits).
-            let windows = (*times.last().unwrap() - times[0]).as_secs_f64() / window.as_secs_f64();
-            let rate = times.len() as f64 / windows.max(1.0);
-            assert!(
-                rate >= f64::from(limit) * 0.8 || limit < 5,
-                "{limit}: {rate}"
-            );
-        }
-    }
 
     #[test]
     fn base_urls_get_api_v1_once() {

@@ -9,7 +9,7 @@ mod shapes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -149,11 +149,10 @@ impl RunsFace {
             Class::Write => (opts.writes_per_minute, "write"),
             Class::Read => (opts.reads_per_minute, "read"),
         };
-        if let Err(retry_after) = self.limits.hit(
-            &format!("{name}:{}", key.key),
-            limit,
-            Duration::from_secs(60),
-        ) {
+        if let Err(retry_after) =
+            self.limits
+                .hit(&format!("{name}:{}", key.key), limit, opts.rate_window)
+        {
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_LIMITED",
