@@ -162,6 +162,7 @@ where
         events: None,
         connected: false,
         failures: 0,
+        seen_ids: std::collections::HashSet::new(),
         next_delay: None,
         last_error: None,
         done: false,
@@ -229,8 +230,12 @@ struct Reader<F> {
     events: Option<Events>,
     /// Whether a first connection was attempted (later ones are reconnects).
     connected: bool,
-    /// Reconnects in a row that brought no event.
+    /// Reconnects in a row that brought no new event.
     failures: u32,
+    /// Every event id seen, so that only a new id counts as progress (a
+    /// server that replays old events, or restarts its ids, on every
+    /// reconnect is not followed forever).
+    seen_ids: std::collections::HashSet<String>,
     /// A wait the server imposed (`Retry-After`) for the next attempt.
     next_delay: Option<Duration>,
     /// Why the last connection ended.
@@ -256,11 +261,13 @@ where
                     let event = SseEvent::from(event);
                     if let Some(id) = &event.id {
                         self.last_id = Some(id.clone());
+                        if self.seen_ids.insert(id.clone()) {
+                            self.failures = 0;
+                        }
                     }
                     if let Some(retry) = event.retry {
                         self.server_retry = Some(retry);
                     }
-                    self.failures = 0;
                     return Some(Ok(event));
                 }
                 Some(Err(error)) => {
@@ -583,6 +590,27 @@ mod tests {
             script.seen_ids(),
             [None, Some("1".into()), Some("1".into())]
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replayed_events_are_not_progress() {
+        // A server that replays its last event on every reconnect and then
+        // drops the connection: the budget runs out instead of looping forever.
+        let script = Script::new(vec![
+            Answer::Body("id: 1\ndata: a\n\n"),
+            Answer::Body("id: 1\ndata: a\n\n"),
+            Answer::Body("id: 1\ndata: a\n\n"),
+            Answer::Body("id: 1\ndata: a\n\n"),
+        ]);
+        let mut stream = sse_stream(script.connect(), options(2));
+        // The replays are still yielded (the caller decides what a duplicate is).
+        assert_eq!(ids(&mut stream, 3).await, ["1", "1", "1"]);
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(&error, Error::Transport { message, .. } if message.contains("gave up after 2")),
+            "{error}"
+        );
+        assert!(stream.next().await.is_none());
     }
 
     #[tokio::test(start_paused = true)]
