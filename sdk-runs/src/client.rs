@@ -335,6 +335,11 @@ impl RunsClient {
     /// Every run matching `filter`, page after page (following
     /// `meta.cursor` while `meta.hasMore`), fetched lazily.
     ///
+    /// The list answers run *summaries*: a summary's `input`, `output` and
+    /// `steps` are whatever the server put in the list, which is usually
+    /// nothing (`Null` / empty). Read a run whole with
+    /// [`RunsClient::get_run`].
+    ///
     /// ```no_run
     /// use futures::TryStreamExt;
     /// use sdk_runs::{ListRuns, RunsClient};
