@@ -29,7 +29,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 ///
 /// A plain token bucket of `n` per minute can send up to `2n` within one
 /// minute (a full bucket, then a minute of refill), which a server counting
-/// per window refuses. The presets use [`RateLimits::within`] instead: a
+/// per window refuses. The presets use [`RateLimit::within_window`] instead: a
 /// bucket that never sends more than the limit in any window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
