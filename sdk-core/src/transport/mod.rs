@@ -310,14 +310,14 @@ impl Transport {
             if let Some(limiter) = &self.inner.limiter {
                 limiter.acquire().await;
             }
-            let response = self
+            let mut response = self
                 .inner
                 .client
                 .execute(request)
                 .await
                 .map_err(Attempt::Network)?;
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
+            let headers = std::mem::take(response.headers_mut());
             let body = response.bytes().await.map_err(Attempt::Network)?;
             let answer = HttpResponse {
                 status,
