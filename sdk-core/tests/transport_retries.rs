@@ -120,13 +120,34 @@ async fn unkeyed_post_that_times_out_is_ambiguous_after_one_request() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn refused_connection_is_a_transport_error_not_ambiguous() {
+#[tokio::test(start_paused = true)]
+async fn unkeyed_post_is_retried_when_the_connection_is_refused() {
     // Bind then drop a listener: the port refuses connections.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let t = transport(&format!("http://{addr}"));
+    // No timer may be pending but the backoff sleeps (see the Retry-After
+    // test): then the paused clock advances exactly by the backoff, which
+    // shows how many attempts were made: 1 s + 2 s + 4 s for three retries.
+    let client = sdk_core::reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let t = Transport::builder(Provider::Other("test"), format!("http://{addr}"))
+        .client(client)
+        .retry(RetryPolicy {
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            ..policy()
+        })
+        .timeouts(sdk_core::Timeouts {
+            connect: Duration::from_secs(5),
+            attempt: None,
+            total: None,
+        })
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
     let err = t
         .send(
             t.request(Method::POST, t.url("hook").unwrap()),
@@ -136,6 +157,11 @@ async fn refused_connection_is_a_transport_error_not_ambiguous() {
         .unwrap_err();
     // Never sent, so not ambiguous: a plain transport error after the retries.
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(7) && waited < Duration::from_secs(8),
+        "three retries back off 1 + 2 + 4 s; waited {waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
