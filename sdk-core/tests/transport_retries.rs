@@ -25,6 +25,28 @@ fn transport(base: &str) -> Transport {
         .expect("transport")
 }
 
+/// A transport for paused-clock tests. With a paused clock, time jumps to
+/// the next pending timer whenever the runtime waits for I/O, so no timer may
+/// be pending but the retry sleeps: no attempt or total timeout, no connect
+/// timeout (our own client), no idle-pool timer. The paused clock then
+/// advances exactly by the backoff or `Retry-After` waits.
+fn paused_clock_transport(base: String, retry: RetryPolicy) -> Transport {
+    let client = sdk_core::reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    Transport::builder(Provider::Other("test"), base)
+        .client(client)
+        .retry(retry)
+        .timeouts(sdk_core::Timeouts {
+            connect: Duration::from_secs(5),
+            attempt: None,
+            total: None,
+        })
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn safe_get_is_retried_on_5xx_until_success() {
     let server = MockServer::start().await;
@@ -126,27 +148,15 @@ async fn unkeyed_post_is_retried_when_the_connection_is_refused() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    // No timer may be pending but the backoff sleeps (see the Retry-After
-    // test): then the paused clock advances exactly by the backoff, which
-    // shows how many attempts were made: 1 s + 2 s + 4 s for three retries.
-    let client = sdk_core::reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let t = Transport::builder(Provider::Other("test"), format!("http://{addr}"))
-        .client(client)
-        .retry(RetryPolicy {
+    // Three retries back off 1 s + 2 s + 4 s of the paused clock.
+    let t = paused_clock_transport(
+        format!("http://{addr}"),
+        RetryPolicy {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             ..policy()
-        })
-        .timeouts(sdk_core::Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: None,
-            total: None,
-        })
-        .build()
-        .unwrap();
+        },
+    );
     let start = tokio::time::Instant::now();
     let err = t
         .send(
@@ -176,23 +186,7 @@ async fn retry_after_seconds_sets_the_delay() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    // With a paused clock, time jumps to the next pending timer whenever the
-    // runtime waits for I/O; so no timer may be pending but the retry sleep:
-    // no attempt/total timeout, no connect timeout, no idle-pool timer.
-    let client = sdk_core::reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let t = Transport::builder(Provider::Other("test"), server.uri())
-        .client(client)
-        .retry(policy())
-        .timeouts(sdk_core::Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: None,
-            total: None,
-        })
-        .build()
-        .unwrap();
+    let t = paused_clock_transport(server.uri(), policy());
     let start = tokio::time::Instant::now();
     let answer = t
         .send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
