@@ -14,12 +14,12 @@
 use std::{error::Error, time::Duration};
 
 use futures::StreamExt;
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::flowmatic::{
     FlowmaticClient, FlowmaticErrorCode, FlowmaticWebhook, WebhookAnswer, WebhookMethod, error_code,
 };
 use trigger_sdk::{RunEvent, RunHandle, TriggerRequest, WaitOptions};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -30,7 +30,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (None, url, token, id, env("FLOWMATIC_WEBHOOK_SECRET")?)
         }
         Err(_) => {
-            let server = ReferenceServer::start(reference_server::demo()).await?;
+            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.flowmatic_url();
             let (token, id) = (
                 creds::FLOWMATIC_TOKEN.to_owned(),

@@ -14,17 +14,17 @@
 use std::error::Error;
 
 use futures::TryStreamExt;
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::n8n::{ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, WebhookTrigger};
 use trigger_sdk::{Trigger, TriggerRequest};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let (_server, base_url, api_key) = match std::env::var("N8N_BASE_URL") {
         Ok(url) => (None, url, std::env::var("N8N_API_KEY")?),
         Err(_) => {
-            let server = ReferenceServer::start(reference_server::demo()).await?;
+            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.n8n_url();
             seed_executions(&url).await?;
             (Some(server), url, creds::N8N_API_KEY.to_owned())

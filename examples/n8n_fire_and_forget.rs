@@ -14,10 +14,10 @@
 
 use std::{error::Error, time::Duration};
 
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::n8n::{N8nClient, WebhookTrigger};
 use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -78,8 +78,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// The demo set plus `send-email-tracked`: the fire-and-forget workflow whose
 /// immediate answer carries its execution id (in n8n: the Webhook node's
 /// "Response Data" option set to `{"executionId":"{{$execution.id}}"}`).
-fn demo_with_tracked_copy() -> Result<reference_server::Config, Box<dyn Error>> {
-    let mut config = reference_server::demo();
+fn demo_with_tracked_copy() -> Result<trigger_sdk_reference_server::Config, Box<dyn Error>> {
+    let mut config = trigger_sdk_reference_server::demo();
     let mut tracked = config
         .workflows
         .iter()

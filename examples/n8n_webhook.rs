@@ -11,10 +11,10 @@
 
 use std::error::Error;
 
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::n8n::{ResponseMode, WebhookTrigger};
 use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (_server, base_url, secret) = match std::env::var("N8N_BASE_URL") {
         Ok(url) => (None, url, std::env::var("N8N_WEBHOOK_SECRET")?),
         Err(_) => {
-            let server = ReferenceServer::start(reference_server::demo()).await?;
+            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.n8n_url();
             (Some(server), url, creds::N8N_WEBHOOK_SECRET.to_owned())
         }

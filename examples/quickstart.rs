@@ -23,7 +23,6 @@ use std::{
 
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::{
     RunEvent, RunOutcome, RunStatus, Secret, Trigger, TriggerMode, TriggerRequest,
@@ -32,6 +31,7 @@ use trigger_sdk::{
     runs::RunsClient,
     tooljet::ToolJetWorkflow,
 };
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

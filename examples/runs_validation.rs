@@ -12,17 +12,17 @@
 
 use std::{error::Error, time::Duration};
 
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::runs::{RunRequest, RunsApiError, RunsClient};
 use trigger_sdk::{RunHandle, WaitOptions};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
         Ok(url) => (None, url, std::env::var("RUNS_API_KEY")?),
         Err(_) => {
-            let server = ReferenceServer::start(reference_server::demo()).await?;
+            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.runs_url();
             (Some(server), url, creds::RUNS_API_KEY.to_owned())
         }

@@ -12,10 +12,10 @@
 
 use std::{error::Error, time::Duration};
 
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::tooljet::ToolJetWorkflow;
 use trigger_sdk::{RunHandle, RunStatus, WaitOptions};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (None, url, id, std::env::var("TOOLJET_TOKEN")?)
         }
         Err(_) => {
-            let server = ReferenceServer::start(reference_server::demo()).await?;
+            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.tooljet_url();
             let id = creds::TOOLJET_WORKFLOW.to_owned();
             (Some(server), url, id, creds::TOOLJET_TOKEN.to_owned())

@@ -13,10 +13,10 @@
 use std::error::Error;
 
 use futures::StreamExt;
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::tooljet::{StreamEventKind, ToolJetWorkflow};
 use trigger_sdk::{RunEvent, RunHandle};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (None, url, id, std::env::var("TOOLJET_TOKEN")?)
         }
         Err(_) => {
-            let mut config = reference_server::demo();
+            let mut config = trigger_sdk_reference_server::demo();
             config.tooljet.stream_drop_after = Some(2);
             let server = ReferenceServer::start(config).await?;
             let url = server.tooljet_url();

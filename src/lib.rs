@@ -9,23 +9,23 @@
 //! [`flowmatic`], [`runs`].
 #![warn(missing_docs)]
 
-pub use sdk_core::*;
+pub use trigger_sdk_core::*;
 
-/// n8n webhooks and public API (`sdk-n8n`).
+/// n8n webhooks and public API (`trigger-sdk-n8n`).
 #[cfg(feature = "n8n")]
-pub use sdk_n8n as n8n;
+pub use trigger_sdk_n8n as n8n;
 
-/// ToolJet workflow webhooks (`sdk-tooljet`).
+/// ToolJet workflow webhooks (`trigger-sdk-tooljet`).
 #[cfg(feature = "tooljet")]
-pub use sdk_tooljet as tooljet;
+pub use trigger_sdk_tooljet as tooljet;
 
-/// Flowmatic signed webhooks and REST API (`sdk-flowmatic`).
+/// Flowmatic signed webhooks and REST API (`trigger-sdk-flowmatic`).
 #[cfg(feature = "flowmatic")]
-pub use sdk_flowmatic as flowmatic;
+pub use trigger_sdk_flowmatic as flowmatic;
 
-/// The runs API (`sdk-runs`).
+/// The runs API (`trigger-sdk-runs`).
 #[cfg(feature = "runs")]
-pub use sdk_runs as runs;
+pub use trigger_sdk_runs as runs;
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

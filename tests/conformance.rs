@@ -13,11 +13,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use reference_server::{
-    ReferenceServer,
-    config::{FlowmaticExposure, Step, ToolJetExposure, Workflow},
-    creds,
-};
 use serde_json::json;
 use trigger_sdk::{
     Error, RunEvent, RunHandle, RunStatus, Secret, Trigger, TriggerRequest, WaitOptions,
@@ -25,6 +20,11 @@ use trigger_sdk::{
     n8n::{N8nClient, ResponseMode, WebhookTrigger},
     runs::RunsClient,
     tooljet::ToolJetWorkflow,
+};
+use trigger_sdk_reference_server::{
+    ReferenceServer,
+    config::{FlowmaticExposure, Step, ToolJetExposure, Workflow},
+    creds,
 };
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -62,8 +62,8 @@ struct Case {
 
 /// The demo set plus a failing ToolJet and Flowmatic workflow (the demo set
 /// has failing workflows for n8n and the runs API only).
-fn config() -> reference_server::Config {
-    let mut config = reference_server::demo();
+fn config() -> trigger_sdk_reference_server::Config {
+    let mut config = trigger_sdk_reference_server::demo();
     let mut tooljet = Workflow::new(
         TOOLJET_FAILING,
         "Failing ToolJet workflow",

@@ -1,10 +1,9 @@
 //! sdk-flowmatic against the reference server's Flowmatic face, one test per
-//! row of `contracts/flowmatic.md` (the demo set, `reference_server::creds`).
+//! row of `contracts/flowmatic.md` (the demo set, `trigger_sdk_reference_server::creds`).
 
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use reference_server::{ReferenceServer, creds};
 use serde_json::{Value, json};
 use trigger_sdk::{
     Error, RunEvent, RunHandle, RunId, RunStatus, Secret, Trigger, TriggerRequest, WaitOptions,
@@ -15,11 +14,12 @@ use trigger_sdk::{
     },
     signature,
 };
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 const WAIT: Duration = Duration::from_secs(30);
 
 async fn demo() -> ReferenceServer {
-    ReferenceServer::start(reference_server::demo())
+    ReferenceServer::start(trigger_sdk_reference_server::demo())
         .await
         .expect("the reference server starts")
 }
@@ -447,7 +447,7 @@ async fn a_wrong_api_token_is_unauthorized_not_invalid_signature() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_payload_too_large() {
-    let mut config = reference_server::demo();
+    let mut config = trigger_sdk_reference_server::demo();
     config.body_limit = 1024;
     let server = ReferenceServer::start(config).await.unwrap();
     let webhook =
@@ -461,8 +461,8 @@ async fn a_body_over_the_limit_is_payload_too_large() {
 
 #[tokio::test]
 async fn a_sync_webhook_past_its_cap_acknowledges_and_can_be_polled() {
-    use reference_server::config::{FlowmaticExposure, Step, Workflow};
-    let mut config = reference_server::demo();
+    use trigger_sdk_reference_server::config::{FlowmaticExposure, Step, Workflow};
+    let mut config = trigger_sdk_reference_server::demo();
     config.flowmatic.sync_timeout = Duration::from_millis(100);
     let mut slow = Workflow::new(
         "wf-slow-sync",
@@ -563,7 +563,7 @@ async fn events_of_an_acknowledged_run_end_with_finished() {
 
 #[tokio::test]
 async fn over_the_rate_limit_reads_are_rate_limited_with_retry_after() {
-    let mut config = reference_server::demo();
+    let mut config = trigger_sdk_reference_server::demo();
     config.flowmatic.requests_per_minute = 2;
     let server = ReferenceServer::start(config).await.unwrap();
     let client = client(&server);

@@ -1,4 +1,4 @@
-//! Contract tests: `sdk-n8n` against the reference server's n8n face, one
+//! Contract tests: `trigger-sdk-n8n` against the reference server's n8n face, one
 //! test per row of `contracts/n8n.md` (webhooks §1, public API §2, the
 //! execute endpoint §3, following runs §4).
 //!
@@ -13,19 +13,19 @@
 use std::{collections::HashMap, time::Duration};
 
 use futures::TryStreamExt;
-use reference_server::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
+    Error, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerRequest, WaitOptions,
+};
+use trigger_sdk_n8n::{
+    BodyFormat, ExecutionFilter, ExecutionStatus, Method, N8nClient, N8nErrorKind, NewWorkflow,
+    ResponseMode, WebhookBody, WebhookTrigger, WorkflowFilter,
+};
+use trigger_sdk_reference_server::{
     Config, ReferenceServer,
     config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, Step, Workflow},
     creds,
 };
-use sdk_core::{
-    Error, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerRequest, WaitOptions,
-};
-use sdk_n8n::{
-    BodyFormat, ExecutionFilter, ExecutionStatus, Method, N8nClient, N8nErrorKind, NewWorkflow,
-    ResponseMode, WebhookBody, WebhookTrigger, WorkflowFilter,
-};
-use serde_json::{Value, json};
 
 // ---- the target -------------------------------------------------------------
 
@@ -68,7 +68,7 @@ impl Target {
         N8nClient::new(self.base.clone(), self.api_key.clone()).unwrap()
     }
 
-    fn hook(&self, key: &str, mode: ResponseMode) -> sdk_n8n::WebhookTriggerBuilder {
+    fn hook(&self, key: &str, mode: ResponseMode) -> trigger_sdk_n8n::WebhookTriggerBuilder {
         WebhookTrigger::builder(self.base.clone(), self.path(key)).response_mode(mode)
     }
 
@@ -271,7 +271,7 @@ fn extra_workflows() -> Vec<(&'static str, Workflow)> {
 }
 
 fn config() -> Config {
-    let mut config = reference_server::demo();
+    let mut config = trigger_sdk_reference_server::demo();
     config
         .workflows
         .extend(extra_workflows().into_iter().map(|(_, wf)| wf));
@@ -452,7 +452,7 @@ async fn last_node_all_entries_with_query_arrays_and_bare_keys(t: &Target) {
         json!([{"query": {"tag": ["a", "b"], "q": "hello world", "flag": ""}}])
     );
     assert_eq!(
-        sdk_n8n::n8n_items(&outcome.output),
+        trigger_sdk_n8n::n8n_items(&outcome.output),
         vec![json!({"query": {"tag": ["a", "b"], "q": "hello world", "flag": ""}})]
     );
 }
@@ -700,7 +700,7 @@ async fn dynamic_path() {
 
 // ---- §1 auth outcomes -----------------------------------------------------
 
-async fn auth_failure(result: sdk_core::Result<Box<dyn RunHandle>>, body: &str) {
+async fn auth_failure(result: trigger_sdk_core::Result<Box<dyn RunHandle>>, body: &str) {
     let err = result.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert_eq!(err.body(), Some(body));

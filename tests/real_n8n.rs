@@ -20,12 +20,12 @@ use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use reference_server::ReferenceServer;
-use reference_server::config::{
-    Config, N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, Step, Workflow,
-};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use trigger_sdk_reference_server::ReferenceServer;
+use trigger_sdk_reference_server::config::{
+    Config, N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, Step, Workflow,
+};
 
 mod target {
     //! What a row needs to know about a server, whichever it is.
@@ -290,7 +290,9 @@ fn reference_config() -> Config {
         json!({"ok": true, "received": "{{input.body}}", "id": "{{execution.id}}"}),
     )
     .named("Respond");
-    if let reference_server::config::StepKind::Respond { headers, .. } = &mut respond_201.kind {
+    if let trigger_sdk_reference_server::config::StepKind::Respond { headers, .. } =
+        &mut respond_201.kind
+    {
         headers.insert("x-fixture".to_owned(), "respond-node".to_owned());
     }
     let reached = || Step::respond("respond", 200, json!({"reached": true})).named("Respond");
@@ -1523,14 +1525,14 @@ rows!(
 );
 
 // ---------------------------------------------------------------------------------------------
-// The same contract through the SDK (`sdk-n8n`), on both targets
+// The same contract through the SDK (`trigger-sdk-n8n`), on both targets
 // ---------------------------------------------------------------------------------------------
 
 mod sdk_rows {
     use super::*;
     use futures::TryStreamExt;
-    use sdk_core::{Error, RunStatus, Trigger, TriggerRequest, WaitOptions};
-    use sdk_n8n::{
+    use trigger_sdk_core::{Error, RunStatus, Trigger, TriggerRequest, WaitOptions};
+    use trigger_sdk_n8n::{
         BodyFormat, ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, NewWorkflow,
         ResponseMode, WebhookBody, WebhookTrigger, WebhookTriggerBuilder, WorkflowFilter,
     };
@@ -1721,7 +1723,8 @@ mod sdk_rows {
 
     /// §1 body types through the SDK: text, form, empty body with a JSON content type, bytes.
     pub async fn sdk_body_types(t: Arc<Target>) {
-        let body_seen = |answer: sdk_n8n::WebhookResponse| answer.output()["seen"]["body"].clone();
+        let body_seen =
+            |answer: trigger_sdk_n8n::WebhookResponse| answer.output()["seen"]["body"].clone();
         let text = hook(&t, "echo-last", ResponseMode::LastNode)
             .body_format(BodyFormat::Text)
             .build()
@@ -1767,7 +1770,7 @@ mod sdk_rows {
     /// §1 dynamic path: the SDK builds `/webhook/{webhookId}/users/42`.
     pub async fn sdk_dynamic_path(t: Arc<Target>) {
         let answer = hook(&t, "users/:userId", ResponseMode::LastNode)
-            .method(sdk_n8n::Method::GET)
+            .method(trigger_sdk_n8n::Method::GET)
             .webhook_id(PATH_PARAM_WEBHOOK_ID)
             .param("userId", "42")
             .build()
@@ -1795,7 +1798,7 @@ mod sdk_rows {
         assert!(matches!(err, Error::NotFound(_)), "{}: {err:?}", t.label);
         assert!(
             matches!(kind(&err), Some(N8nErrorKind::NotRegistered { method: Some(m), path, hint: Some(_) })
-                if *m == sdk_n8n::Method::POST && path == "does-not-exist"),
+                if *m == trigger_sdk_n8n::Method::POST && path == "does-not-exist"),
             "{}: {err:?}",
             t.label
         );
@@ -1823,14 +1826,14 @@ mod sdk_rows {
         );
         let err = error_of(
             &t,
-            hook(&t, "echo", ResponseMode::OnReceived).method(sdk_n8n::Method::GET),
+            hook(&t, "echo", ResponseMode::OnReceived).method(trigger_sdk_n8n::Method::GET),
             json!({}),
         )
         .await;
         assert_eq!(
             kind(&err),
             Some(&N8nErrorKind::MethodNotAllowed {
-                allowed: vec![sdk_n8n::Method::POST]
+                allowed: vec![trigger_sdk_n8n::Method::POST]
             }),
             "{}: {err:?}",
             t.label
@@ -1879,7 +1882,7 @@ mod sdk_rows {
         );
         // a method n8n does not support is refused before any request is sent
         let trace = hook(&t, "echo", ResponseMode::OnReceived)
-            .method(sdk_n8n::Method::from_bytes(b"TRACE").expect("method"))
+            .method(trigger_sdk_n8n::Method::from_bytes(b"TRACE").expect("method"))
             .build();
         assert!(
             matches!(trace, Err(Error::Config(_))),

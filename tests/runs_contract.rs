@@ -4,13 +4,13 @@
 use std::{collections::HashSet, time::Duration};
 
 use futures::TryStreamExt;
-use reference_server::{ReferenceServer, creds};
-use sdk_core::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Error, PollPolicy, RateLimit, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
     TriggerRequest, WaitOptions,
 };
-use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
-use serde_json::{Value, json};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
 
 fn fast_poll() -> PollPolicy {
     PollPolicy {
@@ -25,7 +25,7 @@ fn wait_options() -> WaitOptions {
 }
 
 async fn start() -> (ReferenceServer, RunsClient) {
-    let server = ReferenceServer::start(reference_server::demo())
+    let server = ReferenceServer::start(trigger_sdk_reference_server::demo())
         .await
         .unwrap();
     let client = client_for(&server, creds::RUNS_API_KEY);
@@ -445,7 +445,7 @@ async fn a_trigger_runs_the_workflow_and_resumes_a_run_by_id() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_payload_too_large() {
-    let mut config = reference_server::demo();
+    let mut config = trigger_sdk_reference_server::demo();
     config.body_limit = 4 * 1024;
     let server = ReferenceServer::start(config).await.unwrap();
     let client = client_for(&server, creds::RUNS_API_KEY);
@@ -464,7 +464,7 @@ async fn a_body_over_the_limit_is_payload_too_large() {
 
 #[tokio::test]
 async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
-    let mut config = reference_server::demo();
+    let mut config = trigger_sdk_reference_server::demo();
     config.runs.execute_per_minute = 2;
     let server = ReferenceServer::start(config).await.unwrap();
     // No SDK retries, so the 429 comes back whatever `Retry-After` says.
@@ -500,8 +500,8 @@ async fn past_the_execute_limit_a_run_is_rate_limited_with_retry_after() {
 /// The demo set with an execute limit of 50 per window, and a server window
 /// shortened to 2 s (`config.runs.rate_window`) so that the limited batch
 /// takes seconds, not minutes: a batch of 100 is twice one window's limit.
-fn low_execute_limit() -> reference_server::Config {
-    let mut config = reference_server::demo();
+fn low_execute_limit() -> trigger_sdk_reference_server::Config {
+    let mut config = trigger_sdk_reference_server::demo();
     config.runs.execute_per_minute = EXECUTE_LIMIT;
     config.runs.rate_window = WINDOW;
     config

@@ -2,7 +2,6 @@
 //! `Secret`s: neither `{:?}` nor `{}` of them, nor of the errors a wrong
 //! credential produces, shows a key.
 
-use reference_server::{ReferenceServer, creds};
 use serde_json::json;
 use trigger_sdk::{
     Error, Secret, Trigger, TriggerRequest,
@@ -11,6 +10,7 @@ use trigger_sdk::{
     runs::RunsClient,
     tooljet::ToolJetWorkflow,
 };
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 const KEYS: [&str; 5] = [
     "n8n_key_must_not_leak_0001",

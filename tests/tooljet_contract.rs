@@ -6,14 +6,14 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use reference_server::config::{Config, Step, ToolJetExposure, Workflow};
-use reference_server::{ReferenceServer, creds, demo};
-use sdk_core::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Error, RateLimit, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerMode, TriggerRequest,
     WaitOptions, sse::SseOptions,
 };
-use sdk_tooljet::{DataType, StreamEventKind, ToolJetWorkflow, ToolJetWorkflowBuilder};
-use serde_json::{Value, json};
+use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, Workflow};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+use trigger_sdk_tooljet::{DataType, StreamEventKind, ToolJetWorkflow, ToolJetWorkflowBuilder};
 
 const FAILING: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5f";
 const SWITCHED_OFF: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5e";

@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
-//! let server = reference_server::ReferenceServer::start_demo().await?;
+//! let server = trigger_sdk_reference_server::ReferenceServer::start_demo().await?;
 //! println!("runs API at {}", server.runs_url());
 //! server.shutdown().await;
 //! # Ok(())

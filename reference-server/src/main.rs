@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use reference_server::{Config, ReferenceServer, creds, demo};
+use trigger_sdk_reference_server::{Config, ReferenceServer, creds, demo};
 
 const USAGE: &str = "usage: reference-server [--config FILE] [--listen ADDR] [--print-demo-config]
 

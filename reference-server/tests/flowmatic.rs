@@ -5,12 +5,12 @@ mod support;
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
-use reference_server::config::{Config, FlowmaticExposure, Step, Workflow};
-use reference_server::{ReferenceServer, creds, demo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use support::{client, eventually};
+use trigger_sdk_reference_server::config::{Config, FlowmaticExposure, Step, Workflow};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 fn sign(secret: &str, payload: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();

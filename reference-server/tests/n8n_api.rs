@@ -6,8 +6,8 @@ mod n8n_support;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use n8n_support::*;
-use reference_server::{ReferenceServer, creds};
 use serde_json::{Value, json};
+use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 async fn raw(
     s: &ReferenceServer,

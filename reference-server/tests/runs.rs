@@ -4,11 +4,11 @@ mod support;
 
 use std::time::Duration;
 
-use reference_server::config::{Config, RunsExposure, Step, Workflow};
-use reference_server::{ReferenceServer, creds, demo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{client, eventually};
+use trigger_sdk_reference_server::config::{Config, RunsExposure, Step, Workflow};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 struct Api {
     server: ReferenceServer,

@@ -6,11 +6,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use reference_server::config::{Config, Step, ToolJetExposure, Workflow};
-use reference_server::{ReferenceServer, creds, demo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{client, eventually};
+use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, Workflow};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 #[tokio::test]
 async fn face_urls_are_prefixes_of_one_listener() {

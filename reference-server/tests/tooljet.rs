@@ -4,11 +4,11 @@ mod support;
 
 use std::time::Duration;
 
-use reference_server::config::{Config, Step, ToolJetExposure, ToolJetParam, Workflow};
-use reference_server::{ReferenceServer, creds, demo};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{client, eventually};
+use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, ToolJetParam, Workflow};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 struct Tj {
     server: ReferenceServer,
@@ -693,7 +693,7 @@ async fn sync_trigger_past_the_workflow_timeout_is_500_and_status_failed() {
     let runs = tj.server.engine().list_runs();
     assert_eq!(
         runs[0].status,
-        reference_server::engine::RunStatus::TimedOut
+        trigger_sdk_reference_server::engine::RunStatus::TimedOut
     );
 }
 

@@ -14,11 +14,11 @@
 //!   reconnect.
 //!
 //! ```
-//! use sdk_core::{RunOutcome, RunStatus};
+//! use trigger_sdk_core::{RunOutcome, RunStatus};
 //! let outcome = RunOutcome::succeeded(None, serde_json::json!({"total": 42}));
 //! assert_eq!(outcome.status, RunStatus::Succeeded);
 //! assert_eq!(outcome.output_as::<serde_json::Value>()?["total"], 42);
-//! # Ok::<(), sdk_core::Error>(())
+//! # Ok::<(), trigger_sdk_core::Error>(())
 //! ```
 #![warn(missing_docs)]
 

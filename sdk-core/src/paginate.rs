@@ -47,10 +47,10 @@ impl<T, C> Page<T, C> {
 ///
 /// ```
 /// use futures::{StreamExt, TryStreamExt};
-/// use sdk_core::paginate::{Page, paginate};
+/// use trigger_sdk_core::paginate::{Page, paginate};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> sdk_core::Result<()> {
+/// # async fn main() -> trigger_sdk_core::Result<()> {
 /// // Pages of two numbers from 0 to 4; the cursor is the next offset.
 /// let numbers: Vec<u32> = paginate(None, |cursor: Option<u32>| async move {
 ///     let start = cursor.unwrap_or(0);

@@ -21,7 +21,7 @@ pub enum TriggerMode {
 /// The input of a run and how to send it.
 ///
 /// ```
-/// use sdk_core::{TriggerMode, TriggerRequest};
+/// use trigger_sdk_core::{TriggerMode, TriggerRequest};
 /// #[derive(serde::Serialize)]
 /// struct Email<'a> { to: &'a str, subject: &'a str }
 ///
@@ -31,7 +31,7 @@ pub enum TriggerMode {
 ///     .idempotency_key("order-1001")
 ///     .mode(TriggerMode::Wait);
 /// assert_eq!(request.payload["to"], "a@example.com");
-/// # Ok::<(), sdk_core::Error>(())
+/// # Ok::<(), trigger_sdk_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]

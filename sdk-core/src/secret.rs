@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 /// zeroized on drop. Read it only where it is sent, with [`Secret::expose`].
 ///
 /// ```
-/// use sdk_core::Secret;
+/// use trigger_sdk_core::Secret;
 /// let key = Secret::new("n8n_api_demo");
 /// assert_eq!(format!("{key:?} {key}"), "[REDACTED] [REDACTED]");
 /// assert_eq!(key.expose(), "n8n_api_demo");

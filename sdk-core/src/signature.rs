@@ -30,7 +30,7 @@
 //!     http::{HeaderMap, StatusCode},
 //!     routing::post,
 //! };
-//! use sdk_core::{Secret, signature};
+//! use trigger_sdk_core::{Secret, signature};
 //!
 //! /// The current secret first, the one being rotated out second.
 //! type Secrets = Arc<Vec<Secret>>;
@@ -135,7 +135,7 @@ pub enum SignatureError {
 /// MACs and tokens of a fixed format); otherwise every byte is examined.
 ///
 /// ```
-/// use sdk_core::signature::constant_time_eq;
+/// use trigger_sdk_core::signature::constant_time_eq;
 /// assert!(constant_time_eq(b"abc", b"abc"));
 /// assert!(!constant_time_eq(b"abc", b"abd"));
 /// assert!(!constant_time_eq(b"abc", b"abcd"));
@@ -153,7 +153,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// `X-Webhook-Signature`): HMAC-SHA256 keyed with `secret`, lower-case hex.
 ///
 /// ```
-/// use sdk_core::{Secret, signature::sign_sha256};
+/// use trigger_sdk_core::{Secret, signature::sign_sha256};
 /// let sig = sign_sha256(&Secret::new("whsec_demo_secret"), br#"{"orderId":42}"#);
 /// assert_eq!(sig, "sha256=57f667510f4b82d6b995e2f29d7703bb4258506b035ed9c8f0c960f852b9388d");
 /// ```
@@ -195,7 +195,7 @@ pub fn verify_sha256(header: &str, body: &[u8], secrets: &[Secret]) -> Result<()
 /// the MAC is HMAC-SHA256 over `<timestamp>.<body>`.
 ///
 /// ```
-/// use sdk_core::{Secret, signature::sign_timestamped};
+/// use trigger_sdk_core::{Secret, signature::sign_timestamped};
 /// let sig = sign_timestamped(&Secret::new("whsec_demo_secret"), 1_700_000_000, br#"{"orderId":42}"#);
 /// assert_eq!(
 ///     sig,
@@ -248,7 +248,7 @@ impl Default for VerifyOptions {
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
-/// use sdk_core::{Secret, signature::*};
+/// use trigger_sdk_core::{Secret, signature::*};
 ///
 /// let secret = Secret::new("whsec_demo_secret");
 /// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();

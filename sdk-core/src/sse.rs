@@ -13,16 +13,16 @@
 //!
 //! ```no_run
 //! use futures::StreamExt;
-//! use sdk_core::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-//! use sdk_core::sse::{SseOptions, sse_request, sse_stream};
+//! use trigger_sdk_core::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+//! use trigger_sdk_core::sse::{SseOptions, sse_request, sse_stream};
 //!
-//! # async fn run() -> sdk_core::Result<()> {
+//! # async fn run() -> trigger_sdk_core::Result<()> {
 //! let mut headers = HeaderMap::new();
 //! let mut token = HeaderValue::from_static("Bearer my-token");
 //! token.set_sensitive(true);
 //! headers.insert(AUTHORIZATION, token);
 //! let url = "http://127.0.0.1:8080/events".parse().expect("valid URL");
-//! let connect = sse_request(&sdk_core::reqwest::Client::new(), url, headers);
+//! let connect = sse_request(&trigger_sdk_core::reqwest::Client::new(), url, headers);
 //! let mut events = sse_stream(connect, SseOptions::default());
 //! while let Some(event) = events.next().await {
 //!     let event = event?;

@@ -3,7 +3,7 @@
 use std::{sync::Mutex, time::Duration};
 
 use futures::StreamExt;
-use sdk_core::{
+use trigger_sdk_core::{
     Error, PollPolicy, Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, RunStatus,
     StepSnapshot, StepStatus, WaitOptions, async_trait,
 };
@@ -98,7 +98,7 @@ async fn events_report_changes_and_end_with_finished() {
         snap(RunStatus::Running).with_steps(vec![step(StepStatus::Running)]),
         snap(RunStatus::Succeeded).with_steps(vec![step(StepStatus::Completed)]),
     ]);
-    let events: Vec<RunEvent> = sdk_core::poll::poll_events(&handle, PollPolicy::default())
+    let events: Vec<RunEvent> = trigger_sdk_core::poll::poll_events(&handle, PollPolicy::default())
         .map(|e| e.unwrap())
         .collect()
         .await;

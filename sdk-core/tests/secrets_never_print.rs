@@ -1,6 +1,6 @@
 //! A key held by a client, a request or an error never shows in `{:?}` or `{}`.
 
-use sdk_core::{ApiError, Auth, Error, Provider, Secret, Transport, reqwest::Method};
+use trigger_sdk_core::{ApiError, Auth, Error, Provider, Secret, Transport, reqwest::Method};
 
 const KEY: &str = "sk_live_very_secret_key_0123456789";
 

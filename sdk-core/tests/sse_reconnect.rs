@@ -13,11 +13,11 @@ use axum::{
     routing::get,
 };
 use futures::{StreamExt, stream};
-use sdk_core::{
+use tokio::sync::Notify;
+use trigger_sdk_core::{
     reqwest::{self, header::AUTHORIZATION},
     sse::{SseEvent, SseOptions, sse_request, sse_stream},
 };
-use tokio::sync::Notify;
 
 #[derive(Clone, Default)]
 struct Server {

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sdk_core::{Auth, Error, Provider, RetryPolicy, Safety, Secret, Transport, reqwest::Method};
+use trigger_sdk_core::{
+    Auth, Error, Provider, RetryPolicy, Safety, Secret, Transport, reqwest::Method,
+};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path},
@@ -31,14 +33,14 @@ fn transport(base: &str) -> Transport {
 /// timeout (our own client), no idle-pool timer. The paused clock then
 /// advances exactly by the backoff or `Retry-After` waits.
 fn paused_clock_transport(base: String, retry: RetryPolicy) -> Transport {
-    let client = sdk_core::reqwest::Client::builder()
+    let client = trigger_sdk_core::reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     Transport::builder(Provider::Other("test"), base)
         .client(client)
         .retry(retry)
-        .timeouts(sdk_core::Timeouts {
+        .timeouts(trigger_sdk_core::Timeouts {
             connect: Duration::from_secs(5),
             attempt: None,
             total: None,
@@ -223,7 +225,10 @@ async fn auth_header_and_user_agent_are_sent() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(header("x-n8n-api-key", "k-123"))
-        .and(header("user-agent", sdk_core::transport::USER_AGENT_VALUE))
+        .and(header(
+            "user-agent",
+            trigger_sdk_core::transport::USER_AGENT_VALUE,
+        ))
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
@@ -239,7 +244,7 @@ async fn auth_header_and_user_agent_are_sent() {
         .unwrap();
     assert_eq!(answer.status, 200);
     assert!(
-        !sdk_core::transport::USER_AGENT_VALUE
+        !trigger_sdk_core::transport::USER_AGENT_VALUE
             .to_lowercase()
             .contains("bot")
     );
@@ -253,7 +258,7 @@ async fn rate_limiter_spaces_requests() {
         .mount(&server)
         .await;
     let t = Transport::builder(Provider::Other("test"), server.uri())
-        .rate_limit(Some(sdk_core::RateLimit::new(
+        .rate_limit(Some(trigger_sdk_core::RateLimit::new(
             3,
             Duration::from_millis(300),
         )))

@@ -20,21 +20,21 @@
 //! acknowledgement). Every other 2xx answer — another status such as 201,
 //! a non-JSON or non-object body, an object missing any of those fields or
 //! with a different `webhookId` — is the **Response node's answer**, and the
-//! run is over: its body and status become a [`sdk_core::FinishedRun`].
+//! run is over: its body and status become a [`trigger_sdk_core::FinishedRun`].
 //!
 //! A non-2xx answer is an error (see [`crate::error`]); a Response node that
 //! answers a 4xx/5xx status shows up as that error, with its body kept raw.
 
 use bytes::Bytes;
-use sdk_core::{FinishedRun, Provider, RunId, RunOutcome};
 use serde_json::Value;
+use trigger_sdk_core::{FinishedRun, Provider, RunId, RunOutcome};
 
 use crate::{execution::FlowmaticExecution, model::ExecutionStatus};
 
 /// Flowmatic's acknowledgement of a webhook call: the run started and goes on.
 ///
 /// ```
-/// use sdk_flowmatic::{Acknowledgement, ExecutionStatus};
+/// use trigger_sdk_flowmatic::{Acknowledgement, ExecutionStatus};
 /// let body = br#"{"status":"success","message":"Webhook received and workflow triggered",
 ///   "webhookId":"abc-123","workflowId":"wf-456","executionId":"exec-789","executionStatus":"RUNNING"}"#;
 /// let ack = Acknowledgement::recognize("abc-123", 200, body).expect("an acknowledgement");
@@ -109,8 +109,8 @@ pub enum WebhookAnswer {
 }
 
 impl WebhookAnswer {
-    /// The answer as a boxed [`sdk_core::RunHandle`].
-    pub fn into_handle(self) -> Box<dyn sdk_core::RunHandle> {
+    /// The answer as a boxed [`trigger_sdk_core::RunHandle`].
+    pub fn into_handle(self) -> Box<dyn trigger_sdk_core::RunHandle> {
         match self {
             Self::Acknowledged(execution) => Box::new(execution),
             Self::Responded(finished) => finished.boxed(),

@@ -1,15 +1,15 @@
 //! [`FlowmaticClient`]: the REST API (`{base}/api/v1`, bearer token).
 
 use futures::stream::BoxStream;
-use sdk_core::{
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Auth, Error, Provider, RateLimit, Result, RetryPolicy, RunId, Safety, Secret, Timeouts,
     Transport,
     paginate::{Page, paginate},
     reqwest::Method,
     transport::HttpResponse,
 };
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
 
 use crate::{
     error::{error_from_answer, trigger_error_from_answer},
@@ -30,9 +30,9 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
-/// use sdk_flowmatic::FlowmaticClient;
+/// use trigger_sdk_flowmatic::FlowmaticClient;
 ///
-/// # async fn run() -> sdk_core::Result<()> {
+/// # async fn run() -> trigger_sdk_core::Result<()> {
 /// let client = FlowmaticClient::new("https://flowmatic.example.com", "fm_token")?;
 /// let workflows: Vec<_> = client.workflows().try_collect().await?;
 /// for workflow in &workflows {
@@ -52,7 +52,7 @@ pub struct FlowmaticClient {
 pub struct FlowmaticClientBuilder {
     base_url: String,
     token: Secret,
-    http: Option<sdk_core::reqwest::Client>,
+    http: Option<trigger_sdk_core::reqwest::Client>,
     retry: RetryPolicy,
     timeouts: Timeouts,
     rate_limit: Option<RateLimit>,
@@ -61,7 +61,7 @@ pub struct FlowmaticClientBuilder {
 
 impl FlowmaticClientBuilder {
     /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: sdk_core::reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: trigger_sdk_core::reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
@@ -112,7 +112,7 @@ impl FlowmaticClientBuilder {
 /// Filters of [`FlowmaticClient::executions`].
 ///
 /// ```
-/// use sdk_flowmatic::{ExecutionFilter, ExecutionStatus};
+/// use trigger_sdk_flowmatic::{ExecutionFilter, ExecutionStatus};
 /// let filter = ExecutionFilter::new().workflow_id("wf-456").status(ExecutionStatus::Success);
 /// assert_eq!(filter.workflow_id.as_deref(), Some("wf-456"));
 /// ```

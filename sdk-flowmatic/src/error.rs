@@ -1,5 +1,5 @@
 //! Flowmatic's error answers, `{"error":{"code","message"}}`, mapped to
-//! [`sdk_core::Error`] by status and code.
+//! [`trigger_sdk_core::Error`] by status and code.
 //!
 //! | status | code | `Error` |
 //! |---|---|---|
@@ -16,19 +16,19 @@
 //! [`FlowmaticErrorCode`] detail: `err.detail::<FlowmaticErrorCode>()` (or
 //! [`error_code`]). An answer that is not the JSON error shape (an HTML page
 //! from a proxy, plain text) is mapped by status alone and its body is kept
-//! raw in [`sdk_core::ApiError::body`].
+//! raw in [`trigger_sdk_core::ApiError::body`].
 
 use std::fmt;
 
-use sdk_core::{Error, ValidationDetail, transport::HttpResponse};
 use serde_json::Value;
+use trigger_sdk_core::{Error, ValidationDetail, transport::HttpResponse};
 
 /// A Flowmatic error code, typed. Attached to every error whose answer had a
 /// code; read it back with `err.detail::<FlowmaticErrorCode>()`.
 ///
 /// ```
-/// use sdk_core::{ApiError, Error};
-/// use sdk_flowmatic::FlowmaticErrorCode;
+/// use trigger_sdk_core::{ApiError, Error};
+/// use trigger_sdk_flowmatic::FlowmaticErrorCode;
 ///
 /// let code = FlowmaticErrorCode::parse("INVALID_SIGNATURE");
 /// assert_eq!(code, FlowmaticErrorCode::InvalidSignature);
@@ -99,9 +99,9 @@ impl std::error::Error for FlowmaticErrorCode {}
 /// The Flowmatic code of an error, when the answer had one.
 ///
 /// ```
-/// # use sdk_core::Error;
+/// # use trigger_sdk_core::Error;
 /// # fn check(err: &Error) {
-/// use sdk_flowmatic::{FlowmaticErrorCode, error_code};
+/// use trigger_sdk_flowmatic::{FlowmaticErrorCode, error_code};
 /// if error_code(err) == Some(&FlowmaticErrorCode::InvalidSignature) {
 ///     eprintln!("check the webhook secret");
 /// }
@@ -230,7 +230,7 @@ mod tests {
     use std::time::Duration;
 
     use bytes::Bytes;
-    use sdk_core::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use trigger_sdk_core::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
     use super::*;
 

@@ -1,7 +1,7 @@
 //! [`ExecuteTrigger`]: starts runs through the REST API's
 //! `POST /api/v1/workflows/{id}/execute` instead of a webhook.
 
-use sdk_core::{Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait};
+use trigger_sdk_core::{Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait};
 
 use crate::{client::FlowmaticClient, execution::FlowmaticExecution};
 
@@ -9,12 +9,12 @@ use crate::{client::FlowmaticClient, execution::FlowmaticExecution};
 /// it starts can be followed (it always has the token); the payload becomes
 /// `{"input": payload}` (`{}` when there is none). Like a webhook call, an execute is never retried
 /// once sent (Flowmatic takes no idempotency key): a timeout is
-/// [`sdk_core::Error::Ambiguous`].
+/// [`trigger_sdk_core::Error::Ambiguous`].
 ///
 /// ```no_run
-/// use sdk_core::{Trigger, TriggerRequest, WaitOptions};
-/// use sdk_flowmatic::{ExecuteTrigger, FlowmaticClient};
-/// # async fn run() -> sdk_core::Result<()> {
+/// use trigger_sdk_core::{Trigger, TriggerRequest, WaitOptions};
+/// use trigger_sdk_flowmatic::{ExecuteTrigger, FlowmaticClient};
+/// # async fn run() -> trigger_sdk_core::Result<()> {
 /// let client = FlowmaticClient::new("https://flowmatic.example.com", "fm_token")?;
 /// let trigger = ExecuteTrigger::new(client, "wf-456");
 /// let handle = trigger.trigger(TriggerRequest::new(serde_json::json!({"event": "x"}))).await?;

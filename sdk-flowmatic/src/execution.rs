@@ -1,7 +1,7 @@
 //! [`FlowmaticExecution`]: the [`RunHandle`] of a Flowmatic execution.
 
 use futures::stream::BoxStream;
-use sdk_core::{
+use trigger_sdk_core::{
     Error, PollPolicy, Provider, Result, RunEvent, RunHandle, RunId, RunOutcome, RunSnapshot,
     RunStatus, WaitOptions, async_trait,
     poll::{poll_events, poll_until_terminal},
@@ -22,9 +22,9 @@ use crate::{answer::Acknowledgement, client::FlowmaticClient};
 /// `Trigger::resume` of a [`crate::FlowmaticWebhook`].
 ///
 /// ```no_run
-/// use sdk_core::{RunHandle, WaitOptions};
-/// use sdk_flowmatic::{FlowmaticClient, FlowmaticExecution};
-/// # async fn run() -> sdk_core::Result<()> {
+/// use trigger_sdk_core::{RunHandle, WaitOptions};
+/// use trigger_sdk_flowmatic::{FlowmaticClient, FlowmaticExecution};
+/// # async fn run() -> trigger_sdk_core::Result<()> {
 /// let client = FlowmaticClient::new("https://flowmatic.example.com", "fm_token")?;
 /// let execution = FlowmaticExecution::new("exec-789", Some(client));
 /// let outcome = execution

@@ -2,7 +2,7 @@
 //!
 //! Flowmatic for trigger-sdk: signed webhook triggers and the REST API.
 //!
-//! - [`FlowmaticWebhook`] — a [`sdk_core::Trigger`] that calls
+//! - [`FlowmaticWebhook`] — a [`trigger_sdk_core::Trigger`] that calls
 //!   `{base}/api/webhooks/{webhookId}` (`POST` with a JSON body or `GET` with
 //!   a query) and signs each call with `X-Webhook-Signature: sha256=<hex>`
 //!   when given the webhook's secret. The answer is either Flowmatic's
@@ -12,18 +12,18 @@
 //! - [`FlowmaticClient`] — the REST API with a bearer token: workflows (list
 //!   as a stream over pages, get, create, update, delete), execute,
 //!   executions (list as a stream with filters, get), connectors.
-//! - [`ExecuteTrigger`] — a [`sdk_core::Trigger`] over the REST API's
+//! - [`ExecuteTrigger`] — a [`trigger_sdk_core::Trigger`] over the REST API's
 //!   execute endpoint, for runs started by workflow id with the API token.
-//! - [`FlowmaticExecution`] — the [`sdk_core::RunHandle`] of an execution:
+//! - [`FlowmaticExecution`] — the [`trigger_sdk_core::RunHandle`] of an execution:
 //!   polls `GET /api/v1/executions/{id}` (this needs the API token; without
 //!   it the handle reports `Accepted` and `wait` says a token is needed).
 //! - Errors: `{"error":{"code","message"}}` answers become
-//!   [`sdk_core::Error`] variants with the code typed as a
+//!   [`trigger_sdk_core::Error`] variants with the code typed as a
 //!   [`FlowmaticErrorCode`] detail ([`error`] has the table).
 //!
 //! Receiving Flowmatic-style webhooks in your own server (verifying the
 //! signature over the raw body, in constant time, with several secrets for
-//! rotation) is done with [`sdk_core::signature`]; its module docs show an
+//! rotation) is done with [`trigger_sdk_core::signature`]; its module docs show an
 //! axum handler.
 //!
 //! # Example
@@ -32,10 +32,10 @@
 //! use std::time::Duration;
 //!
 //! use futures::TryStreamExt;
-//! use sdk_core::{RunHandle, Trigger, TriggerRequest, WaitOptions};
-//! use sdk_flowmatic::{ExecutionFilter, FlowmaticClient, FlowmaticWebhook};
+//! use trigger_sdk_core::{RunHandle, Trigger, TriggerRequest, WaitOptions};
+//! use trigger_sdk_flowmatic::{ExecutionFilter, FlowmaticClient, FlowmaticWebhook};
 //!
-//! # async fn run() -> sdk_core::Result<()> {
+//! # async fn run() -> trigger_sdk_core::Result<()> {
 //! let base = "https://flowmatic.example.com";
 //! let client = FlowmaticClient::new(base, "fm_api_token")?;
 //! let webhook = FlowmaticWebhook::builder(base, "abc-123")
@@ -68,7 +68,7 @@
 //! Deciding what an answer is, offline:
 //!
 //! ```
-//! use sdk_flowmatic::Acknowledgement;
+//! use trigger_sdk_flowmatic::Acknowledgement;
 //! let response_node = br#"{"orderId":"A-1","status":"confirmed"}"#;
 //! assert!(Acknowledgement::recognize("order-sync", 200, response_node).is_none());
 //! ```

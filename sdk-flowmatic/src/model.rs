@@ -7,9 +7,9 @@
 
 use std::fmt;
 
-use sdk_core::{RunFailure, RunStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
+use trigger_sdk_core::{RunFailure, RunStatus};
 
 /// Reads an id sent as a string or a number.
 fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
@@ -96,8 +96,8 @@ wire_enum! {
     /// Where a Flowmatic execution is.
     ///
     /// ```
-    /// use sdk_core::RunStatus;
-    /// use sdk_flowmatic::ExecutionStatus;
+    /// use trigger_sdk_core::RunStatus;
+    /// use trigger_sdk_flowmatic::ExecutionStatus;
     /// assert_eq!(ExecutionStatus::parse("SUCCESS").to_run_status(), RunStatus::Succeeded);
     /// assert_eq!(ExecutionStatus::parse("PAUSED"), ExecutionStatus::Unknown("PAUSED".into()));
     /// ```
@@ -224,7 +224,7 @@ impl Workflow {
 /// The body of `POST /api/v1/workflows`.
 ///
 /// ```
-/// use sdk_flowmatic::{NewWorkflow, WorkflowStatus, WorkflowTrigger};
+/// use trigger_sdk_flowmatic::{NewWorkflow, WorkflowStatus, WorkflowTrigger};
 /// let body = NewWorkflow::new("Nightly report")
 ///     .description("Sends the nightly report")
 ///     .status(WorkflowStatus::Inactive)
@@ -297,7 +297,7 @@ impl NewWorkflow {
 /// The body of `PUT /api/v1/workflows/{id}`: only the fields set are sent.
 ///
 /// ```
-/// use sdk_flowmatic::{WorkflowStatus, WorkflowUpdate};
+/// use trigger_sdk_flowmatic::{WorkflowStatus, WorkflowUpdate};
 /// let body = WorkflowUpdate::new().status(WorkflowStatus::Active);
 /// assert_eq!(serde_json::to_string(&body)?, r#"{"status":"active"}"#);
 /// # Ok::<(), serde_json::Error>(())

@@ -3,7 +3,8 @@
 
 use std::{fmt, time::Duration};
 
-use sdk_core::{
+use serde_json::Value;
+use trigger_sdk_core::{
     Error, Provider, Result, RetryPolicy, RunHandle, RunId, Safety, Secret, Timeouts, Transport,
     Trigger, TriggerRequest, async_trait,
     reqwest::{
@@ -12,7 +13,6 @@ use sdk_core::{
     },
     signature::sign_sha256,
 };
-use serde_json::Value;
 use url::{Url, form_urlencoded};
 
 use crate::{
@@ -75,9 +75,9 @@ pub fn default_webhook_timeouts() -> Timeouts {
 /// answer and an acknowledgement by the workflow.
 ///
 /// ```no_run
-/// use sdk_core::{Secret, Trigger, TriggerRequest};
-/// use sdk_flowmatic::{FlowmaticWebhook, WebhookMethod};
-/// # async fn run() -> sdk_core::Result<()> {
+/// use trigger_sdk_core::{Secret, Trigger, TriggerRequest};
+/// use trigger_sdk_flowmatic::{FlowmaticWebhook, WebhookMethod};
+/// # async fn run() -> trigger_sdk_core::Result<()> {
 /// let webhook = FlowmaticWebhook::builder("https://flowmatic.example.com", "abc-123")
 ///     .method(WebhookMethod::Get)
 ///     .secret(Secret::new("whsec_..."))
@@ -118,7 +118,7 @@ pub struct FlowmaticWebhookBuilder {
     method: WebhookMethod,
     secret: Option<Secret>,
     client: Option<FlowmaticClient>,
-    http: Option<sdk_core::reqwest::Client>,
+    http: Option<trigger_sdk_core::reqwest::Client>,
     timeouts: Timeouts,
     retry: RetryPolicy,
 }
@@ -145,7 +145,7 @@ impl FlowmaticWebhookBuilder {
     }
 
     /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: sdk_core::reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: trigger_sdk_core::reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use sdk_core::{Error, RetryPolicy, Timeouts};
-use sdk_flowmatic::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{Error, RetryPolicy, Timeouts};
+use trigger_sdk_flowmatic::{
     ExecutionFilter, ExecutionStatus, FlowmaticClient, FlowmaticErrorCode, NewWorkflow,
     WorkflowStatus, WorkflowUpdate, error_code,
 };
-use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_json, header, method, path, query_param},

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use sdk_core::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Error, RetryPolicy, RunHandle, RunId, RunStatus, Secret, Timeouts, Trigger, TriggerRequest,
     WaitOptions, signature,
 };
-use sdk_flowmatic::{
+use trigger_sdk_flowmatic::{
     FlowmaticClient, FlowmaticErrorCode, FlowmaticWebhook, WebhookAnswer, WebhookMethod, error_code,
 };
-use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, Request, ResponseTemplate,
     matchers::{header, method, path},

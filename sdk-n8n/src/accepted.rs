@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
-use sdk_core::{
+use serde_json::Value;
+use trigger_sdk_core::{
     Error, Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, RunStatus, WaitOptions,
 };
-use serde_json::Value;
 
 use crate::body::WebhookResponse;
 
@@ -56,7 +56,7 @@ impl RunHandle for AcceptedRun {
         Ok(self.snapshot())
     }
 
-    async fn wait(&self, _options: WaitOptions) -> Result<sdk_core::RunOutcome> {
+    async fn wait(&self, _options: WaitOptions) -> Result<trigger_sdk_core::RunOutcome> {
         Err(Error::NotTrackable(self.reason.clone()))
     }
 

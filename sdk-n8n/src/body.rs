@@ -3,13 +3,13 @@
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
-use sdk_core::{Error, Result, transport::HttpResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use trigger_sdk_core::{Error, Result, transport::HttpResponse};
 
 use crate::items::n8n_items;
 
-/// How a [`sdk_core::TriggerRequest`] payload is sent to the webhook.
+/// How a [`trigger_sdk_core::TriggerRequest`] payload is sent to the webhook.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BodyFormat {

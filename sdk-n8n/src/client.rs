@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use futures::stream::BoxStream;
 use reqwest::Method;
-use sdk_core::{
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use trigger_sdk_core::{
     Auth, Error, Provider, RateLimit, Result, RetryPolicy, Safety, Secret, Timeouts, Transport,
     paginate::{Page, paginate},
     transport::HttpResponse,
 };
-use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Value, json};
-use tokio::time::Instant;
 use url::Url;
 
 use crate::{
@@ -32,13 +32,13 @@ pub const API_KEY_HEADER: &str = "X-N8N-API-KEY";
 /// pool is shared).
 ///
 /// ```
-/// # async fn example() -> sdk_core::Result<()> {
+/// # async fn example() -> trigger_sdk_core::Result<()> {
 /// use futures::TryStreamExt;
-/// use sdk_n8n::{ExecutionFilter, N8nClient};
+/// use trigger_sdk_n8n::{ExecutionFilter, N8nClient};
 ///
 /// let client = N8nClient::new("http://localhost:5678", "n8n_api_key")?;
 /// let failed: Vec<_> = client
-///     .executions(ExecutionFilter::default().status(sdk_n8n::ExecutionStatus::Error))
+///     .executions(ExecutionFilter::default().status(trigger_sdk_n8n::ExecutionStatus::Error))
 ///     .try_collect()
 ///     .await?;
 /// # Ok(()) }
@@ -382,7 +382,7 @@ impl N8nClient {
                 message: format!(
                     "this n8n has no public endpoint to execute workflow {id} (HTTP {}): n8n \
                      starts workflows through triggers only. Add a Webhook trigger node to the \
-                     workflow, activate it, and call it with sdk_n8n::WebhookTrigger",
+                     workflow, activate it, and call it with trigger_sdk_n8n::WebhookTrigger",
                     answer.status
                 ),
                 error: Some(Box::new(api)),
@@ -483,7 +483,7 @@ impl N8nClient {
         Ok(execution)
     }
 
-    /// A [`sdk_core::RunHandle`] over an execution id (started here or
+    /// A [`trigger_sdk_core::RunHandle`] over an execution id (started here or
     /// anywhere else).
     pub fn execution_handle(&self, id: impl Into<String>) -> ExecutionHandle {
         ExecutionHandle::new(self.clone(), id)

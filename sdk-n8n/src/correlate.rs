@@ -4,8 +4,8 @@
 use std::{sync::OnceLock, time::SystemTime};
 
 use async_trait::async_trait;
-use sdk_core::{Error, Provider, Result, RunHandle, RunId, RunSnapshot, RunStatus};
 use serde_json::Value;
+use trigger_sdk_core::{Error, Provider, Result, RunHandle, RunId, RunSnapshot, RunStatus};
 
 use crate::{
     N8nClient,

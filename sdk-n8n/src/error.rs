@@ -1,11 +1,11 @@
 //! n8n's error answers, typed: [`N8nErrorKind`] (attached to
-//! [`sdk_core::ApiError`] as its detail, read back with
+//! [`trigger_sdk_core::ApiError`] as its detail, read back with
 //! `err.detail::<N8nErrorKind>()`), and the mapping of webhook and public-API
-//! answers to [`sdk_core::Error`].
+//! answers to [`trigger_sdk_core::Error`].
 
 use reqwest::Method;
-use sdk_core::{ApiError, Error, transport::HttpResponse};
 use serde_json::Value;
+use trigger_sdk_core::{ApiError, Error, transport::HttpResponse};
 
 /// What an n8n error answer said, typed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -292,7 +292,9 @@ pub(crate) fn api_error(answer: &HttpResponse) -> Error {
 
 /// Decodes a successful public-API answer, explaining the empty 204 n8n
 /// sends to User-Agents that contain `bot`.
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(answer: &HttpResponse) -> sdk_core::Result<T> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    answer: &HttpResponse,
+) -> trigger_sdk_core::Result<T> {
     if !answer.is_success() {
         return Err(api_error(answer));
     }

@@ -2,11 +2,11 @@
 //! execution's run data reads as output, failure and steps.
 
 use async_trait::async_trait;
-use sdk_core::{
+use serde_json::Value;
+use trigger_sdk_core::{
     PollPolicy, Provider, Result, RunEvent, RunFailure, RunHandle, RunId, RunSnapshot, RunStatus,
     StepSnapshot, StepStatus, poll::poll_events,
 };
-use serde_json::Value;
 
 use crate::{N8nClient, items::n8n_items, models::Execution};
 

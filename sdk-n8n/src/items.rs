@@ -28,7 +28,7 @@ use serde_json::Value;
 ///
 /// ```
 /// use serde_json::json;
-/// use sdk_n8n::n8n_items;
+/// use trigger_sdk_n8n::n8n_items;
 ///
 /// let internal = json!([{"json": {"a": 1}, "pairedItem": {"item": 0}}, {"json": {"a": 2}}]);
 /// let bare = json!([{"a": 1}, {"a": 2}]);

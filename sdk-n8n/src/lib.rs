@@ -1,7 +1,7 @@
 //! # sdk-n8n
 //!
 //! Start and follow [n8n](https://n8n.io) workflow runs, typed, behind
-//! [`sdk_core::Trigger`] and [`sdk_core::RunHandle`]; and the n8n public API
+//! [`trigger_sdk_core::Trigger`] and [`trigger_sdk_core::RunHandle`]; and the n8n public API
 //! (workflows, executions, tags). Written to `contracts/n8n.md`, checked
 //! against real n8n 2.41.1 and 1.123.81 answers.
 //!
@@ -11,13 +11,13 @@
 //!   through triggers; from outside, that is a Webhook trigger node, called
 //!   with [`WebhookTrigger`]. [`N8nClient::execute_workflow`] exists for
 //!   servers that do have one, and otherwise returns
-//!   [`sdk_core::Error::Unsupported`] saying so.
+//!   [`trigger_sdk_core::Error::Unsupported`] saying so.
 //! - **No webhook answer is `[{"json": {...}}]`.** That is n8n's internal item
 //!   format. Answers come back exactly as sent; [`n8n_items`] reads either
 //!   shape when a workflow returns the internal one on purpose.
 //! - **Webhook auth failures are 401 *or* 403** (header auth is always 403,
 //!   basic auth 401 on 2.x and 403 on 1.x), plain text: both are
-//!   [`sdk_core::Error::Unauthorized`].
+//!   [`trigger_sdk_core::Error::Unauthorized`].
 //!
 //! ## Call a webhook with header auth and a payload
 //!
@@ -25,10 +25,10 @@
 //! handle is finished at once and holds the answer exactly as n8n sent it.
 //!
 //! ```no_run
-//! use sdk_core::{Trigger, TriggerRequest, WaitOptions};
-//! use sdk_n8n::{ResponseMode, WebhookTrigger};
+//! use trigger_sdk_core::{Trigger, TriggerRequest, WaitOptions};
+//! use trigger_sdk_n8n::{ResponseMode, WebhookTrigger};
 //!
-//! # async fn example() -> sdk_core::Result<()> {
+//! # async fn example() -> trigger_sdk_core::Result<()> {
 //! let send_email = WebhookTrigger::builder("http://localhost:5678", "send-email")
 //!     .header_auth("x-webhook-secret", std::env::var("WEBHOOK_SECRET").unwrap_or_default())
 //!     .response_mode(ResponseMode::LastNode)
@@ -47,15 +47,15 @@
 //! ## Fire and forget
 //!
 //! An `onReceived` ("Immediately") webhook answers before the run ends and
-//! gives no execution id: the handle reports [`sdk_core::RunStatus::Accepted`],
-//! and `wait()` is [`sdk_core::Error::NotTrackable`] unless the workflow
+//! gives no execution id: the handle reports [`trigger_sdk_core::RunStatus::Accepted`],
+//! and `wait()` is [`trigger_sdk_core::Error::NotTrackable`] unless the workflow
 //! returns its id ([`WebhookTriggerBuilder::track_execution_id`]).
 //!
 //! ```no_run
-//! use sdk_core::{RunStatus, Trigger, TriggerRequest};
-//! use sdk_n8n::WebhookTrigger;
+//! use trigger_sdk_core::{RunStatus, Trigger, TriggerRequest};
+//! use trigger_sdk_n8n::WebhookTrigger;
 //!
-//! # async fn example() -> sdk_core::Result<()> {
+//! # async fn example() -> trigger_sdk_core::Result<()> {
 //! let notify = WebhookTrigger::builder("http://localhost:5678", "send-email-async").build()?;
 //! let run = notify
 //!     .trigger(TriggerRequest::new(serde_json::json!({"to": "ada@example.com"})))
@@ -68,9 +68,9 @@
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
-//! use sdk_n8n::{ExecutionFilter, ExecutionStatus, N8nClient};
+//! use trigger_sdk_n8n::{ExecutionFilter, ExecutionStatus, N8nClient};
 //!
-//! # async fn example() -> sdk_core::Result<()> {
+//! # async fn example() -> trigger_sdk_core::Result<()> {
 //! let api_key = std::env::var("N8N_API_KEY").unwrap_or_default();
 //! let client = N8nClient::new("http://localhost:5678", api_key)?;
 //! // Follows nextCursor page by page.

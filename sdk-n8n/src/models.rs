@@ -276,8 +276,8 @@ impl ExecutionStatus {
     /// The run status (contract §4): `new`/`running`/`waiting` → running,
     /// `success` → succeeded, `error`/`crashed` → failed, `canceled` →
     /// cancelled, anything else → `Unknown`.
-    pub fn run_status(&self) -> sdk_core::RunStatus {
-        use sdk_core::RunStatus;
+    pub fn run_status(&self) -> trigger_sdk_core::RunStatus {
+        use trigger_sdk_core::RunStatus;
         match self {
             Self::New | Self::Running | Self::Waiting => RunStatus::Running,
             Self::Success => RunStatus::Succeeded,
@@ -529,13 +529,13 @@ mod tests {
         assert_eq!(e.extra["newField"], json!([1]));
         assert_eq!(
             e.status.unwrap().run_status(),
-            sdk_core::RunStatus::Unknown("paused-by-alien".into())
+            trigger_sdk_core::RunStatus::Unknown("paused-by-alien".into())
         );
     }
 
     #[test]
     fn status_mapping_follows_the_contract() {
-        use sdk_core::RunStatus;
+        use trigger_sdk_core::RunStatus;
         for (s, want) in [
             ("new", RunStatus::Running),
             ("running", RunStatus::Running),

@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use reqwest::header::HeaderMap;
-use sdk_core::{
+use serde_json::Value;
+use tokio::sync::Mutex;
+use trigger_sdk_core::{
     Error, Provider, Result, RunEvent, RunFailure, RunHandle, RunId, RunOutcome, RunSnapshot,
     RunStatus, WaitOptions,
 };
-use serde_json::Value;
-use tokio::sync::Mutex;
 
 use crate::body::body_value;
 

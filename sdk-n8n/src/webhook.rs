@@ -5,11 +5,11 @@ use std::{fmt, time::Duration};
 
 use async_trait::async_trait;
 use reqwest::Method;
-use sdk_core::{
+use serde_json::Value;
+use trigger_sdk_core::{
     Auth, Error, FinishedRun, Provider, Result, RetryPolicy, RunHandle, RunId, RunOutcome, Safety,
     Secret, Transport, Trigger, TriggerRequest,
 };
-use serde_json::Value;
 use url::Url;
 
 use crate::{
@@ -287,7 +287,7 @@ impl WebhookTrigger {
         if !(200..300).contains(&status) {
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
-            let answer = sdk_core::transport::HttpResponse {
+            let answer = trigger_sdk_core::transport::HttpResponse {
                 status,
                 headers,
                 body,

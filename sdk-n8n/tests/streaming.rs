@@ -1,14 +1,14 @@
 //! `streaming` response mode: NDJSON chunks are yielded as they arrive.
 
 use futures::StreamExt;
-use sdk_core::{RunEvent, RunStatus, Trigger, TriggerRequest, WaitOptions};
-use sdk_n8n::{ResponseMode, WebhookTrigger};
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
     sync::oneshot,
 };
+use trigger_sdk_core::{RunEvent, RunStatus, Trigger, TriggerRequest, WaitOptions};
+use trigger_sdk_n8n::{ResponseMode, WebhookTrigger};
 
 fn chunk(line: &str) -> String {
     let data = format!("{line}\n");

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use sdk_core::{Error, RetryPolicy, RunStatus, Trigger, TriggerRequest, WaitOptions};
-use sdk_n8n::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{Error, RetryPolicy, RunStatus, Trigger, TriggerRequest, WaitOptions};
+use trigger_sdk_n8n::{
     ExecutionFilter, ExecutionHandle, N8nClient, N8nErrorKind, ResponseMode, WebhookTrigger,
     WorkflowFilter,
 };
-use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_json, header, method, path, query_param, query_param_is_missing},
@@ -364,7 +364,7 @@ async fn webhook_404_and_422_rows_are_typed() {
         .mount(&server)
         .await;
     let get = WebhookTrigger::builder(server.uri(), "hook")
-        .method(sdk_n8n::Method::GET)
+        .method(trigger_sdk_n8n::Method::GET)
         .build()
         .unwrap();
     let err = get.trigger(TriggerRequest::default()).await.unwrap_err();
@@ -373,15 +373,15 @@ async fn webhook_404_and_422_rows_are_typed() {
         err.detail::<N8nErrorKind>(),
         Some(&N8nErrorKind::MethodNotAllowed {
             allowed: vec![
-                sdk_n8n::Method::GET,
-                sdk_n8n::Method::PUT,
-                sdk_n8n::Method::POST
+                trigger_sdk_n8n::Method::GET,
+                trigger_sdk_n8n::Method::PUT,
+                trigger_sdk_n8n::Method::POST
             ]
         })
     );
     let err = hook(&server, ResponseMode::LastNode)
         .send_body(
-            sdk_n8n::WebhookBody::Bytes {
+            trigger_sdk_n8n::WebhookBody::Bytes {
                 content_type: "application/json".into(),
                 bytes: bytes_of("{bad"),
             },
@@ -643,7 +643,9 @@ async fn execution_handle_cancel_maps_409() {
         .mount(&server)
         .await;
     let handle: ExecutionHandle = client(&server).execution_handle("18");
-    let err = sdk_core::RunHandle::cancel(&handle).await.unwrap_err();
+    let err = trigger_sdk_core::RunHandle::cancel(&handle)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
 }
 

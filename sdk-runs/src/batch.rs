@@ -2,7 +2,7 @@
 
 use futures::{StreamExt, stream};
 
-use sdk_core::Result;
+use trigger_sdk_core::Result;
 
 use crate::{client::RunsClient, handle::RunsHandle, model::RunRequest};
 

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use sdk_core::{
+use trigger_sdk_core::{
     Auth, Error, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunId, Safety, Secret,
     Timeouts, Transport,
     paginate::{Page, paginate},
@@ -203,8 +203,8 @@ struct Inner {
 /// connection pool and the rate limiters.
 ///
 /// ```no_run
-/// use sdk_runs::{RunRequest, RunsClient};
-/// # async fn example() -> sdk_core::Result<()> {
+/// use trigger_sdk_runs::{RunRequest, RunsClient};
+/// # async fn example() -> trigger_sdk_core::Result<()> {
 /// let client = RunsClient::new("https://api.example.com", "wfk_...")?;
 /// let run = client.get_run("run_123").await?;
 /// println!("{} is {}", run.id, run.status);
@@ -342,8 +342,8 @@ impl RunsClient {
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
-    /// use sdk_runs::{ListRuns, RunsClient};
-    /// # async fn example(client: RunsClient) -> sdk_core::Result<()> {
+    /// use trigger_sdk_runs::{ListRuns, RunsClient};
+    /// # async fn example(client: RunsClient) -> trigger_sdk_core::Result<()> {
     /// let runs: Vec<_> = client
     ///     .list_runs(ListRuns::new().workflow_id("wf_customer_order").limit(100))
     ///     .try_collect()
@@ -397,7 +397,7 @@ impl RunsClient {
         RunsHandle::from_id(self, run_id)
     }
 
-    /// A [`sdk_core::Trigger`] that runs `workflow_id`.
+    /// A [`trigger_sdk_core::Trigger`] that runs `workflow_id`.
     pub fn workflow(&self, workflow_id: impl Into<String>) -> RunsWorkflow {
         RunsWorkflow::new(self.clone(), workflow_id)
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use sdk_core::{Error, Result, transport::HttpResponse};
+use trigger_sdk_core::{Error, Result, transport::HttpResponse};
 
 use crate::{error::ErrorBody, model::ListMeta};
 

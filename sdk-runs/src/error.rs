@@ -1,5 +1,5 @@
 //! The runs API's error answers: [`RunsApiError`], the typed detail attached
-//! to every [`sdk_core::Error`] this crate returns for an error answer, and
+//! to every [`trigger_sdk_core::Error`] this crate returns for an error answer, and
 //! the mapping from its codes to the error variants.
 
 use std::{fmt, time::Duration};
@@ -7,7 +7,7 @@ use std::{fmt, time::Duration};
 use serde::Deserialize;
 use serde_json::Value;
 
-use sdk_core::{ApiError, Error, ValidationDetail};
+use trigger_sdk_core::{ApiError, Error, ValidationDetail};
 
 /// The `code` of an error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,8 +74,8 @@ impl fmt::Display for RunsErrorCode {
 /// `error.detail::<RunsApiError>()`.
 ///
 /// ```
-/// use sdk_runs::{RunsApiError, RunsErrorCode};
-/// # fn check(error: sdk_core::Error) {
+/// use trigger_sdk_runs::{RunsApiError, RunsErrorCode};
+/// # fn check(error: trigger_sdk_core::Error) {
 /// if let Some(detail) = error.detail::<RunsApiError>() {
 ///     if detail.code == RunsErrorCode::InvalidStatus {
 ///         println!("the workflow is {:?}", detail.current_status);

@@ -3,7 +3,7 @@
 use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 
-use sdk_core::{
+use trigger_sdk_core::{
     PollPolicy, Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, WaitOptions,
     async_trait, poll::poll_events,
 };
@@ -84,7 +84,7 @@ impl RunsHandle {
     }
 
     /// Waits for the end of the run and decodes its output as `T`; a run that
-    /// did not succeed is its typed error ([`sdk_core::Error::WorkflowFailed`]
+    /// did not succeed is its typed error ([`trigger_sdk_core::Error::WorkflowFailed`]
     /// with the `STEP_ERROR` code and the step, …).
     pub async fn wait_for_output<T: DeserializeOwned>(&self, options: WaitOptions) -> Result<T> {
         self.wait(options).await?.into_result()?.output_as()

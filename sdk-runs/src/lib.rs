@@ -6,7 +6,7 @@
 //!
 //! - [`RunsClient`]: `run`, `get_run`, `list_runs` (a `Stream` over the
 //!   cursor pages), `cancel_run`, `retry_run`, `run_many` (a batch with
-//!   bounded concurrency). The API key is a [`sdk_core::Secret`] sent as
+//!   bounded concurrency). The API key is a [`trigger_sdk_core::Secret`] sent as
 //!   `x-api-key`. An optional client-side limiter keeps a client under the
 //!   published limits ([`RateLimits`]: 500 runs per minute).
 //! - Every run request carries an idempotency key (the caller's, or a
@@ -14,18 +14,18 @@
 //!   429 and network errors never start a second run. A key that had
 //!   already started a run gives that run back:
 //!   [`RunsHandle::is_existing_run`].
-//! - [`RunsHandle`] is a [`sdk_core::RunHandle`]: `wait` polls
+//! - [`RunsHandle`] is a [`trigger_sdk_core::RunHandle`]: `wait` polls
 //!   `GET /runs/{id}` with backoff until the run ends, `events()` yields
 //!   status and step changes, `cancel()` cancels; rebuild one from a run id
 //!   with [`RunsHandle::from_id`] or [`RunsWorkflow`]'s `resume`.
-//! - Errors are [`sdk_core::Error`] variants: `VALIDATION_ERROR` is
+//! - Errors are [`trigger_sdk_core::Error`] variants: `VALIDATION_ERROR` is
 //!   `Validation { details }` (each path and message), `INVALID_STATUS` is
 //!   `Conflict`, then `NotFound`, `Unauthorized`, `Forbidden`,
 //!   `RateLimited { retry_after }`, `PayloadTooLarge`. Each carries a
 //!   [`RunsApiError`] (`error.detail::<RunsApiError>()`) with the code, the
 //!   details, the missing scope or the current status. A run that fails is
 //!   not an error of the call: its outcome is `Failed` with a
-//!   [`sdk_core::RunFailure`] naming the code (`STEP_ERROR`) and the step.
+//!   [`trigger_sdk_core::RunFailure`] naming the code (`STEP_ERROR`) and the step.
 //!
 //! ## Run with input
 //!
@@ -33,8 +33,8 @@
 //! use std::time::Duration;
 //!
 //! use futures::StreamExt;
-//! use sdk_core::{RunEvent, RunHandle, WaitOptions};
-//! use sdk_runs::{RunRequest, RunsClient};
+//! use trigger_sdk_core::{RunEvent, RunHandle, WaitOptions};
+//! use trigger_sdk_runs::{RunRequest, RunsClient};
 //!
 //! #[derive(serde::Deserialize)]
 //! struct OrderResult {
@@ -43,8 +43,8 @@
 //!     invoice_id: String,
 //! }
 //!
-//! # async fn example() -> sdk_core::Result<()> {
-//! let api_key = sdk_core::Secret::from_env("RUNS_API_KEY")
+//! # async fn example() -> trigger_sdk_core::Result<()> {
+//! let api_key = trigger_sdk_core::Secret::from_env("RUNS_API_KEY")
 //!     .unwrap_or_else(|| "wfk_demo0000000000000000000000000000".into());
 //! let client = RunsClient::new("http://127.0.0.1:8080/runs", api_key)?;
 //!
@@ -87,10 +87,10 @@
 //! result comes back in order, errors included.
 //!
 //! ```no_run
-//! use sdk_core::{Error, RunHandle, WaitOptions};
-//! use sdk_runs::{RateLimits, RunRequest, RunsClient};
+//! use trigger_sdk_core::{Error, RunHandle, WaitOptions};
+//! use trigger_sdk_runs::{RateLimits, RunRequest, RunsClient};
 //!
-//! # async fn example(customers: Vec<(String, u64)>) -> sdk_core::Result<()> {
+//! # async fn example(customers: Vec<(String, u64)>) -> trigger_sdk_core::Result<()> {
 //! let client = RunsClient::builder("http://127.0.0.1:8080/runs", "wfk_demo0000000000000000000000000000")
 //!     .rate_limits(RateLimits::published_execute())
 //!     .build()?;

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use sdk_core::{
+use trigger_sdk_core::{
     Error, Result, RunFailure, RunId, RunOutcome, RunSnapshot, RunStatus, StepSnapshot, StepStatus,
 };
 
@@ -16,7 +16,7 @@ use sdk_core::{
 /// Build it with a struct literal or the builder methods:
 ///
 /// ```
-/// use sdk_runs::RunRequest;
+/// use trigger_sdk_runs::RunRequest;
 /// let request = RunRequest::new(serde_json::json!({"customerId": "cus_1", "amount": 2500}))
 ///     .connection_id("conn_demo_stripe")
 ///     .idempotency_key("invoice-2024-0001");
@@ -294,8 +294,8 @@ impl RunStep {
 /// Filters of `GET /runs`.
 ///
 /// ```
-/// use sdk_runs::ListRuns;
-/// use sdk_core::RunStatus;
+/// use trigger_sdk_runs::ListRuns;
+/// use trigger_sdk_core::RunStatus;
 /// let filter = ListRuns::new().workflow_id("wf_customer_order").status(RunStatus::Succeeded).limit(20);
 /// assert_eq!(filter.limit, Some(20));
 /// ```

@@ -1,6 +1,8 @@
 //! [`RunsWorkflow`]: a workflow of the runs API as a [`Trigger`].
 
-use sdk_core::{Error, Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait};
+use trigger_sdk_core::{
+    Error, Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait,
+};
 
 use crate::{client::RunsClient, handle::RunsHandle, model::RunRequest};
 
@@ -12,9 +14,9 @@ use crate::{client::RunsClient, handle::RunsHandle, model::RunRequest};
 /// follow. `resume` rebuilds the handle of any run from its id.
 ///
 /// ```
-/// use sdk_core::Trigger;
-/// use sdk_runs::{RunsClient, RunsWorkflow};
-/// # fn main() -> sdk_core::Result<()> {
+/// use trigger_sdk_core::Trigger;
+/// use trigger_sdk_runs::{RunsClient, RunsWorkflow};
+/// # fn main() -> trigger_sdk_core::Result<()> {
 /// let client = RunsClient::new("http://127.0.0.1:8080/runs", "wfk_demo0000000000000000000000000000")?;
 /// let trigger: Box<dyn Trigger> = Box::new(RunsWorkflow::new(client, "wf_customer_order"));
 /// assert_eq!(trigger.target(), "wf_customer_order");

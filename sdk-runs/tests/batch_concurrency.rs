@@ -13,9 +13,9 @@ use std::{
 };
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-use sdk_runs::{RunRequest, RunsClient};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+use trigger_sdk_runs::{RunRequest, RunsClient};
 
 const CONCURRENCY: usize = 4;
 /// How long the server holds a request (the window in which a client that

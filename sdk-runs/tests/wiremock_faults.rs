@@ -11,12 +11,12 @@ use std::{
 };
 
 use futures::TryStreamExt;
-use sdk_core::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Error, PollPolicy, RetryPolicy, RunEvent, RunHandle, RunStatus, StepStatus, Trigger,
     TriggerRequest, WaitOptions,
 };
-use sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
-use serde_json::{Value, json};
+use trigger_sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
 use wiremock::{
     Mock, MockServer, Request, Respond, ResponseTemplate,
     matchers::{header, method, path, query_param},

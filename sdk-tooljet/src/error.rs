@@ -1,12 +1,12 @@
 //! ToolJet's error answers: the `{statusCode,timestamp,path,message}` body,
-//! mapped to [`sdk_core::Error`] by HTTP status only — never by message
+//! mapped to [`trigger_sdk_core::Error`] by HTTP status only — never by message
 //! text, which differs between ToolJet versions.
 
 use std::fmt;
 
-use sdk_core::{Error, transport::HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
+use trigger_sdk_core::{Error, transport::HttpResponse};
 
 /// Which ToolJet endpoint answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,8 +81,8 @@ impl ErrorBody {
 /// read it back with `err.detail::<ToolJetError>()`.
 ///
 /// ```
-/// # fn show(err: &sdk_core::Error) {
-/// if let Some(detail) = err.detail::<sdk_tooljet::ToolJetError>() {
+/// # fn show(err: &trigger_sdk_core::Error) {
+/// if let Some(detail) = err.detail::<trigger_sdk_tooljet::ToolJetError>() {
 ///     println!("{} answered {}: {}", detail.route, detail.status, detail.message);
 /// }
 /// # }

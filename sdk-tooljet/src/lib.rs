@@ -7,31 +7,31 @@
 //! - [`ToolJetWorkflow`]: one workflow (host, workflow id, token,
 //!   environment — `development` by default —, optional version, optional
 //!   declared parameters checked before sending, optional client-side rate
-//!   limit matching ToolJet's throttle). It implements [`sdk_core::Trigger`]:
+//!   limit matching ToolJet's throttle). It implements [`trigger_sdk_core::Trigger`]:
 //!   `TriggerMode::Wait` uses `POST …/trigger` and gives a finished handle,
 //!   `TriggerMode::Follow` uses `POST …/trigger-async` and gives a
 //!   [`ToolJetRun`].
-//! - [`ToolJetRun`]: a [`sdk_core::RunHandle`] — `status()` from the status
+//! - [`ToolJetRun`]: a [`trigger_sdk_core::RunHandle`] — `status()` from the status
 //!   endpoint (both state vocabularies and the bare `status: bool` form),
 //!   `events()` from the SSE stream with `Last-Event-ID` resume and a
 //!   polling fallback, `wait()` with a deadline; rebuilt from the workflow
 //!   and execution ids with [`ToolJetWorkflow::run`].
-//! - Errors are [`sdk_core::Error`], mapped from the HTTP status of
+//! - Errors are [`trigger_sdk_core::Error`], mapped from the HTTP status of
 //!   ToolJet's `{statusCode,timestamp,path,message}` body (never from its
 //!   wording); the decoded body is attached as a [`ToolJetError`] detail.
 //!
 //! Trigger requests carry no idempotency key, so they are sent once
-//! ([`sdk_core::Safety::Unkeyed`]): a request that was sent but not answered
-//! is [`sdk_core::Error::Ambiguous`]. A 429 is reported as
-//! [`sdk_core::Error::RateLimited`] rather than retried: ToolJet's throttler
+//! ([`trigger_sdk_core::Safety::Unkeyed`]): a request that was sent but not answered
+//! is [`trigger_sdk_core::Error::Ambiguous`]. A 429 is reported as
+//! [`trigger_sdk_core::Error::RateLimited`] rather than retried: ToolJet's throttler
 //! refuses before any workflow code runs, so it is safe to send again after
 //! `retry_after`, and [`ToolJetWorkflowBuilder::default_rate_limit`] avoids
 //! it in the first place.
 //!
 //! ```no_run
 //! use futures::StreamExt;
-//! use sdk_core::{RunEvent, RunHandle, WaitOptions};
-//! use sdk_tooljet::{DataType, ToolJetWorkflow};
+//! use trigger_sdk_core::{RunEvent, RunHandle, WaitOptions};
+//! use trigger_sdk_tooljet::{DataType, ToolJetWorkflow};
 //! use std::time::Duration;
 //!
 //! #[derive(serde::Serialize)]
@@ -40,7 +40,7 @@
 //!     emp_id: u32,
 //! }
 //!
-//! # async fn demo() -> sdk_core::Result<()> {
+//! # async fn demo() -> trigger_sdk_core::Result<()> {
 //! let workflow = ToolJetWorkflow::builder(
 //!     "https://tooljet.example.com",
 //!     "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f50",

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use sdk_core::{ApiError, Error, ValidationDetail};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use trigger_sdk_core::{ApiError, Error, ValidationDetail};
 
 /// The `dataType` of a declared parameter.
 ///
@@ -129,11 +129,11 @@ fn js_type(value: &Value) -> &'static str {
 /// them through). Every problem is listed in the error's details.
 ///
 /// ```
-/// use sdk_tooljet::{DataType, ParamSpec, check_params};
+/// use trigger_sdk_tooljet::{DataType, ParamSpec, check_params};
 /// let declared = [ParamSpec::new("name", DataType::String), ParamSpec::new("emp_id", DataType::Number)];
 /// assert!(check_params(&declared, &serde_json::json!({"name": "Ada", "emp_id": 7, "extra": true})).is_ok());
 /// let err = check_params(&declared, &serde_json::json!({"name": "Ada", "emp_id": "7"})).unwrap_err();
-/// assert!(matches!(err, sdk_core::Error::Validation { .. }));
+/// assert!(matches!(err, trigger_sdk_core::Error::Validation { .. }));
 /// ```
 pub fn check_params(declared: &[ParamSpec], params: &Value) -> Result<(), Error> {
     let empty = serde_json::Map::new();

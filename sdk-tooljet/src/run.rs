@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, stream::BoxStream};
 use reqwest::Method;
-use sdk_core::{
+use trigger_sdk_core::{
     Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, RunStatus, Safety, async_trait,
     poll::poll_events,
 };
@@ -19,7 +19,7 @@ use crate::{
 
 /// A ToolJet execution started with `trigger-async` (or rebuilt from its
 /// workflow and execution ids with [`crate::ToolJetWorkflow::run`] or
-/// [`sdk_core::Trigger::resume`]).
+/// [`trigger_sdk_core::Trigger::resume`]).
 ///
 /// - [`RunHandle::status`] polls `GET …/status/{executionId}`;
 /// - [`RunHandle::events`] follows the SSE stream (resuming dropped

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use sdk_core::{RunFailure, RunId, RunSnapshot, RunStatus, StepSnapshot, StepStatus};
 use serde_json::{Map, Value};
+use trigger_sdk_core::{RunFailure, RunId, RunSnapshot, RunStatus, StepSnapshot, StepStatus};
 
 /// An execution's state, in either of ToolJet's vocabularies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -16,12 +16,12 @@ use reqwest::{
     Method,
     header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE},
 };
-use sdk_core::{
+use serde_json::Value;
+use trigger_sdk_core::{
     Error, Result, RunEvent, RunFailure, RunId, RunOutcome, RunStatus,
     sse::{LAST_EVENT_ID, SseEvent, sse_stream},
     transport::HttpResponse,
 };
-use serde_json::Value;
 
 use crate::{
     error::{Route, error_from_response},

@@ -5,15 +5,15 @@ use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use reqwest::Method;
-use sdk_core::{
+use serde::Serialize;
+use serde_json::{Map, Value};
+use trigger_sdk_core::{
     Auth, Error, FinishedRun, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunHandle,
     RunId, RunOutcome, Safety, Secret, Transport, Trigger, TriggerMode, TriggerRequest,
     async_trait,
     sse::SseOptions,
     transport::{HttpResponse, Timeouts},
 };
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::{
     error::{Route, error_from_response},
@@ -177,7 +177,7 @@ impl ToolJetWorkflowBuilder {
         let client = match self.client {
             Some(client) => client,
             None => reqwest::Client::builder()
-                .user_agent(sdk_core::transport::USER_AGENT_VALUE)
+                .user_agent(trigger_sdk_core::transport::USER_AGENT_VALUE)
                 .connect_timeout(self.timeouts.connect)
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,

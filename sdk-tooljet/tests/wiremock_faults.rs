@@ -4,14 +4,14 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use sdk_core::{
+use serde_json::{Value, json};
+use trigger_sdk_core::{
     Error, PollPolicy, RetryPolicy, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerMode,
     TriggerRequest, WaitOptions, sse::SseOptions,
 };
-use sdk_tooljet::{
+use trigger_sdk_tooljet::{
     DataType, StreamEventKind, ToolJetError, ToolJetWorkflow, ToolJetWorkflowBuilder,
 };
-use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{body_json, header, method, path, query_param},

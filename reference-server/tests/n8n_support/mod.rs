@@ -4,11 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use reference_server::config::{
+use serde_json::{Value, json};
+use trigger_sdk_reference_server::config::{
     N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode, Step, Workflow,
 };
-use reference_server::{Config, ReferenceServer, creds};
-use serde_json::{Value, json};
+use trigger_sdk_reference_server::{Config, ReferenceServer, creds};
 
 /// The JWT secret of the `jwt-hook` workflow.
 pub const JWT_SECRET: &str = "jwt-test-secret";
@@ -41,7 +41,7 @@ fn two_items() -> Vec<Step> {
 /// The demo set plus one workflow per response mode / auth / body row.
 pub fn config() -> Config {
     use N8nResponseMode::{LastNode, OnReceived, ResponseNode, Streaming};
-    let mut c = reference_server::demo();
+    let mut c = trigger_sdk_reference_server::demo();
     let mut add = |wf| c.workflows.push(wf);
     add(workflow(
         "EchoItemTest0001",

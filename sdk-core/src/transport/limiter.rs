@@ -37,7 +37,7 @@ impl RateLimit {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sdk_core::RateLimit;
+    /// use trigger_sdk_core::RateLimit;
     /// let limit = RateLimit::within_window(500, Duration::from_secs(60));
     /// let refill_per_window = 60.0 / limit.per.as_secs_f64() * f64::from(limit.requests);
     /// assert!(f64::from(limit.requests) + refill_per_window <= 500.0);
