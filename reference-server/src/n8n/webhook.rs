@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode};
-use crate::engine::{EngineError, EventKind, RunSnapshot, RunStatus, StartRun};
+use crate::engine::{EngineError, EventKind, RunSnapshot, RunStatus, StartRun, StepStatus};
 
 use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
 use super::auth;
@@ -437,12 +437,14 @@ async fn response_node(state: &N8nState, id: &str) -> Response {
 
 /// In n8n a node that emits no items ends its branch: a Respond node after a step whose
 /// output is `[]` is never reached (the run then answers 200 with an empty body).
+///
+/// The respond step that set the response is the first one that has started: the engine
+/// records the response before the step's output, so a snapshot taken in between has a
+/// response and a respond step that is still `running` with no output.
 fn respond_cut_off(snap: &RunSnapshot) -> bool {
-    let Some(respond) = snap
-        .steps
-        .iter()
-        .position(|s| s.step_type == "respond" && s.output.is_some())
-    else {
+    let Some(respond) = snap.steps.iter().position(|s| {
+        s.step_type == "respond" && !matches!(s.status, StepStatus::Pending | StepStatus::Skipped)
+    }) else {
         return false;
     };
     snap.steps[..respond]
@@ -513,4 +515,84 @@ fn streaming(state: &N8nState, started: &RunSnapshot) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     success(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use serde_json::{Map, Value, json};
+
+    use super::respond_cut_off;
+    use crate::engine::{RunResponse, RunSnapshot, RunStatus, StepState, StepStatus};
+
+    fn step(id: &str, step_type: &str, status: StepStatus, output: Option<Value>) -> StepState {
+        StepState {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            step_type: step_type.to_owned(),
+            status,
+            input: None,
+            output,
+            error: None,
+            attempt: 1,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+
+    fn snapshot(steps: Vec<StepState>) -> RunSnapshot {
+        RunSnapshot {
+            id: "1".to_owned(),
+            workflow_id: "w".to_owned(),
+            workflow_name: "w".to_owned(),
+            status: RunStatus::Running,
+            input: json!({}),
+            output: None,
+            response: Some(RunResponse {
+                status: 200,
+                headers: Default::default(),
+                body: json!({"reached": true}),
+            }),
+            error: None,
+            steps,
+            created_at: SystemTime::now(),
+            started_at: None,
+            finished_at: None,
+            meta: Map::new(),
+            retry_of: None,
+            last_seq: 0,
+        }
+    }
+
+    #[test]
+    fn a_respond_step_after_zero_items_is_cut_off_even_before_its_output_is_recorded() {
+        let drop = || step("drop", "transform", StepStatus::Completed, Some(json!([])));
+        // The snapshot a waiter can see between `Responded` and `StepCompleted`.
+        let between = snapshot(vec![
+            drop(),
+            step("respond", "respond", StepStatus::Running, None),
+        ]);
+        assert!(respond_cut_off(&between));
+        let after = snapshot(vec![
+            drop(),
+            step(
+                "respond",
+                "respond",
+                StepStatus::Completed,
+                Some(json!({"reached": true})),
+            ),
+        ]);
+        assert!(respond_cut_off(&after));
+        let reached = snapshot(vec![
+            step(
+                "one",
+                "transform",
+                StepStatus::Completed,
+                Some(json!({"a": 1})),
+            ),
+            step("respond", "respond", StepStatus::Running, None),
+        ]);
+        assert!(!respond_cut_off(&reached));
+    }
 }
