@@ -51,6 +51,8 @@ pub struct N8nOptions {
     pub activation_delay: Duration,
     /// API keys accepted in `X-N8N-API-KEY`.
     pub api_keys: Vec<String>,
+    /// Which n8n release line the face answers as (`"2.x"` by default, or `"1.x"`).
+    pub version: N8nVersion,
 }
 
 impl Default for N8nOptions {
@@ -59,6 +61,62 @@ impl Default for N8nOptions {
             execute_endpoint: false,
             activation_delay: Duration::ZERO,
             api_keys: Vec::new(),
+            version: N8nVersion::default(),
+        }
+    }
+}
+
+/// An n8n release line, for the answers where 1.x and 2.x differ (checked against real
+/// 1.123.81 and 2.41.1; `contracts/evidence/n8n-real.md`, "1.x vs 2.x differences").
+///
+/// 1.x differs in: basic auth with a wrong password (403 `Authorization data is wrong!`),
+/// a `responseNode` workflow failing before its Respond node (200, empty body),
+/// `{{$execution.id}}` in an `onReceived` answer (`"__UNKNOWN__"`: 1.x answers before the
+/// execution exists), the public API's 401 bodies (`'X-N8N-API-KEY' header required`,
+/// `unauthorized`), retrying a successful execution (400), no `stop`/`publish`/`unpublish`
+/// routes, no `Deprecation` header, a numeric `retryOf` in the retry answer, the status and
+/// id validation messages, activating an unknown id (404 `Not Found`) and synchronous
+/// activation (the activation delay does not apply).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum N8nVersion {
+    /// n8n 1.x, as 1.123.81 answers.
+    #[serde(rename = "1.x")]
+    V1,
+    /// n8n 2.x, as 2.41.1 answers (the default).
+    #[default]
+    #[serde(rename = "2.x")]
+    V2,
+}
+
+impl N8nVersion {
+    /// `1.x` or `2.x`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "1.x",
+            Self::V2 => "2.x",
+        }
+    }
+}
+
+impl std::fmt::Display for N8nVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for N8nVersion {
+    type Err = String;
+
+    /// `1.x`, `1`, `v1`, or a 1.x version such as `1.123.81` (and the same for 2).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let major = s.strip_prefix(['v', 'V']).unwrap_or(s);
+        let major = major.split('.').next().unwrap_or_default();
+        match major {
+            "1" => Ok(Self::V1),
+            "2" => Ok(Self::V2),
+            _ => Err(format!("unknown n8n version {s:?} (expected 1.x or 2.x)")),
         }
     }
 }
@@ -657,5 +715,26 @@ mod tests {
         assert_eq!(back.workflows[0].steps.len(), 2);
         assert_eq!(back.tooljet.throttle_ttl, Duration::from_secs(60));
         assert_eq!(back.body_limit, 16 * 1024 * 1024);
+        assert_eq!(back.n8n.version, N8nVersion::V2);
+    }
+
+    #[test]
+    fn n8n_version_reads_as_1x_or_2x() {
+        let config: Config = serde_json::from_str(r#"{"n8n": {"version": "1.x"}}"#).unwrap();
+        assert_eq!(config.n8n.version, N8nVersion::V1);
+        assert_eq!(
+            serde_json::to_value(N8nVersion::V2).unwrap(),
+            serde_json::json!("2.x")
+        );
+        assert!(serde_json::from_str::<Config>(r#"{"n8n": {"version": "3.x"}}"#).is_err());
+        for (text, version) in [
+            ("1.x", N8nVersion::V1),
+            ("1.123.81", N8nVersion::V1),
+            ("v2", N8nVersion::V2),
+            ("2.41.1", N8nVersion::V2),
+        ] {
+            assert_eq!(text.parse::<N8nVersion>(), Ok(version), "{text}");
+        }
+        assert!("0.9".parse::<N8nVersion>().is_err());
     }
 }

@@ -4,13 +4,18 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use trigger_sdk_reference_server::config::N8nVersion;
 use trigger_sdk_reference_server::{Config, ReferenceServer, creds, demo};
 
-const USAGE: &str = "usage: reference-server [--config FILE] [--listen ADDR] [--print-demo-config]
+const USAGE: &str =
+    "usage: reference-server [--config FILE] [--listen ADDR] [--n8n-version 1.x|2.x]
+                        [--print-demo-config]
 
   --config FILE         JSON fixture (a serialized Config: options + workflows);
                         the demo set when absent
   --listen ADDR         address to bind (default 127.0.0.1:8080; port 0 = any)
+  --n8n-version V       answer as n8n 1.x or 2.x where they differ (default: the
+                        config's n8n.version, 2.x)
   --print-demo-config   print the demo set as a JSON fixture and exit
 
 Logs one line per request; set RUST_LOG (e.g. RUST_LOG=debug) to change the level.";
@@ -18,6 +23,7 @@ Logs one line per request; set RUST_LOG (e.g. RUST_LOG=debug) to change the leve
 struct Args {
     config: Option<String>,
     listen: SocketAddr,
+    n8n_version: Option<N8nVersion>,
     print_demo: bool,
 }
 
@@ -25,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         config: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        n8n_version: None,
         print_demo: false,
     };
     let mut it = std::env::args().skip(1);
@@ -36,6 +43,10 @@ fn parse_args() -> Result<Args, String> {
                 args.listen = addr
                     .parse()
                     .map_err(|e| format!("bad --listen address {addr:?}: {e}"))?;
+            }
+            "--n8n-version" => {
+                let v = it.next().ok_or("--n8n-version needs 1.x or 2.x")?;
+                args.n8n_version = Some(v.parse()?);
             }
             "--print-demo-config" => args.print_demo = true,
             "-h" | "--help" => return Err(String::new()),
@@ -83,7 +94,7 @@ async fn main() -> ExitCode {
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    let (config, is_demo) = match &args.config {
+    let (mut config, is_demo) = match &args.config {
         Some(path) => match load(path) {
             Ok(c) => (c, false),
             Err(e) => {
@@ -93,6 +104,9 @@ async fn main() -> ExitCode {
         },
         None => (demo(), true),
     };
+    if let Some(version) = args.n8n_version {
+        config.n8n.version = version;
+    }
     let server = match ReferenceServer::bind(config, args.listen).await {
         Ok(s) => s,
         Err(e) => {

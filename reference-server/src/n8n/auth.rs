@@ -9,6 +9,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::config::N8nVersion;
+
 /// An authentication failure: answered as plain text with no content type and
 /// `WWW-Authenticate: Basic realm="Webhook"`, whatever the auth type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,12 +62,13 @@ pub(crate) fn check_header(
     }
 }
 
-/// Basic auth (2.x answers): none → 401 `Authorization is required!`, wrong → 401
-/// `Authentication data is wrong!`.
+/// Basic auth: none → 401 `Authorization is required!`; wrong → 401 `Authentication data is
+/// wrong!` on 2.x, 403 `Authorization data is wrong!` on 1.x.
 pub(crate) fn check_basic(
     headers: &HeaderMap,
     user: &str,
     password: &str,
+    version: N8nVersion,
 ) -> Result<(), AuthFailure> {
     let required = || AuthFailure::new(StatusCode::UNAUTHORIZED, "Authorization is required!");
     let Some(raw) = headers.get(header::AUTHORIZATION) else {
@@ -89,6 +92,11 @@ pub(crate) fn check_basic(
     let password_ok = constant_time_eq(given_password.as_bytes(), password.as_bytes());
     if user_ok && password_ok {
         Ok(())
+    } else if version == N8nVersion::V1 {
+        Err(AuthFailure::new(
+            StatusCode::FORBIDDEN,
+            "Authorization data is wrong!",
+        ))
     } else {
         Err(AuthFailure::new(
             StatusCode::UNAUTHORIZED,
@@ -198,17 +206,23 @@ mod tests {
     fn basic_outcomes() {
         let mut h = HeaderMap::new();
         assert_eq!(
-            check_basic(&h, "u", "p").unwrap_err().message,
+            check_basic(&h, "u", "p", N8nVersion::V2)
+                .unwrap_err()
+                .message,
             "Authorization is required!"
         );
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Basic dTpw"),
         );
-        assert!(check_basic(&h, "u", "p").is_ok());
+        assert!(check_basic(&h, "u", "p", N8nVersion::V2).is_ok());
         assert_eq!(
-            check_basic(&h, "u", "x").unwrap_err(),
+            check_basic(&h, "u", "x", N8nVersion::V2).unwrap_err(),
             AuthFailure::new(StatusCode::UNAUTHORIZED, "Authentication data is wrong!")
+        );
+        assert_eq!(
+            check_basic(&h, "u", "x", N8nVersion::V1).unwrap_err(),
+            AuthFailure::new(StatusCode::FORBIDDEN, "Authorization data is wrong!")
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The n8n face: production and test webhooks and the public API (`/api/v1`), nested by
-//! the server under `/n8n`. Answers follow `contracts/n8n.md` and what a real n8n 2.41.1 sent.
+//! the server under `/n8n`. Answers follow `contracts/n8n.md` and what a real n8n 2.41.1 sent,
+//! or 1.123.81 with the `n8n.version` option set to `1.x` ([`crate::config::N8nVersion`]).
 
 mod answers;
 mod api;
@@ -19,7 +20,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 
-use crate::config::{Config, N8nOptions};
+use crate::config::{Config, N8nOptions, N8nVersion};
 use crate::engine::Engine;
 use tags::Tag;
 use workflows::N8nWorkflow;
@@ -101,8 +102,23 @@ impl N8nState {
         self.inner.body_limit
     }
 
+    /// The delay between activation and the webhook answering; none on 1.x, which
+    /// registers webhooks before `/activate` answers.
     pub(crate) fn activation_delay(&self) -> Duration {
-        self.inner.options.activation_delay
+        match self.version() {
+            N8nVersion::V1 => Duration::ZERO,
+            _ => self.inner.options.activation_delay,
+        }
+    }
+
+    /// The release line the face answers as.
+    pub(crate) fn version(&self) -> N8nVersion {
+        self.inner.options.version
+    }
+
+    /// Whether the face answers as n8n 1.x.
+    pub(crate) fn is_v1(&self) -> bool {
+        self.version() == N8nVersion::V1
     }
 
     pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {

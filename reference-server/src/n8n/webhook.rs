@@ -259,7 +259,7 @@ async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -
             auth::check_header(&parts.headers, name, value).map(|()| None)
         }
         N8nAuth::Basic { user, password } => {
-            auth::check_basic(&parts.headers, user, password).map(|()| None)
+            auth::check_basic(&parts.headers, user, password, state.version()).map(|()| None)
         }
         N8nAuth::Jwt { secret } => auth::check_jwt(&parts.headers, secret).map(Some),
         _ => Ok(None),
@@ -309,7 +309,7 @@ async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -
         }
         N8nResponseMode::ResponseNode => response_node(state, &started.id).await,
         N8nResponseMode::Streaming => streaming(state, &started),
-        _ => on_received(&c.exposure, &started, status),
+        _ => on_received(state, &c.exposure, &started, status),
     }
 }
 
@@ -352,7 +352,16 @@ fn success(mut response: Response) -> Response {
     response
 }
 
-fn on_received(exposure: &N8nExposure, started: &RunSnapshot, status: StatusCode) -> Response {
+/// What `{{$execution.id}}` reads in an `onReceived` answer: 1.x answers before the execution
+/// exists, so the expression evaluates to `__UNKNOWN__` there.
+const UNKNOWN_EXECUTION_ID: &str = "__UNKNOWN__";
+
+fn on_received(
+    state: &N8nState,
+    exposure: &N8nExposure,
+    started: &RunSnapshot,
+    status: StatusCode,
+) -> Response {
     match exposure.on_received_body.as_deref() {
         Some("") => {
             let mut r = Response::new(Body::empty());
@@ -360,7 +369,12 @@ fn on_received(exposure: &N8nExposure, started: &RunSnapshot, status: StatusCode
             success(r)
         }
         Some(custom) => {
-            let ctx = json!({"input": started.input, "execution": {"id": started.id}});
+            let id = if state.is_v1() {
+                UNKNOWN_EXECUTION_ID
+            } else {
+                started.id.as_str()
+            };
+            let ctx = json!({"input": started.input, "execution": {"id": id}});
             let text = crate::engine::template::render_str(custom, &ctx)
                 .map(|v| crate::engine::template::to_text(&v))
                 .unwrap_or_else(|_| custom.to_owned());
@@ -425,8 +439,13 @@ async fn response_node(state: &N8nState, id: &str) -> Response {
         }
         return success(response);
     }
+    // An unreached Respond node: 200, n8n's JSON content type, no body and no sandbox header.
+    // 1.x answers a failure before the Respond node the same way.
     match snap.status {
-        RunStatus::Succeeded => success(answers::raw(StatusCode::OK, JSON_UTF8, Body::empty())),
+        RunStatus::Succeeded => answers::raw(StatusCode::OK, JSON_UTF8, Body::empty()),
+        RunStatus::Failed if state.is_v1() => {
+            answers::raw(StatusCode::OK, JSON_UTF8, Body::empty())
+        }
         RunStatus::Failed => answers::error_in_workflow(),
         RunStatus::TimedOut => {
             answers::code_zero("The execution was cancelled because it timed out")

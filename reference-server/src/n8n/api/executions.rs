@@ -17,6 +17,8 @@ use crate::n8n::workflows::PROJECT_ID;
 const STATUSES: [&str; 8] = [
     "canceled", "crashed", "error", "new", "running", "success", "unknown", "waiting",
 ];
+/// The statuses 1.x knows.
+const V1_STATUSES: [&str; 5] = ["canceled", "error", "running", "success", "waiting"];
 
 fn bad_request(message: &str) -> Response {
     answers::api_error(StatusCode::BAD_REQUEST, message)
@@ -25,9 +27,11 @@ fn bad_request(message: &str) -> Response {
 /// The execution id parameter, or the 400 n8n answers for a non-number.
 fn execution_id(ctx: &Ctx) -> Result<u64, Box<Response>> {
     numeric_id(ctx.id()).ok_or_else(|| {
-        Box::new(bad_request(
-            "request/params/executionId must be a positive integer",
-        ))
+        Box::new(bad_request(if ctx.state.is_v1() {
+            "request/params/id must be number"
+        } else {
+            "request/params/executionId must be a positive integer"
+        }))
     })
 }
 
@@ -45,15 +49,41 @@ fn with_data(ctx: &Ctx, m: &mut Map<String, Value>, snap: &RunSnapshot) {
     add_data(m, snap, reg.workflow(workflow_id(snap)));
 }
 
+/// The execution fields 2.x added; a 1.x face leaves them out.
+const V2_FIELDS: [&str; 7] = [
+    "storedAt",
+    "tracingContext",
+    "deduplicationKey",
+    "jsonSizeBytes",
+    "binaryDataSizeBytes",
+    "workflowVersionId",
+    "usedPrivateCredentials",
+];
+
+/// An execution object as this face's release line shows it.
+fn for_line(ctx: &Ctx, mut m: Map<String, Value>) -> Value {
+    if ctx.state.is_v1() {
+        for key in V2_FIELDS {
+            m.remove(key);
+        }
+    }
+    Value::Object(m)
+}
+
 /// `GET /executions`: newest first; running ones only with `status=running`.
 pub(super) fn list(ctx: &Ctx) -> Response {
     let status = ctx.q("status");
-    if let Some(s) = &status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return bad_request(&format!(
-            "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received '{s}'"
-        ));
+    if let Some(s) = &status {
+        if ctx.state.is_v1() && !V1_STATUSES.contains(&s.as_str()) {
+            return bad_request(
+                "request/query/status must be equal to one of the allowed values: canceled, error, running, success, waiting",
+            );
+        }
+        if !STATUSES.contains(&s.as_str()) {
+            return bad_request(&format!(
+                "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received '{s}'"
+            ));
+        }
     }
     let include_data = match parse_bool(ctx, "includeData") {
         Ok(b) => b.unwrap_or(false),
@@ -119,7 +149,7 @@ pub(super) fn list(ctx: &Ctx) -> Response {
                 );
                 with_data(ctx, &mut item, snap);
             }
-            Value::Object(item)
+            for_line(ctx, item)
         })
         .collect();
     page(data, next)
@@ -142,7 +172,7 @@ pub(super) fn get(ctx: &Ctx) -> Response {
     if include_data {
         with_data(ctx, &mut m, &snap);
     }
-    answers::json(StatusCode::OK, &Value::Object(m))
+    answers::json(StatusCode::OK, &for_line(ctx, m))
 }
 
 /// `DELETE /executions/{id}`: answers the execution with a numeric id.
@@ -160,7 +190,7 @@ pub(super) fn delete(ctx: &Ctx) -> Response {
     ctx.state.engine().remove_run(&snap.id);
     let mut m = detail(&snap, retry_success(ctx, &snap.id).as_deref());
     m.insert("id".into(), json!(id));
-    answers::json(StatusCode::OK, &Value::Object(m))
+    answers::json(StatusCode::OK, &for_line(ctx, m))
 }
 
 /// `POST /executions/{id}/retry`: failed or canceled only; answers when the retry is over.
@@ -177,10 +207,12 @@ pub(super) async fn retry(ctx: &Ctx) -> Response {
     };
     match status_of(&old) {
         "success" => {
-            return answers::api_error(
-                StatusCode::CONFLICT,
-                "The execution succeeded, so it cannot be retried.",
-            );
+            let status = if ctx.state.is_v1() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::CONFLICT
+            };
+            return answers::api_error(status, "The execution succeeded, so it cannot be retried.");
         }
         "error" | "canceled" | "crashed" => {}
         _ => {
@@ -239,6 +271,10 @@ pub(super) async fn retry(ctx: &Ctx) -> Response {
         if let Some(v) = item.get(key) {
             m.insert(key.into(), v.clone());
         }
+    }
+    // 1.x answers `retryOf` as a number here.
+    if ctx.state.is_v1() {
+        m.insert("retryOf".into(), json!(id));
     }
     with_data(ctx, &mut m, &done);
     m.remove("workflowData");

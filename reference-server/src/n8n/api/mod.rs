@@ -210,6 +210,19 @@ const ROUTES: &[RouteDef] = &[
     },
 ];
 
+/// Routes 1.x does not have: a 1.x face answers them as unknown paths (or 405 where
+/// another route has the same shape).
+const V2_ONLY_ROUTES: &[Route] = &[Route::Publish, Route::Unpublish, Route::Stop];
+
+/// Query parameters 1.x does not know (it answers `Unknown query parameter`).
+const V2_ONLY_QUERY: &[&str] = &[
+    "startedAfter",
+    "startedBefore",
+    "redactExecutionData",
+    "ignoreDataSizeLimit",
+    "publishIfActive",
+];
+
 /// The optional execute endpoint (`config.n8n.execute_endpoint`).
 const EXECUTE_ROUTE: RouteDef = RouteDef {
     pattern: &["workflows", "{}", "execute"],
@@ -290,9 +303,11 @@ pub(crate) async fn handle(State(state): State<N8nState>, req: Request) -> Respo
     let segments: Vec<&str> = rest.split('/').collect();
     let method = req.method().as_str().to_owned();
     let execute_on = state.options().execute_endpoint;
+    let v1 = state.is_v1();
     let candidates: Vec<(&RouteDef, Vec<String>)> = ROUTES
         .iter()
         .chain(execute_on.then_some(&EXECUTE_ROUTE))
+        .filter(|def| !(v1 && V2_ONLY_ROUTES.contains(&def.route)))
         .filter_map(|def| matches(def.pattern, &segments).map(|p| (def, p)))
         .collect();
     if candidates.is_empty() {
@@ -309,14 +324,15 @@ pub(crate) async fn handle(State(state): State<N8nState>, req: Request) -> Respo
         );
     };
     let query = parse_query(req.uri().query().unwrap_or(""));
-    if let Some(unknown) = query.keys().find(|k| !def.query.contains(&k.as_str())) {
+    let known = |k: &str| def.query.contains(&k) && !(v1 && V2_ONLY_QUERY.contains(&k));
+    if let Some(unknown) = query.keys().find(|k| !known(k)) {
         return answers::api_error(
             StatusCode::BAD_REQUEST,
             &format!("Unknown query parameter '{unknown}'"),
         );
     }
-    if !authorized(&state, req.headers()) {
-        return answers::api_error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    if let Err(message) = authorized(&state, req.headers()) {
+        return answers::api_error(StatusCode::UNAUTHORIZED, message);
     }
     let Ok(bytes) = axum::body::to_bytes(req.into_body(), state.body_limit()).await else {
         return answers::api_error(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large");
@@ -334,15 +350,27 @@ pub(crate) async fn handle(State(state): State<N8nState>, req: Request) -> Respo
     dispatch(def.route, ctx).await
 }
 
-fn authorized(state: &N8nState, headers: &http::HeaderMap) -> bool {
+/// Checks `X-N8N-API-KEY`; the error is the 401 message: `Unauthorized` on 2.x, on 1.x
+/// `'X-N8N-API-KEY' header required` (no header) or `unauthorized` (a wrong key).
+fn authorized(state: &N8nState, headers: &http::HeaderMap) -> Result<(), &'static str> {
+    let v1 = state.is_v1();
     let Some(given) = headers.get("x-n8n-api-key") else {
-        return false;
+        return Err(if v1 {
+            "'X-N8N-API-KEY' header required"
+        } else {
+            "Unauthorized"
+        });
     };
-    state
+    let known = state
         .options()
         .api_keys
         .iter()
-        .any(|k| constant_time_eq(k.as_bytes(), given.as_bytes()))
+        .any(|k| constant_time_eq(k.as_bytes(), given.as_bytes()));
+    match (known, v1) {
+        (true, _) => Ok(()),
+        (false, true) => Err("unauthorized"),
+        (false, false) => Err("Unauthorized"),
+    }
 }
 
 fn parse_json_body(bytes: &Bytes) -> Result<Value, Box<Response>> {

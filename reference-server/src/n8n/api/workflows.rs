@@ -228,7 +228,8 @@ pub(super) fn delete(ctx: &Ctx) -> Response {
 /// `Deprecation` on every answer (real 2.x does so on its 404 too).
 pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
     let mut response = switch(ctx, on);
-    if deprecated {
+    // 1.x has no `/publish`, so its `/activate` is not deprecated.
+    if deprecated && !ctx.state.is_v1() {
         response
             .headers_mut()
             .insert("deprecation", HeaderValue::from_static(DEPRECATION));
@@ -241,7 +242,7 @@ fn switch(ctx: &Ctx, on: bool) -> Response {
     let mut reg = ctx.state.registry();
     let id = ctx.id().to_owned();
     let Some(wf) = reg.workflow(&id) else {
-        if on {
+        if on && !ctx.state.is_v1() {
             return answers::api_error(
                 StatusCode::NOT_FOUND,
                 "You do not have permission to activate this workflow. Ask the owner to share it with you.",
