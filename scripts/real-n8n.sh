@@ -80,7 +80,12 @@ cmd_install() {
   fi
   use_node24 || die "Node 24 not found after installing $NODE_PKG"
   log "node $(node -v) ready after $((SECONDS - t0))s"
-  [ -f "$REAL_N8N_CACHE/n8n/package.json" ] || echo '{"private":true}' >"$REAL_N8N_CACHE/n8n/package.json"
+  # 1.x: n8n-nodes-base depends on xlsx as a tarball URL on cdn.sheetjs.com, which is not reachable
+  # from here; pin the registry's last xlsx instead (the evidence's install notes). 2.x needs nothing.
+  case "$N8N_VERSION" in
+    1.*) echo '{"private":true,"overrides":{"xlsx":"0.18.5"}}' >"$REAL_N8N_CACHE/n8n/package.json" ;;
+    *) [ -f "$REAL_N8N_CACHE/n8n/package.json" ] || echo '{"private":true}' >"$REAL_N8N_CACHE/n8n/package.json" ;;
+  esac
   # --ignore-scripts: optional native deps (@confluentinc/kafka-javascript, ...) download sources from
   # GitHub/zlib.net at install time, which fails offline. Only sqlite3 must be built to run.
   log "npm install n8n@$N8N_VERSION --ignore-scripts (~4 min, ~2.9 GB)"
