@@ -128,12 +128,13 @@ fn jobs(server: &ReferenceServer) -> Result<Vec<Job>, BoxError> {
         },
         Job {
             trigger: Box::new(runs_trigger),
+            // The runs docs' "Process Customer Order" input.
             request: TriggerRequest::new(json!({
-                "orderId": "ord_1001",
-                "customer": {"email": "ada@example.com"},
+                "customerId": "cus_xxx",
+                "customerEmail": "ada@example.com",
                 "items": [
-                    {"product": "Keyboard", "quantity": 2, "price": 49.5},
-                    {"product": "Mouse", "quantity": 1, "price": 25.0}
+                    {"productId": "p1", "quantity": 2, "price": 1999},
+                    {"productId": "p2", "quantity": 1, "price": 500}
                 ]
             }))
             .idempotency_key(order_key),

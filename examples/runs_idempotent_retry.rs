@@ -32,10 +32,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let order_id = format!("ORD-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let key = format!("order-{order_id}");
+    // The runs docs' "Process Customer Order" input.
     let input = json!({
-        "orderId": order_id,
-        "customer": {"email": "ada@example.com", "name": "Ada"},
-        "items": [{"product": "Widget", "quantity": 2, "price": 25.0}]
+        "customerId": "cus_ada",
+        "customerEmail": "ada@example.com",
+        "items": [{"productId": "p1", "quantity": 2, "price": 1999}]
     });
     let request = RunRequest::new(input).idempotency_key(key.clone());
 
@@ -71,10 +72,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .wait(WaitOptions::timeout(Duration::from_secs(10)))
         .await?
         .into_result()?;
+    let run = again.run().await?;
+    let total = run.step("calculate-total").map(|s| &s.output["total"]);
+    let invoice = run.step("create-invoice").map(|s| &s.output["number"]);
     println!(
-        "{}: total {} on invoice {}",
-        outcome.status, outcome.output["total"], outcome.output["invoiceId"]
+        "{}: total {} on invoice {}, confirmation \"{}\"",
+        outcome.status,
+        total.unwrap_or(&serde_json::Value::Null),
+        invoice.unwrap_or(&serde_json::Value::Null),
+        outcome.output["subject"].as_str().unwrap_or_default()
     );
+    if total != Some(&json!(4317.84)) {
+        return Err(format!("expected the total 4317.84, got {total:?}").into());
+    }
     Ok(())
 }
 

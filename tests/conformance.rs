@@ -130,8 +130,8 @@ fn cases(server: &ReferenceServer) -> Vec<Case> {
     )
     .expect("runs");
     let order = json!({
-        "customer": {"email": "ada@example.com"},
-        "items": [{"product": "Keyboard", "quantity": 2, "price": 10.0}]
+        "customerId": "cus_xxx",
+        "items": [{"productId": "p1", "quantity": 2, "price": 1999}]
     });
 
     vec![

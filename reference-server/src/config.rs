@@ -237,8 +237,16 @@ pub struct RunsApiKey {
 }
 
 /// A workflow: steps plus how each face exposes it.
+///
+/// In a fixture it is written in the runs API's documented format
+/// ([`crate::document`]): `name`, `description`, `trigger`, `inputSchema`,
+/// `steps[]` of `{id, type, name, config}`, plus `id`, `status`, `version`
+/// and the other faces' exposures.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(
+    from = "crate::document::WorkflowDocument",
+    into = "crate::document::WorkflowDocument"
+)]
 pub struct Workflow {
     /// Id, used by every face that exposes the workflow.
     pub id: String,
@@ -262,25 +270,29 @@ pub struct Workflow {
     pub runs: Option<RunsExposure>,
 }
 
-/// One step of a workflow.
+/// One step of a workflow, written `{"id", "type", "name", "config"}` (and
+/// `"action": "<connector>.<method>"` for actions) as the runs API documents
+/// it ([`crate::document`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(
+    try_from = "crate::document::StepDocument",
+    into = "crate::document::StepDocument"
+)]
 pub struct Step {
     /// Step id (`{{steps.<id>.output..}}`).
     pub id: String,
     /// Display name (the id when empty).
-    #[serde(default)]
     pub name: String,
     /// What the step does.
-    #[serde(flatten)]
     pub kind: StepKind,
 }
 
 /// What a step does.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StepKind {
-    /// Renders a template tree; the result is the step output.
+    /// Renders a template tree (`config.mapping`); the result is the step output.
     Transform {
         /// Template tree (strings are templates).
         output: Value,
@@ -288,13 +300,10 @@ pub enum StepKind {
     /// Sets the run's response (status, headers, body); output = body.
     Respond {
         /// HTTP status (200).
-        #[serde(default = "default_status")]
         status: u16,
         /// Extra headers (values are templates).
-        #[serde(default)]
         headers: BTreeMap<String, String>,
         /// Body template tree.
-        #[serde(default)]
         body: Value,
     },
     /// Waits; output = the previous output.
@@ -305,28 +314,30 @@ pub enum StepKind {
     /// Fails the run.
     Fail {
         /// Error code (`STEP_ERROR` when empty).
-        #[serde(default)]
         code: String,
         /// Error message (a template).
         message: String,
     },
-    /// Simulated connector call: records what it was sent and returns an id.
+    /// Simulated connector call (`"action": "stripe.createInvoice"`): records
+    /// what it was sent and answers like the connector would
+    /// ([`crate::engine`]'s connector table), at least `{"id": "<prefix>_<n>"}`.
     Action {
         /// Connector, e.g. `stripe`.
         connector: String,
-        /// Action, e.g. `create_invoice`.
+        /// Method, e.g. `createInvoice`.
         action: String,
-        /// Parameters template tree.
-        #[serde(default)]
+        /// Parameters template tree (`config`).
         params: Value,
-        /// Prefix of the returned id (`act` when empty).
-        #[serde(default)]
+        /// Prefix of the returned id (the connector table's, else `act`, when empty).
         id_prefix: String,
     },
-}
-
-fn default_status() -> u16 {
-    200
+    /// Simulated e-mail send: renders `config` (`to`, `subject`, `body`, …),
+    /// records it like an action (connector `email`) and answers
+    /// `{"id": "msg_<n>", "status": "sent", "to", "subject"}`.
+    Email {
+        /// The message template tree.
+        config: Value,
+    },
 }
 
 impl Step {
@@ -376,6 +387,11 @@ impl Step {
         )
     }
 
+    /// An `email` step.
+    pub fn email(id: &str, config: Value) -> Self {
+        Self::new(id, StepKind::Email { config })
+    }
+
     /// A step with a name.
     pub fn named(mut self, name: &str) -> Self {
         self.name = name.to_owned();
@@ -398,6 +414,7 @@ impl Step {
             StepKind::Delay { .. } => "delay",
             StepKind::Fail { .. } => "fail",
             StepKind::Action { .. } => "action",
+            StepKind::Email { .. } => "email",
         }
     }
 
@@ -584,9 +601,11 @@ impl Default for FlowmaticExposure {
     }
 }
 
-/// How the runs API exposes a workflow.
+/// How the runs API exposes a workflow. In a fixture these are the
+/// document's top-level `trigger`, `status`, `version` and `inputSchema`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RunsExposure {
     /// `active` or `draft`.
     pub status: String,
@@ -594,6 +613,9 @@ pub struct RunsExposure {
     pub version: u32,
     /// JSON Schema of the input.
     pub input_schema: Option<Value>,
+    /// The document's `trigger` (`{"type": "api"}`); any workflow can be run
+    /// through the API, whatever its trigger type.
+    pub trigger: Value,
 }
 
 impl Default for RunsExposure {
@@ -602,6 +624,32 @@ impl Default for RunsExposure {
             status: "active".to_owned(),
             version: 1,
             input_schema: None,
+            trigger: serde_json::json!({"type": "api"}),
+        }
+    }
+}
+
+impl RunsExposure {
+    /// An active exposure of this version with this input schema.
+    pub fn active(version: u32, input_schema: Option<Value>) -> Self {
+        Self {
+            version,
+            input_schema,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the document's trigger (`{"type": "webhook"}`, …).
+    pub fn with_trigger(mut self, trigger: Value) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// A draft exposure (runs are refused with `INVALID_STATUS`).
+    pub fn draft() -> Self {
+        Self {
+            status: "draft".to_owned(),
+            ..Self::default()
         }
     }
 }

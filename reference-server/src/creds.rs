@@ -53,10 +53,24 @@ pub const FLOWMATIC_INACTIVE_WORKFLOW: &str = "wf-inactive";
 pub const RUNS_API_KEY: &str = "wfk_demo0000000000000000000000000000";
 /// runs API key with `runs:read` only.
 pub const RUNS_READ_KEY: &str = "wfk_read0000000000000000000000000000";
-/// runs: "Process Customer Order", active, version 3.
+/// runs: "Process Customer Order", the docs' "Complete Example" verbatim
+/// (active, version 3).
 pub const RUNS_CUSTOMER_ORDER: &str = "wf_customer_order";
-/// runs: "Create Invoice" with an input schema.
+/// runs: "Create Invoice", the docs' "Input Validation" example (input
+/// schema: `customerId` `^cus_…`, `amount` ≥ 100, `currency` default `usd`).
 pub const RUNS_CREATE_INVOICE: &str = "wf_create_invoice";
+/// runs: "Order Confirmation", the docs' "Input Data" step (an e-mail to
+/// `{{input.customer.email}}`), no input schema.
+pub const RUNS_ORDER_CONFIRMATION: &str = "wf_order_confirmation";
+/// runs: "Generate Report", the docs' on-demand use case (`reportType` required).
+pub const RUNS_REPORT_GENERATOR: &str = "wf_report_generator";
+/// runs: "Customer Sync", the docs' batch use case (`customerId` required).
+pub const RUNS_CUSTOMER_SYNC: &str = "wf_customer_sync";
+/// runs: "Daily Report", the docs' external-scheduler use case (input `{}`).
+pub const RUNS_DAILY_REPORT: &str = "wf_daily_report";
+/// runs: "Invoice Paid", a webhook-triggered workflow the docs test through
+/// the API with a simulated Stripe event.
+pub const RUNS_INVOICE_PAID: &str = "wf_invoice_paid";
 /// runs: a draft workflow.
 pub const RUNS_DRAFT: &str = "wf_draft";
 /// runs: fails in step `charge`.
@@ -65,3 +79,5 @@ pub const RUNS_FAILING: &str = "wf_failing";
 pub const RUNS_SLOW: &str = "wf_slow_report";
 /// runs: a known connection id (`connectionId`).
 pub const RUNS_CONNECTION: &str = "conn_demo_stripe";
+/// runs: the connection id of the docs' "Specifying a Connection".
+pub const RUNS_PRODUCTION_CONNECTION: &str = "conn_production_stripe";

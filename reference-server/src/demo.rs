@@ -32,7 +32,10 @@ pub fn demo() -> Config {
             scopes: vec!["runs:read".to_owned()],
         },
     ];
-    config.runs.connections = vec![creds::RUNS_CONNECTION.to_owned()];
+    config.runs.connections = vec![
+        creds::RUNS_CONNECTION.to_owned(),
+        creds::RUNS_PRODUCTION_CONNECTION.to_owned(),
+    ];
     config.workflows = n8n_workflows();
     config.workflows.extend(tooljet_workflows());
     config.workflows.extend(flowmatic_workflows());
@@ -267,169 +270,147 @@ fn connectors() -> Vec<FlowmaticConnector> {
     ]
 }
 
-/// The seed's "Process Customer Order": subtotal = Σ quantity × price,
-/// tax = 8 % of it, total = subtotal + tax, all rounded to cents.
-fn customer_order() -> Workflow {
-    let mut wf = Workflow::new(
-        creds::RUNS_CUSTOMER_ORDER,
-        "Process Customer Order",
-        vec![
-            Step::transform(
-                "validate-order",
-                json!({
-                    "orderId": "{{input.orderId | default: execution.id}}",
-                    "customerEmail": "{{input.customer.email}}",
-                    "itemCount": "{{input.items | size}}"
-                }),
-            )
-            .named("Validate Order"),
-            Step::transform(
-                "calculate-subtotal",
-                json!({
-                    "subtotal": "{{input.items | map: 'quantity * price' | sum | round: 2}}",
-                    "currency": "{{input.currency | default: 'usd'}}"
-                }),
-            )
-            .named("Calculate Subtotal"),
-            Step::transform(
-                "calculate-tax",
-                json!({
-                    "taxRate": 0.08,
-                    "tax": "{{steps.calculate-subtotal.output.subtotal | times: 0.08 | round: 2}}"
-                }),
-            )
-            .named("Calculate Tax"),
-            Step::delay("reserve-inventory", 200).named("Reserve Inventory"),
-            Step::action(
-                "create-invoice",
-                "stripe",
-                "create_invoice",
-                "inv",
-                json!({
-                    "customerEmail": "{{input.customer.email}}",
-                    "lineItems": "{{input.items}}",
-                    "subtotal": "{{steps.calculate-subtotal.output.subtotal}}",
-                    "tax": "{{steps.calculate-tax.output.tax}}",
-                    "total": "{{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}",
-                    "currency": "{{steps.calculate-subtotal.output.currency}}"
-                }),
-            )
-            .named("Create Invoice"),
-            Step::action(
-                "send-confirmation",
-                "gmail",
-                "send_email",
-                "msg",
-                json!({
-                    "to": "{{input.customer.email}}",
-                    "subject": "Order {{steps.validate-order.output.orderId}} confirmed",
-                    "body": "Hi {{input.customer.name | default: 'there'}}, your total is {{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}."
-                }),
-            )
-            .named("Send Confirmation"),
-        ],
-    );
-    wf.description = "Computes totals, creates an invoice and emails the customer".to_owned();
-    wf.output = Some(json!({
-        "orderId": "{{steps.validate-order.output.orderId}}",
-        "itemCount": "{{steps.validate-order.output.itemCount}}",
-        "subtotal": "{{steps.calculate-subtotal.output.subtotal}}",
-        "tax": "{{steps.calculate-tax.output.tax}}",
-        "total": "{{steps.calculate-subtotal.output.subtotal | plus: steps.calculate-tax.output.tax | round: 2}}",
-        "currency": "{{steps.calculate-subtotal.output.currency}}",
-        "invoiceId": "{{steps.create-invoice.output.id}}",
-        "emailId": "{{steps.send-confirmation.output.id}}"
-    }));
-    wf.runs = Some(RunsExposure {
-        status: "active".to_owned(),
-        version: 3,
-        input_schema: Some(json!({
-            "type": "object",
-            "required": ["customer", "items"],
-            "properties": {
-                "orderId": {"type": "string"},
-                "currency": {"type": "string", "enum": ["usd", "eur", "gbp"], "default": "usd"},
-                "customer": {
-                    "type": "object",
-                    "required": ["email"],
-                    "properties": {
-                        "email": {"type": "string", "minLength": 3},
-                        "name": {"type": "string"}
-                    }
-                },
-                "items": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["product", "quantity", "price"],
-                        "properties": {
-                            "product": {"type": "string"},
-                            "quantity": {"type": "integer", "minimum": 1},
-                            "price": {"type": "number", "minimum": 0}
-                        }
-                    }
-                }
-            }
-        })),
-    });
+/// A runs workflow read from a fixture in the documented format, with the
+/// id (and version) the docs' example leaves to the platform.
+fn runs_document(id: &str, version: u32, document: &str) -> Workflow {
+    let mut wf: Workflow = match serde_json::from_str(document) {
+        Ok(wf) => wf,
+        // The fixtures are compiled in and parsed by the tests.
+        Err(e) => panic!("demo fixture of {id} is not a workflow document: {e}"),
+    };
+    wf.id = id.to_owned();
+    if let Some(runs) = &mut wf.runs {
+        runs.version = version;
+    }
     wf
 }
 
+/// The runs API's own examples: "Process Customer Order" (the "Complete
+/// Example", verbatim) and "Create Invoice" (the "Input Validation" example,
+/// its `"steps": [...]` filled in), each from its fixture file, plus a
+/// workflow for each id and input the page's requests use.
 fn runs_workflows() -> Vec<Workflow> {
-    let mut invoice = Workflow::new(
+    let order = runs_document(
+        creds::RUNS_CUSTOMER_ORDER,
+        3,
+        include_str!("../fixtures/runs/process-customer-order.json"),
+    );
+    let invoice = runs_document(
         creds::RUNS_CREATE_INVOICE,
-        "Create Invoice",
+        1,
+        include_str!("../fixtures/runs/create-invoice.json"),
+    );
+
+    // "Input Data": the page's step config, over the page's request.
+    let confirmation = Workflow::new(
+        creds::RUNS_ORDER_CONFIRMATION,
+        "Order Confirmation",
         vec![
-            Step::action(
-                "create-invoice",
-                "stripe",
-                "create_invoice",
-                "inv",
+            Step::email(
+                "send-email",
                 json!({
-                    "customerId": "{{input.customerId}}",
-                    "amount": "{{input.amount}}",
-                    "currency": "{{input.currency}}",
-                    "description": "{{input.description | default: 'Invoice'}}"
+                    "to": "{{input.customer.email}}",
+                    "subject": "Order for {{input.items.0.product}}"
                 }),
             )
-            .named("Create Invoice"),
+            .named("Send Email"),
         ],
-    );
-    invoice.description = "Creates an invoice for a customer".to_owned();
-    invoice.output = Some(json!({
-        "invoiceId": "{{steps.create-invoice.output.id}}",
-        "customerId": "{{input.customerId}}",
-        "amount": "{{input.amount}}",
-        "currency": "{{input.currency}}"
-    }));
-    invoice.runs = Some(RunsExposure {
-        status: "active".to_owned(),
-        version: 1,
-        input_schema: Some(json!({
+    )
+    .with_description("Emails the customer about their order")
+    .on_runs(RunsExposure::default());
+
+    // "Use Cases": the workflows the page triggers by id.
+    let report = Workflow::new(
+        creds::RUNS_REPORT_GENERATOR,
+        "Generate Report",
+        vec![
+            Step::delay("collect", 100).named("Collect Data"),
+            Step::transform(
+                "render",
+                json!({
+                    "reportType": "{{input.reportType}}",
+                    "period": {"start": "{{input.startDate}}", "end": "{{input.endDate}}"},
+                    "format": "{{input.format | default: 'pdf'}}",
+                    "url": "https://reports.example.com/{{execution.id}}.{{input.format | default: 'pdf'}}"
+                }),
+            )
+            .named("Render Report"),
+        ],
+    )
+    .with_description("Generates a report on demand")
+    .on_runs(RunsExposure::active(
+        1,
+        Some(json!({
             "type": "object",
-            "required": ["customerId", "amount"],
+            "required": ["reportType"],
             "properties": {
-                "customerId": {"type": "string", "pattern": "^cus_[a-zA-Z0-9]+$"},
-                "amount": {"type": "number", "minimum": 100},
-                "currency": {"type": "string", "enum": ["usd", "eur", "gbp"], "default": "usd"},
-                "description": {"type": "string"}
+                "reportType": {"type": "string"},
+                "startDate": {"type": "string"},
+                "endDate": {"type": "string"},
+                "format": {"type": "string", "enum": ["pdf", "csv"], "default": "pdf"}
             }
         })),
-    });
+    ));
+    let sync = Workflow::new(
+        creds::RUNS_CUSTOMER_SYNC,
+        "Customer Sync",
+        vec![
+            Step::transform(
+                "sync",
+                json!({"customerId": "{{input.customerId}}", "synced": true}),
+            )
+            .named("Sync Customer"),
+        ],
+    )
+    .with_description("Syncs one customer")
+    .on_runs(RunsExposure::active(
+        1,
+        Some(json!({
+            "type": "object",
+            "required": ["customerId"],
+            "properties": {"customerId": {"type": "string"}}
+        })),
+    ));
+    let daily = Workflow::new(
+        creds::RUNS_DAILY_REPORT,
+        "Daily Report",
+        vec![
+            Step::transform(
+                "summarize",
+                json!({"report": "daily", "runId": "{{execution.id}}"}),
+            )
+            .named("Summarize"),
+        ],
+    )
+    .with_description("Run every morning by an external scheduler")
+    .on_runs(RunsExposure::default());
+    // "Testing Workflows": a webhook workflow run through the API.
+    let paid = Workflow::new(
+        creds::RUNS_INVOICE_PAID,
+        "Invoice Paid",
+        vec![
+            Step::transform(
+                "record-payment",
+                json!({
+                    "event": "{{input.type}}",
+                    "invoiceId": "{{input.data.object.id}}",
+                    "amountPaid": "{{input.data.object.amount_paid}}"
+                }),
+            )
+            .named("Record Payment"),
+        ],
+    )
+    .with_description("Records a paid Stripe invoice (a webhook workflow)")
+    .on_runs(RunsExposure::default().with_trigger(json!({"type": "webhook"})));
 
-    let mut draft = Workflow::new(
+    let draft = Workflow::new(
         creds::RUNS_DRAFT,
         "Draft Workflow",
         vec![Step::transform("noop", json!({"ok": true}))],
-    );
-    draft.runs = Some(RunsExposure {
-        status: "draft".to_owned(),
-        version: 1,
-        input_schema: None,
-    });
+    )
+    .on_runs(RunsExposure::draft());
 
-    let mut failing = Workflow::new(
+    let failing = Workflow::new(
         creds::RUNS_FAILING,
         "Failing Workflow",
         vec![
@@ -441,22 +422,29 @@ fn runs_workflows() -> Vec<Workflow> {
             Step::fail("charge", "Card declined: insufficient funds").named("Charge"),
             Step::transform("notify", json!({"notified": true})).named("Notify"),
         ],
-    );
-    failing.runs = Some(RunsExposure {
-        status: "active".to_owned(),
-        version: 2,
-        input_schema: None,
-    });
+    )
+    .on_runs(RunsExposure::active(2, None));
 
-    let mut slow = Workflow::new(
+    let slow = Workflow::new(
         creds::RUNS_SLOW,
         "Slow Report",
         vec![
             Step::delay("collect", 3000).named("Collect Data"),
             Step::transform("report", json!({"rows": 42})).named("Build Report"),
         ],
-    );
-    slow.runs = Some(RunsExposure::default());
+    )
+    .on_runs(RunsExposure::default());
 
-    vec![customer_order(), invoice, draft, failing, slow]
+    vec![
+        order,
+        invoice,
+        confirmation,
+        report,
+        sync,
+        daily,
+        paid,
+        draft,
+        failing,
+        slow,
+    ]
 }

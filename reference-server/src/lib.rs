@@ -18,6 +18,7 @@ mod body;
 pub mod config;
 pub mod creds;
 mod demo;
+pub mod document;
 pub mod engine;
 mod flowmatic;
 mod n8n;

@@ -181,9 +181,9 @@ fn print_banner(server: &ReferenceServer, is_demo: bool) {
         creds::RUNS_API_KEY,
         creds::RUNS_READ_KEY
     );
-    println!("try:");
+    println!("try (the runs docs' request):");
     println!(
-        "  curl -s -X POST {}/api/v1/workflows/{}/run -H 'x-api-key: {}' -H 'content-type: application/json' \\\n    -d '{{\"input\":{{\"customer\":{{\"email\":\"a@b.c\"}},\"items\":[{{\"product\":\"Pen\",\"quantity\":2,\"price\":1.5}}]}}}}'",
+        "  curl -s -X POST {}/api/v1/workflows/{}/run -H 'x-api-key: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"input\":{{\"customerId\":\"cus_xxx\",\"items\":[{{\"productId\":\"p1\",\"quantity\":2,\"price\":1999}}]}}}}'",
         server.runs_url(),
         creds::RUNS_CUSTOMER_ORDER,
         creds::RUNS_API_KEY

@@ -375,7 +375,7 @@ async fn workflow_crud_and_its_webhook() {
                 "name": "Greeter",
                 "description": "says hi",
                 "triggers": [{"type": "webhook", "webhookId": "greet"}],
-                "steps": [{"id": "r", "type": "respond", "status": 200, "body": {"hi": "{{input.name}}"}}]
+                "steps": [{"id": "r", "type": "respond", "config": {"status": 200, "body": {"hi": "{{input.name}}"}}}]
             })),
         )
         .await;

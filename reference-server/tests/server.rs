@@ -87,7 +87,7 @@ async fn admin_lists_action_calls() {
     })
     .await;
     assert_eq!(calls[0]["connector"], "stripe");
-    assert_eq!(calls[0]["action"], "create_invoice");
+    assert_eq!(calls[0]["action"], "createInvoice");
     assert_eq!(calls[0]["params"]["currency"], "usd");
     assert!(calls[0]["id"].as_str().unwrap().starts_with("inv_"));
 }

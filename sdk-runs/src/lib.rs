@@ -36,11 +36,10 @@
 //! use trigger_sdk_core::{RunEvent, RunHandle, WaitOptions};
 //! use trigger_sdk_runs::{RunRequest, RunsClient};
 //!
+//! /// What the last step ("Send Confirmation") answered.
 //! #[derive(serde::Deserialize)]
-//! struct OrderResult {
-//!     total: f64,
-//!     #[serde(rename = "invoiceId")]
-//!     invoice_id: String,
+//! struct Confirmation {
+//!     subject: String,
 //! }
 //!
 //! # async fn example() -> trigger_sdk_core::Result<()> {
@@ -48,13 +47,14 @@
 //!     .unwrap_or_else(|| "wfk_demo0000000000000000000000000000".into());
 //! let client = RunsClient::new("http://127.0.0.1:8080/runs", api_key)?;
 //!
+//! // The docs' "Process Customer Order" input.
 //! let input = serde_json::json!({
-//!     "orderId": "ORD-1001",
-//!     "customer": {"email": "ada@example.com", "name": "Ada"},
-//!     "items": [{"product": "Widget", "quantity": 2, "price": 25.0}]
+//!     "customerId": "cus_xxx",
+//!     "customerEmail": "ada@example.com",
+//!     "items": [{"productId": "p1", "quantity": 2, "price": 1999}]
 //! });
 //! let run = client
-//!     .run("wf_customer_order", RunRequest::new(input).idempotency_key("order-ORD-1001"))
+//!     .run("wf_customer_order", RunRequest::new(input).idempotency_key("order-1001"))
 //!     .await?;
 //!
 //! // Step progress as the polls see it, ending with the outcome.
@@ -64,12 +64,16 @@
 //!         RunEvent::Status(status) => println!("run {status}"),
 //!         RunEvent::Step(step) => println!("step {} {}", step.id, step.status),
 //!         RunEvent::Finished(outcome) => {
-//!             let result: OrderResult = outcome.into_result()?.output_as()?;
-//!             println!("total {} on invoice {}", result.total, result.invoice_id);
+//!             let sent: Confirmation = outcome.into_result()?.output_as()?;
+//!             println!("sent {:?}", sent.subject);
 //!         }
 //!         _ => {}
 //!     }
 //! }
+//!
+//! // Each step's output, typed run: `calculate-total` holds the total.
+//! let total = &run.run().await?.step("calculate-total").map(|s| s.output["total"].clone());
+//! println!("total {total:?}");
 //!
 //! // Or simply wait, with a deadline.
 //! let outcome = run.wait(WaitOptions::timeout(Duration::from_secs(60))).await?;

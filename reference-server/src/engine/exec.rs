@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
 
-use super::template::{render_str, render_value, to_text};
+use super::connectors;
+use super::template::{TemplateError, render_str, render_value, to_text};
 use super::{
     ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
 };
@@ -58,6 +59,31 @@ pub(super) async fn execute(
     }
 }
 
+/// A simulated connector call (`action` and `email` steps): renders the
+/// parameters, records the call, and returns (the rendered parameters, the
+/// connector's answer).
+fn simulate(
+    engine: &Engine,
+    entry: &RunEntry,
+    step: &str,
+    (connector, method, id_prefix): (&str, &str, &str),
+    params: &Value,
+    ctx: &Value,
+) -> Result<(Value, Value), TemplateError> {
+    let params = render_value(params, ctx)?;
+    let output = connectors::answer(connector, method, id_prefix, &params, engine.next_number());
+    let run_id = entry.lock().snapshot.id.clone();
+    engine.record_action(ActionCall {
+        run_id,
+        step: step.to_owned(),
+        connector: connector.to_owned(),
+        action: method.to_owned(),
+        params: params.clone(),
+        id: output["id"].as_str().unwrap_or_default().to_owned(),
+    });
+    Ok((params, output))
+}
+
 /// The template context of a run: input, step outputs, execution id.
 fn context(entry: &RunEntry) -> Value {
     let data = entry.lock();
@@ -108,9 +134,8 @@ async fn run_steps(
             message,
             step: Some(step.id.clone()),
         };
-        let template_error = |e: super::template::TemplateError| {
-            fail("TEMPLATE_ERROR", format!("Step '{}': {e}", step.id))
-        };
+        let template_error =
+            |e: TemplateError| fail("TEMPLATE_ERROR", format!("Step '{}': {e}", step.id));
         let (input, result): (Value, Result<Value, RunError>) = match &step.kind {
             StepKind::Transform { output } => (
                 last.clone(),
@@ -166,27 +191,36 @@ async fn run_steps(
                 action,
                 params,
                 id_prefix,
-            } => match render_value(params, &ctx) {
-                Ok(params) => {
-                    let prefix = if id_prefix.is_empty() {
-                        "act"
-                    } else {
-                        id_prefix
-                    };
-                    let id = format!("{prefix}_{}", engine.next_number());
-                    let run_id = entry.lock().snapshot.id.clone();
-                    engine.record_action(ActionCall {
-                        run_id,
-                        step: step.id.clone(),
-                        connector: connector.clone(),
-                        action: action.clone(),
-                        params: params.clone(),
-                        id: id.clone(),
-                    });
-                    (params, Ok(json!({ "id": id })))
-                }
-                Err(e) => (Value::Null, Err(template_error(e))),
-            },
+            } => simulate(
+                engine,
+                entry,
+                &step.id,
+                (connector, action, id_prefix),
+                params,
+                &ctx,
+            )
+            .map_or_else(
+                |e| (Value::Null, Err(template_error(e))),
+                |(i, o)| (i, Ok(o)),
+            ),
+            StepKind::Email { config } => {
+                let method = config
+                    .get("action")
+                    .and_then(Value::as_str)
+                    .unwrap_or("send");
+                simulate(
+                    engine,
+                    entry,
+                    &step.id,
+                    (connectors::EMAIL, method, ""),
+                    config,
+                    &ctx,
+                )
+                .map_or_else(
+                    |e| (Value::Null, Err(template_error(e))),
+                    |(i, o)| (i, Ok(o)),
+                )
+            }
         };
         match result {
             Ok(output) => {

@@ -4,6 +4,7 @@
 //! with a run id of its choosing; the run executes on a tokio task; the face
 //! reads snapshots, waits for conditions, and follows the run's event log.
 
+mod connectors;
 mod exec;
 pub mod run;
 pub mod template;

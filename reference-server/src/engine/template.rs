@@ -9,6 +9,10 @@
 //! (`input`, `steps`, `execution`) is looked up in the input, so
 //! `{{_webhook.headers.user-agent}}` reads the input's `_webhook` field.
 //! Missing paths render as `null` (empty text inside a string).
+//!
+//! Numbers are IEEE doubles, as in the platforms' JavaScript, but a
+//! fractional result is rounded to 15 significant digits, the precision a
+//! double holds: `4498 | times: 0.08` is `359.84`, not `359.84000000000003`.
 
 use serde_json::{Map, Value};
 
@@ -285,8 +289,15 @@ fn to_number(v: &Value, filter: &str) -> Result<f64> {
     }
 }
 
-/// A JSON number: integral values in the safe range become integers.
+/// A JSON number: integral values in the safe range become integers;
+/// fractional ones are rounded to 15 significant digits (binary noise such
+/// as `0.30000000000000004` goes).
 pub fn number(f: f64) -> Value {
+    let f = if f.is_finite() && f.fract() != 0.0 {
+        format!("{f:.14e}").parse().unwrap_or(f)
+    } else {
+        f
+    };
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::from(f as i64)
     } else {
@@ -526,6 +537,30 @@ mod tests {
         assert_eq!(
             render_str("{{steps.calc.output.subtotal | plus: 5.04 | round: 2}}", &c).unwrap(),
             json!(68.01)
+        );
+    }
+
+    #[test]
+    fn the_documented_order_totals_have_no_binary_noise() {
+        let c = json!({"input": {"items": [
+            {"productId": "p1", "quantity": 2, "price": 1999},
+            {"productId": "p2", "quantity": 1, "price": 500}
+        ]}});
+        let total = |filters: &str| {
+            render_str(
+                &format!("{{{{input.items | map: 'quantity * price' | sum{filters}}}}}"),
+                &c,
+            )
+            .unwrap()
+        };
+        assert_eq!(total(""), json!(4498));
+        assert_eq!(total(" | times: 0.08"), json!(359.84));
+        assert_eq!(total(" | times: 1.08"), json!(4857.84));
+        assert_eq!(render_str("{{0.1 | plus: 0.2}}", &c).unwrap(), json!(0.3));
+        assert_eq!(
+            render_str("{{9007199254740993 | times: 1}}", &c).unwrap(),
+            json!(9007199254740992_i64 as f64),
+            "integral values are left alone"
         );
     }
 

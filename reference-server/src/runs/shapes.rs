@@ -90,7 +90,9 @@ pub(crate) fn run_json(s: &RunSnapshot) -> Value {
     v
 }
 
-/// A workflow as the runs API shows it.
+/// A workflow as the runs API shows it: the document (`name`, `description`,
+/// `trigger`, `inputSchema`, `steps` with their `config`) with its id,
+/// status and version; nothing of the other faces' exposures.
 pub(crate) fn workflow_json(w: &Workflow) -> Value {
     let exposure = w.runs.clone().unwrap_or_default();
     let mut v = json!({
@@ -99,8 +101,8 @@ pub(crate) fn workflow_json(w: &Workflow) -> Value {
         "description": w.description,
         "status": exposure.status,
         "version": exposure.version,
-        "trigger": {"type": "api"},
-        "steps": w.steps.iter().map(|s| json!({"id": s.id, "name": s.display_name(), "type": s.type_name()})).collect::<Vec<_>>(),
+        "trigger": exposure.trigger,
+        "steps": serde_json::to_value(&w.steps).unwrap_or(Value::Null),
     });
     if let Some(schema) = exposure.input_schema {
         v["inputSchema"] = schema;
