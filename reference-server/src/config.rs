@@ -125,9 +125,11 @@ impl std::str::FromStr for N8nVersion {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ToolJetOptions {
-    /// Requests allowed per client IP and route within `throttle_ttl` (100).
+    /// Requests allowed per client IP and route within `throttle_ttl` (100),
+    /// on every webhook route: trigger, trigger-async, status, stream.
     pub throttle_limit: u32,
-    /// Throttle window (60 s).
+    /// Throttle window (60 s). Tests shorten it to watch a client's limiter
+    /// stay under the throttle in seconds.
     #[serde(with = "millis")]
     pub throttle_ttl: Duration,
     /// When set, every SSE connection is closed after sending this many events.

@@ -468,6 +468,68 @@ async fn throttling_is_per_route_with_retry_after() {
     tj.start_async(&welcome()).await;
 }
 
+/// ToolJet throttles every webhook route, status polls included: at the
+/// default 100 per 60 s, 105 polls in a row get 5 refusals. The budget is the
+/// route's, shared by every execution; the stream route has its own.
+#[tokio::test]
+async fn status_polls_and_streams_are_throttled_per_route() {
+    let tj = Tj::demo().await;
+    assert_eq!(tj.server.config().tooljet.throttle_limit, 100);
+    let first = tj.start_async(&welcome()).await;
+    let second = tj.start_async(&welcome()).await;
+    let status = |execution: &str| format!("{}/status/{execution}", creds::TOOLJET_WORKFLOW);
+    let mut refused = Vec::new();
+    for n in 0..105 {
+        let execution = if n % 2 == 0 { &first } else { &second };
+        let r = tj
+            .http
+            .get(tj.url(&status(execution)))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&retry));
+            let body: Value = r.json().await.unwrap();
+            assert_error(&body, 429, "ThrottlerException: Too Many Requests");
+            assert_eq!(
+                body["path"],
+                format!("/tooljet/api/v2/webhooks/workflows/{}", status(execution))
+            );
+            refused.push(n);
+        } else {
+            assert_eq!(r.status(), StatusCode::OK, "poll {n}");
+        }
+    }
+    assert_eq!(refused, (100..105).collect::<Vec<_>>());
+    // The throttle answers before the workflow lookup and the token check.
+    let (code, _) = tj.get("no-such-workflow/status/x").await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
+    // The stream route counts on its own, and is throttled too.
+    tj.read_stream(&first, None).await;
+    let mut config = demo();
+    config.tooljet.throttle_limit = 1;
+    let tight = Tj::with(config).await;
+    let execution = tight.start_async(&welcome()).await;
+    tight.read_stream(&execution, None).await;
+    let r = tight
+        .http
+        .get(tight.url(&format!(
+            "{}/execution/{execution}/stream",
+            creds::TOOLJET_WORKFLOW
+        )))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn body_over_the_limit_is_plain_413() {
     let mut config = demo();

@@ -8,13 +8,13 @@
 mod params;
 mod status;
 mod stream;
+mod throttle;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, OriginalUri, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -26,6 +26,7 @@ use crate::engine::{RunSnapshot, RunStatus, StartRun};
 use crate::ratelimit::FixedWindow;
 use crate::state::AppState;
 use crate::time::now_iso;
+use throttle::Throttled;
 
 /// State of the ToolJet face.
 struct ToolJetFace {
@@ -190,9 +191,7 @@ impl ToolJetFace {
         body: Body,
     ) -> Result<(Arc<Workflow>, Map<String, Value>), Response> {
         let Incoming {
-            route,
             id,
-            peer,
             headers,
             uri,
             query,
@@ -215,22 +214,6 @@ impl ToolJetFace {
                 ));
             }
         };
-        let opts = &self.app.config.tooljet;
-        if let Err(retry_after) = self.throttle.hit(
-            &format!("{}|{route}", peer.ip()),
-            opts.throttle_limit,
-            opts.throttle_ttl,
-        ) {
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                uri,
-                "ThrottlerException: Too Many Requests",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Err(response);
-        }
         let wf = self.authorize(id, headers, uri)?;
         let exposure = wf.tooljet.clone().unwrap_or_default();
         if !exposure.enabled {
@@ -323,9 +306,7 @@ type QueryMap = Query<std::collections::HashMap<String, String>>;
 /// What a trigger request brings besides its body.
 #[derive(Clone, Copy)]
 struct Incoming<'a> {
-    route: &'a str,
     id: &'a str,
-    peer: SocketAddr,
     headers: &'a HeaderMap,
     uri: &'a OriginalUri,
     query: &'a std::collections::HashMap<String, String>,
@@ -333,8 +314,8 @@ struct Incoming<'a> {
 
 async fn trigger_sync(
     State(face): State<Face>,
+    _: Throttled,
     FacePath(id, _): IdPath<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: OriginalUri,
     headers: HeaderMap,
     query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
@@ -344,9 +325,7 @@ async fn trigger_sync(
     flatten(
         async {
             let incoming = Incoming {
-                route: "trigger",
                 id: &id,
-                peer,
                 headers: &headers,
                 uri: &uri,
                 query: &query,
@@ -413,8 +392,8 @@ async fn trigger_sync(
 
 async fn trigger_async(
     State(face): State<Face>,
+    _: Throttled,
     FacePath(id, _): IdPath<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: OriginalUri,
     headers: HeaderMap,
     query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
@@ -424,9 +403,7 @@ async fn trigger_async(
     flatten(
         async {
             let incoming = Incoming {
-                route: "trigger-async",
                 id: &id,
-                peer,
                 headers: &headers,
                 uri: &uri,
                 query: &query,

@@ -12,6 +12,7 @@ use crate::time::iso8601;
 
 pub(super) async fn status(
     State(face): State<Face>,
+    _: super::Throttled,
     FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,

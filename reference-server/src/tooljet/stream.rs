@@ -17,6 +17,7 @@ use crate::time::iso8601;
 
 pub(super) async fn stream(
     State(face): State<Face>,
+    _: super::Throttled,
     FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,
