@@ -528,8 +528,8 @@ async fn response_node_text_unreached_and_failing(t: &Target) {
         .unwrap();
     assert_eq!(outcome.output, json!("plain text"));
 
-    // Respond node never reached: 200, application/json, empty body.
-    let outcome = t
+    // Respond node never reached: 200, application/json, empty body: never Succeeded.
+    let err = t
         .hook("RESPOND_UNREACHED", ResponseMode::ResponseNode)
         .build()
         .unwrap()
@@ -538,10 +538,8 @@ async fn response_node_text_unreached_and_failing(t: &Target) {
         .unwrap()
         .wait(wait())
         .await
-        .unwrap();
-    assert_eq!(outcome.status, RunStatus::Succeeded);
-    assert_eq!(outcome.http_status, Some(200));
-    assert_eq!(outcome.output, Value::Null);
+        .unwrap_err();
+    assert!(matches!(err, Error::NotTrackable(_)), "{err:?}");
 
     // A node fails before the Respond node: 500 {"message":"Error in workflow"}.
     let err = t
@@ -1475,7 +1473,7 @@ async fn tracked_on_received() {
 async fn correlated_on_received_run_is_found(t: &Target) {
     let trigger = t
         .hook("FIRE_FORGET", ResponseMode::OnReceived)
-        .correlate_by_time(t.id("FIRE_FORGET"), t.client())
+        .track_by_marker(t.id("FIRE_FORGET"), t.client())
         .build()
         .unwrap();
     let run = trigger

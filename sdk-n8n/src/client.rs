@@ -433,8 +433,9 @@ impl N8nClient {
     }
 
     /// Retries a failed or canceled execution; returns the new execution
-    /// (a successful one → [`Error::Conflict`]). `load_workflow` runs the
-    /// workflow's current version instead of the one that failed.
+    /// (a successful one → [`Error::Conflict`], on 1.x, which answers 400, as
+    /// on 2.x, which answers 409). `load_workflow` runs the workflow's current
+    /// version instead of the one that failed.
     pub async fn retry_execution(
         &self,
         id: &str,

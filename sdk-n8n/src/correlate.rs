@@ -1,7 +1,7 @@
-//! [`CorrelatedRun`]: opt-in, ambiguous tracking of an `onReceived` run by
-//! workflow id and trigger time.
+//! [`CorrelatedRun`]: an `onReceived` run (or a `responseNode` answer without a body)
+//! followed to the execution whose data carries the call's correlation marker.
 
-use std::{sync::OnceLock, time::SystemTime};
+use std::sync::OnceLock;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -11,24 +11,33 @@ use crate::{
     N8nClient,
     body::WebhookResponse,
     execution::ExecutionHandle,
-    models::{ExecutionFilter, ExecutionStatus},
+    models::{Execution, ExecutionFilter, ExecutionStatus},
+    tracking::MARKER_HEADER,
 };
 
-/// Slack between the server's `Date` (whole seconds, sent after the run
-/// started) and the execution's `startedAt`.
-const SLACK_MS: i64 = 1_000;
+/// Executions read per page while looking for the marker (with their data).
+const PAGE: u32 = 20;
+/// Pages read per list (running, then finished) before giving up for this poll.
+const MAX_PAGES: usize = 5;
+/// The search stops at executions that started this long before the answer's `Date`
+/// (whole seconds, server clock): only a bound on the reading, never a way to choose.
+const FLOOR_SLACK_MS: i64 = 60_000;
 
-/// The handle of an `onReceived` run followed by correlation: until an
-/// execution of the workflow that started at or after the call is found, its
-/// status is `Pending`; then it is that execution's [`ExecutionHandle`].
+/// The handle of a webhook run followed by its correlation marker
+/// ([`crate::MARKER_HEADER`], a fresh UUID sent with the call and recorded by the Webhook
+/// node): until an execution whose data carries the marker is listed, its status is
+/// `Pending`; then it is that execution's [`ExecutionHandle`].
 ///
-/// **Ambiguous under concurrency**: with several calls to the same
-/// workflow at about the same time, it may pick another call's execution.
+/// Deterministic under any concurrency: only the execution this call started carries its
+/// marker, so a handle is never given another call's execution. An execution n8n does not
+/// keep (`EXECUTIONS_DATA_SAVE_ON_SUCCESS=none`) is never found: the handle stays
+/// `Pending` until the wait deadline.
 #[derive(Debug)]
 pub struct CorrelatedRun {
     client: N8nClient,
-    workflow_id: String,
-    since_ms: i64,
+    workflow_id: Option<String>,
+    marker: String,
+    floor_ms: Option<i64>,
     answer: WebhookResponse,
     output: Value,
     resolved: OnceLock<ExecutionHandle>,
@@ -37,28 +46,36 @@ pub struct CorrelatedRun {
 impl CorrelatedRun {
     pub(crate) fn new(
         client: N8nClient,
-        workflow_id: String,
-        called_at: SystemTime,
+        workflow_id: Option<String>,
+        marker: String,
         answer: WebhookResponse,
         output: Value,
     ) -> Self {
-        let called_ms = called_at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
+        let floor_ms = answer
+            .header("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok())
+            .map(|ms| ms - FLOOR_SLACK_MS);
         Self {
             client,
             workflow_id,
-            since_ms: called_ms - SLACK_MS,
+            marker,
+            floor_ms,
             answer,
             output,
             resolved: OnceLock::new(),
         }
     }
 
-    /// n8n's acknowledgement, as sent.
+    /// n8n's answer to the call, as sent.
     pub fn answer(&self) -> &WebhookResponse {
         &self.answer
+    }
+
+    /// The correlation marker this call sent in [`crate::MARKER_HEADER`].
+    pub fn marker(&self) -> &str {
+        &self.marker
     }
 
     /// The execution this run was matched to, once found.
@@ -66,29 +83,69 @@ impl CorrelatedRun {
         if let Some(handle) = self.resolved.get() {
             return Ok(Some(handle));
         }
-        let base = ExecutionFilter::default()
-            .workflow_id(self.workflow_id.clone())
-            .limit(100);
-        let mut candidates = Vec::new();
-        // n8n leaves running executions out of the list unless asked for them.
-        for filter in [base.clone().status(ExecutionStatus::Running), base] {
-            candidates.extend(self.client.executions_page(&filter, None).await?.data);
-        }
-        let best = candidates
-            .into_iter()
-            .filter_map(|e| {
-                let started = parse_iso_millis(e.started_at.as_deref()?)?;
-                (started >= self.since_ms).then(|| {
-                    let number = e.id.parse::<u64>().unwrap_or(u64::MAX);
-                    ((started, number), e.id)
-                })
-            })
-            .min_by(|a, b| a.0.cmp(&b.0));
-        Ok(best.map(|(_, id)| {
-            tracing::debug!(execution = %id, workflow = %self.workflow_id, "correlated by time");
+        let Some(id) = self.find().await? else {
+            return Ok(None);
+        };
+        tracing::debug!(execution = %id, marker = %self.marker, "correlated by marker");
+        Ok(Some(
             self.resolved
-                .get_or_init(|| self.client.execution_handle(id))
-        }))
+                .get_or_init(|| self.client.execution_handle(id)),
+        ))
+    }
+
+    /// Looks for the marked execution among the running ones (which n8n lists only on
+    /// request), then the others, newest first.
+    async fn find(&self) -> Result<Option<String>> {
+        let mut base = ExecutionFilter::default().include_data(true).limit(PAGE);
+        if let Some(id) = &self.workflow_id {
+            base = base.workflow_id(id.clone());
+        }
+        for filter in [base.clone().status(ExecutionStatus::Running), base] {
+            let mut cursor = None;
+            for _ in 0..MAX_PAGES {
+                let page = self.client.executions_page(&filter, cursor.take()).await?;
+                if let Some(found) = page.data.iter().find(|e| self.carries_marker(e)) {
+                    return Ok(Some(found.id.clone()));
+                }
+                let older = self.floor_ms.is_some_and(|floor| {
+                    page.data.iter().any(|e| {
+                        e.started_at
+                            .as_deref()
+                            .and_then(parse_iso_millis)
+                            .is_some_and(|started| started < floor)
+                    })
+                });
+                match page.next_cursor {
+                    Some(next) if !older && !page.data.is_empty() => cursor = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn carries_marker(&self, execution: &Execution) -> bool {
+        execution
+            .data
+            .as_ref()
+            .is_some_and(|data| headers_carry(data, &self.marker))
+    }
+}
+
+/// Whether any `headers` object in n8n's execution data (the Webhook node's items, in the
+/// run data of a finished execution or the node stack of a running one) has the marker.
+fn headers_carry(data: &Value, marker: &str) -> bool {
+    match data {
+        Value::Object(map) => {
+            let here = map
+                .get("headers")
+                .and_then(|h| h.get(MARKER_HEADER))
+                .and_then(Value::as_str)
+                == Some(marker);
+            here || map.values().any(|v| headers_carry(v, marker))
+        }
+        Value::Array(items) => items.iter().any(|v| headers_carry(v, marker)),
+        _ => false,
     }
 }
 
@@ -117,8 +174,8 @@ impl RunHandle for CorrelatedRun {
         match self.resolve().await? {
             Some(handle) => handle.cancel().await,
             None => Err(Error::NotTrackable(format!(
-                "no execution of workflow {} matched this call yet",
-                self.workflow_id
+                "no execution carrying marker {} is listed yet",
+                self.marker
             ))),
         }
     }
@@ -174,6 +231,22 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_marker_is_found_in_run_data_and_in_the_node_stack() {
+        let finished = serde_json::json!({"resultData": {"runData": {"Webhook": [{"data": {"main": [[
+            {"json": {"headers": {"x-trigger-sdk-marker": "m1", "host": "h"}, "body": {}}}
+        ]]}}]}}});
+        let running = serde_json::json!({"executionData": {"nodeExecutionStack": [{"data": {"main": [[
+            {"json": {"headers": {"x-trigger-sdk-marker": "m2"}}}
+        ]]}}]}});
+        assert!(headers_carry(&finished, "m1"));
+        assert!(!headers_carry(&finished, "m2"));
+        assert!(headers_carry(&running, "m2"));
+        // A body that merely mentions the marker does not count.
+        let echoed = serde_json::json!({"body": {"x-trigger-sdk-marker": "m3"}, "note": "m3"});
+        assert!(!headers_carry(&echoed, "m3"));
+    }
 
     #[test]
     fn parses_iso_timestamps() {

@@ -276,6 +276,20 @@ fn ambiguous(answer: &HttpResponse, api: ApiError) -> Error {
     }
 }
 
+/// A public-API answer that means the same on 1.x and 2.x but comes with another
+/// status on one of them: (status, message, the variant both lines get). The raw status
+/// stays in the [`ApiError`].
+type SameMeaning = (u16, &'static str, fn(Box<ApiError>) -> Error);
+
+const SAME_MEANING: &[SameMeaning] = &[
+    // Retrying a successful execution: 409 on 2.x, 400 on 1.x.
+    (
+        400,
+        "The execution succeeded, so it cannot be retried.",
+        Error::Conflict,
+    ),
+];
+
 /// Maps a public-API error answer (`{"message":".."}`, 1.x and 2.x) to a typed error.
 pub(crate) fn api_error(answer: &HttpResponse) -> Error {
     let body = error_body(answer);
@@ -283,11 +297,18 @@ pub(crate) fn api_error(answer: &HttpResponse) -> Error {
         .message
         .clone()
         .unwrap_or_else(|| fallback_message(answer));
+    let same_as = SAME_MEANING
+        .iter()
+        .find(|(status, m, _)| *status == answer.status && body.message.as_deref() == Some(*m))
+        .map(|(_, _, variant)| *variant);
     let mut api = answer.api_error(message.clone());
     if body.message.is_some() {
         api = api.with_detail(N8nErrorKind::Api { message });
     }
-    Error::from_status(api, answer.retry_after())
+    match same_as {
+        Some(variant) => variant(Box::new(api)),
+        None => Error::from_status(api, answer.retry_after()),
+    }
 }
 
 /// Decodes a successful public-API answer, explaining the empty 204 n8n

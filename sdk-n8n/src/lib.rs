@@ -48,8 +48,10 @@
 //!
 //! An `onReceived` ("Immediately") webhook answers before the run ends and
 //! gives no execution id: the handle reports [`trigger_sdk_core::RunStatus::Accepted`],
-//! and `wait()` is [`trigger_sdk_core::Error::NotTrackable`] unless the workflow
-//! returns its id ([`WebhookTriggerBuilder::track_execution_id`]).
+//! and `wait()` is [`trigger_sdk_core::Error::NotTrackable`], unless the trigger
+//! has an API client to follow it: [`WebhookTriggerBuilder::track_by_marker`]
+//! (any workflow, n8n 1.x and 2.x) or [`WebhookTriggerBuilder::track_execution_id`]
+//! (the workflow returns `{{$execution.id}}`).
 //!
 //! ```no_run
 //! use trigger_sdk_core::{RunStatus, Trigger, TriggerRequest};
@@ -95,6 +97,7 @@ mod execution;
 mod items;
 mod models;
 mod streaming;
+mod tracking;
 mod webhook;
 
 pub use accepted::AcceptedRun;
@@ -109,6 +112,7 @@ pub use models::{
     WorkflowFilter,
 };
 pub use streaming::StreamingRun;
+pub use tracking::MARKER_HEADER;
 pub use webhook::{ResponseMode, WebhookTrigger, WebhookTriggerBuilder};
 
 /// The HTTP method type used by the builders and errors.

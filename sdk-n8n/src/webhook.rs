@@ -7,18 +7,17 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::Value;
 use trigger_sdk_core::{
-    Auth, Error, FinishedRun, Provider, Result, RetryPolicy, RunHandle, RunId, RunOutcome, Safety,
-    Secret, Transport, Trigger, TriggerRequest,
+    Auth, Error, Provider, Result, RetryPolicy, RunHandle, RunId, Safety, Secret, Transport,
+    Trigger, TriggerRequest,
 };
 use url::Url;
 
 use crate::{
     N8nClient,
-    accepted::AcceptedRun,
     body::{BodyFormat, WebhookBody, WebhookResponse},
-    correlate::CorrelatedRun,
     error::{WEBHOOK_METHODS, webhook_error},
     streaming::StreamingRun,
+    tracking::{self, MARKER_HEADER, Tracking},
 };
 
 /// The Webhook node's "Respond" setting: what the answer to a call is.
@@ -27,34 +26,25 @@ use crate::{
 pub enum ResponseMode {
     /// "Immediately" (`onReceived`, n8n's default): the answer only says the
     /// run started (`{"message":"Workflow was started"}`, a custom text, or
-    /// nothing). The handle can follow the run only when told where the
-    /// execution id is ([`WebhookTriggerBuilder::track_execution_id`]).
+    /// nothing). The handle follows the run when the trigger has an API
+    /// client ([`WebhookTriggerBuilder::track_by_marker`], or
+    /// [`WebhookTriggerBuilder::track_execution_id`] when the answer carries
+    /// the execution id).
     #[default]
     OnReceived,
     /// "When last node finishes" (`lastNode`): the answer is the last node's
     /// output; the handle is finished at once.
     LastNode,
     /// "Using 'Respond to Webhook' node" (`responseNode`): the answer is the
-    /// Respond node's; the handle is finished at once.
+    /// Respond node's; the handle is finished at once. An empty 200 means the
+    /// Respond node was not reached (and, on n8n 1.x, that a node may have
+    /// failed before it): never `Succeeded`. With an API client the handle
+    /// follows the execution to its real status; without one, `wait()` is
+    /// [`Error::NotTrackable`], saying so.
     ResponseNode,
     /// "Streaming" (`streaming`): NDJSON chunks (`begin`, `item`, `end`,
     /// `error`) as the workflow produces them, yielded by `events()`.
     Streaming,
-}
-
-/// How an `onReceived` run is followed.
-#[derive(Debug, Clone, Default)]
-enum Tracking {
-    /// Not followed: `status()` is `Accepted`, `wait()` is `NotTrackable`.
-    #[default]
-    None,
-    /// The answer carries the execution id at this JSON pointer.
-    ExecutionId { pointer: String, client: N8nClient },
-    /// Correlate by workflow id and trigger time (ambiguous under concurrency).
-    Correlate {
-        workflow_id: String,
-        client: N8nClient,
-    },
 }
 
 /// Starts an n8n workflow by calling its webhook, and gives a
@@ -203,66 +193,21 @@ impl WebhookTrigger {
         if self.mode == ResponseMode::Streaming {
             return self.stream(body, &request).await;
         }
-        let sent_at = std::time::SystemTime::now();
+        let mut request = request;
+        let marker = self.tracking.new_marker();
+        if let Some(marker) = &marker {
+            request
+                .headers
+                .push((MARKER_HEADER.to_owned(), marker.clone()));
+        }
         let answer = self.send_body(body, request).await?;
-        let output = answer.output();
-        let run_id = self
-            .id_pointer
-            .as_deref()
-            .and_then(|p| execution_id_at(&output, p));
-        match self.mode {
-            ResponseMode::OnReceived => Ok(self.accepted(answer, output, run_id, sent_at)),
-            _ => {
-                let outcome =
-                    RunOutcome::succeeded(run_id, output).with_http(answer.status, answer.body);
-                Ok(FinishedRun::new(Provider::N8n, outcome).boxed())
-            }
-        }
-    }
-
-    fn accepted(
-        &self,
-        answer: WebhookResponse,
-        output: Value,
-        run_id: Option<RunId>,
-        sent_at: std::time::SystemTime,
-    ) -> Box<dyn RunHandle> {
-        match &self.tracking {
-            Tracking::ExecutionId { pointer, client } => match run_id {
-                Some(id) => Box::new(client.execution_handle(id.as_str().to_owned())),
-                None => Box::new(AcceptedRun::new(
-                    answer,
-                    output,
-                    format!(
-                        "the onReceived answer has no execution id at the JSON pointer {pointer:?}; \
-                         make the workflow's response carry {{{{$execution.id}}}} there"
-                    ),
-                )),
-            },
-            Tracking::Correlate {
-                workflow_id,
-                client,
-            } => {
-                let server_time = answer
-                    .header("date")
-                    .and_then(|d| httpdate::parse_http_date(d).ok());
-                Box::new(CorrelatedRun::new(
-                    client.clone(),
-                    workflow_id.clone(),
-                    server_time.unwrap_or(sent_at),
-                    answer,
-                    output,
-                ))
-            }
-            Tracking::None => Box::new(AcceptedRun::new(
-                answer,
-                output,
-                "an onReceived webhook answers before the run ends and gives no execution id; \
-                 to follow the run, return {{$execution.id}} from the workflow and use \
-                 WebhookTriggerBuilder::track_execution_id"
-                    .to_owned(),
-            )),
-        }
+        Ok(tracking::handle_for(
+            self.mode,
+            &self.tracking,
+            self.id_pointer.as_deref(),
+            marker,
+            answer,
+        ))
     }
 
     async fn stream(
@@ -295,25 +240,6 @@ impl WebhookTrigger {
             return Err(webhook_error(&answer));
         }
         Ok(Box::new(StreamingRun::new(response)))
-    }
-}
-
-/// Reads an execution id (string or number) at a JSON pointer. A text
-/// answer (n8n sends custom `onReceived` bodies as `text/html`) is read as
-/// JSON for this lookup only.
-fn execution_id_at(output: &Value, pointer: &str) -> Option<RunId> {
-    let parsed;
-    let output = match output {
-        Value::String(text) => {
-            parsed = serde_json::from_str::<Value>(text).ok()?;
-            &parsed
-        }
-        other => other,
-    };
-    match output.pointer(pointer)? {
-        Value::String(s) if !s.is_empty() => Some(RunId::new(s.clone())),
-        Value::Number(n) => Some(RunId::new(n.to_string())),
-        _ => None,
     }
 }
 
@@ -409,6 +335,12 @@ impl WebhookTriggerBuilder {
     /// Respond node), and the handle polls
     /// `GET /executions/{id}?includeData=true`. Synchronous modes also set
     /// the outcome's run id from it.
+    ///
+    /// Only an n8n execution id (digits) is taken: anything else is
+    /// [`Error::NotTrackable`], never a guess. n8n 1.x answers `onReceived`
+    /// calls before the execution exists, so `{{$execution.id}}` there reads
+    /// `"__UNKNOWN__"`; on 1.x return the id from a Respond to Webhook node
+    /// placed first, or use [`WebhookTriggerBuilder::track_by_marker`].
     pub fn track_execution_id(mut self, pointer: impl Into<String>, client: N8nClient) -> Self {
         let pointer = pointer.into();
         self.id_pointer = Some(pointer.clone());
@@ -416,16 +348,21 @@ impl WebhookTriggerBuilder {
         self
     }
 
-    /// Opt-in, **ambiguous** tracking of `onReceived` runs: after the answer,
-    /// the handle looks for the earliest execution of `workflow_id` started
-    /// at or after the call (by the server's `Date`, minus one second of
-    /// slack). With several calls to the same workflow at about the same
-    /// time, two handles can pick the same execution, or the wrong one; use
-    /// [`WebhookTriggerBuilder::track_execution_id`] whenever the workflow
-    /// can return its id.
-    pub fn correlate_by_time(mut self, workflow_id: impl Into<String>, client: N8nClient) -> Self {
-        self.tracking = Tracking::Correlate {
-            workflow_id: workflow_id.into(),
+    /// Follows runs of the workflow `workflow_id` without changing the
+    /// workflow: each call carries a fresh marker in the
+    /// [`MARKER_HEADER`](crate::MARKER_HEADER) header, which the Webhook node
+    /// records, and the handle looks for the execution whose data carries it
+    /// (`GET /executions?workflowId=…&includeData=true`, running ones too).
+    /// Until n8n lists it the status is `Pending`. Each handle gets the
+    /// execution its own call started, however many calls run at once.
+    ///
+    /// Used for `onReceived` answers and for a `responseNode` answer whose
+    /// Respond node was not reached (an empty 200). n8n must keep the
+    /// executions (its default).
+    pub fn track_by_marker(mut self, workflow_id: impl Into<String>, client: N8nClient) -> Self {
+        self.id_pointer = None;
+        self.tracking = Tracking::Marker {
+            workflow_id: Some(workflow_id.into()),
             client,
         };
         self
@@ -533,15 +470,15 @@ impl Trigger for WebhookTrigger {
 
     /// Rebuilds an [`crate::ExecutionHandle`] from an execution id, when the
     /// trigger has an API client ([`WebhookTriggerBuilder::track_execution_id`]
-    /// or [`WebhookTriggerBuilder::correlate_by_time`]).
+    /// or [`WebhookTriggerBuilder::track_by_marker`]).
     fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
-        match &self.tracking {
-            Tracking::ExecutionId { client, .. } | Tracking::Correlate { client, .. } => Ok(
-                Box::new(client.execution_handle(run_id.as_str().to_owned())),
-            ),
-            Tracking::None => Err(Error::Unsupported {
+        match self.tracking.client() {
+            Some(client) => Ok(Box::new(
+                client.execution_handle(run_id.as_str().to_owned()),
+            )),
+            None => Err(Error::Unsupported {
                 message: "this webhook trigger has no n8n API client to follow executions; \
-                          build it with track_execution_id, or use \
+                          build it with track_by_marker or track_execution_id, or use \
                           N8nClient::execution_handle"
                     .into(),
                 error: None,
@@ -600,18 +537,5 @@ mod tests {
             .build()
             .unwrap();
         assert!(!format!("{t:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn execution_ids_at_pointers() {
-        let v = serde_json::json!({"executionId": "12", "n": 7});
-        assert_eq!(execution_id_at(&v, "/executionId"), Some(RunId::new("12")));
-        assert_eq!(execution_id_at(&v, "/n"), Some(RunId::new("7")));
-        assert_eq!(execution_id_at(&v, "/missing"), None);
-        let text = Value::String(r#"{"executionId":"13"}"#.into());
-        assert_eq!(
-            execution_id_at(&text, "/executionId"),
-            Some(RunId::new("13"))
-        );
     }
 }

@@ -2,6 +2,7 @@
 //! answers, stack traces in error bodies, proxy HTML pages, empty 204s,
 //! retries of reads (counted) and no retries of webhook calls.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -96,25 +97,6 @@ async fn v1_api_key_messages_are_unauthorized() {
     );
     // Not retried: a 401 is final.
     assert_eq!(requests(&server).await, 1);
-}
-
-#[tokio::test]
-async fn v1_response_node_error_is_an_empty_200() {
-    // 1.x answers an error before the Respond node with 200 and no body.
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/webhook/hook"))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", "application/json"))
-        .mount(&server)
-        .await;
-    let run = hook(&server, ResponseMode::ResponseNode)
-        .trigger(TriggerRequest::new(json!({"a": 1})))
-        .await
-        .unwrap();
-    let outcome = run.wait(WaitOptions::default()).await.unwrap();
-    assert_eq!(outcome.status, RunStatus::Succeeded);
-    assert_eq!(outcome.output, Value::Null);
-    assert_eq!(outcome.body.as_deref(), Some(&b""[..]));
 }
 
 // ---- stack traces, HTML pages, empty bodies ---------------------------------
@@ -496,50 +478,96 @@ async fn on_received_without_tracking_is_accepted_and_not_trackable() {
     assert!(matches!(events.last(), Some(Err(Error::NotTrackable(_)))));
 }
 
+/// Answers the executions list with the marker the webhook call carried: execution `id`
+/// holds it, the others hold other markers and started earlier or later.
+struct MarkedList {
+    marker: Arc<Mutex<Option<String>>>,
+    ours: &'static str,
+    others: &'static [(&'static str, &'static str)],
+}
+
+fn webhook_item(marker: &str) -> Value {
+    json!({"resultData": {"runData": {"Webhook": [{"data": {"main": [[
+        {"json": {"headers": {"x-trigger-sdk-marker": marker}, "body": {}}}
+    ]]}}]}}})
+}
+
+impl wiremock::Respond for MarkedList {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let marker = self.marker.lock().unwrap().clone().unwrap_or_default();
+        let mut data: Vec<Value> = self
+            .others
+            .iter()
+            .map(|(id, started)| {
+                json!({"id": id, "status": "success", "workflowId": "w1", "startedAt": started,
+                       "data": webhook_item("someone-else")})
+            })
+            .collect();
+        data.push(
+            json!({"id": self.ours, "status": "success", "workflowId": "w1",
+                         "startedAt": "2026-11-22T10:00:05.300Z", "data": webhook_item(&marker)}),
+        );
+        ResponseTemplate::new(200).set_body_json(json!({"data": data, "nextCursor": null}))
+    }
+}
+
 #[tokio::test]
-async fn correlation_picks_the_earliest_execution_after_the_call() {
+async fn marker_tracking_finds_the_execution_that_carries_the_calls_marker() {
     let server = MockServer::start().await;
+    let marker = Arc::new(Mutex::new(None::<String>));
+    let seen = marker.clone();
     Mock::given(method("POST"))
         .and(path("/webhook/hook"))
-        .respond_with(
+        .respond_with(move |req: &wiremock::Request| {
+            let value = req
+                .headers
+                .get("x-trigger-sdk-marker")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            *seen.lock().unwrap() = value;
             ResponseTemplate::new(200)
                 .insert_header("Date", "Sun, 22 Nov 2026 10:00:05 GMT")
-                .set_body_json(json!({"message": "Workflow was started"})),
-        )
+                .set_body_json(json!({"message": "Workflow was started"}))
+        })
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/executions"))
         .and(query_param("status", "running"))
+        .and(query_param("includeData", "true"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [{"id": "12", "status": "running", "workflowId": "w1",
-                      "startedAt": "2026-11-22T10:00:05.100Z"}],
+            "data": [{"id": "14", "status": "running", "workflowId": "w1",
+                      "startedAt": "2026-11-22T10:00:05.500Z", "data": webhook_item("someone-else")}],
             "nextCursor": null
         })))
         .mount(&server)
         .await;
+    // 11 started before the call (inside the old one-second window), 13 after it: neither
+    // carries this call's marker; 12 does.
     Mock::given(method("GET"))
         .and(path("/api/v1/executions"))
         .and(query_param_is_missing("status"))
         .and(query_param("workflowId", "w1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [
-                {"id": "11", "status": "success", "workflowId": "w1", "startedAt": "2026-11-22T10:00:04.900Z"},
-                {"id": "10", "status": "success", "workflowId": "w1", "startedAt": "2026-11-22T09:00:00.000Z"}
+        .and(query_param("includeData", "true"))
+        .respond_with(MarkedList {
+            marker: marker.clone(),
+            ours: "12",
+            others: &[
+                ("13", "2026-11-22T10:00:05.400Z"),
+                ("11", "2026-11-22T10:00:04.900Z"),
             ],
-            "nextCursor": null
-        })))
+        })
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/executions/11"))
+        .and(path("/api/v1/executions/12"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": "11", "status": "success", "finished": true
+            "id": "12", "status": "success", "finished": true
         })))
         .mount(&server)
         .await;
     let trigger = WebhookTrigger::builder(server.uri(), "hook")
-        .correlate_by_time("w1", client(&server))
+        .track_by_marker("w1", client(&server))
         .build()
         .unwrap();
     let run = trigger
@@ -547,12 +575,127 @@ async fn correlation_picks_the_earliest_execution_after_the_call() {
         .await
         .unwrap();
     assert!(run.run_id().is_none());
+    let sent = marker
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the call carried a marker");
+    assert_eq!(sent.len(), 32, "a UUID: {sent}");
     let outcome = run
         .wait(WaitOptions::timeout(Duration::from_secs(10)))
         .await
         .unwrap();
-    assert_eq!(outcome.run_id.as_ref().map(|r| r.as_str()), Some("11"));
-    assert_eq!(run.run_id().map(|r| r.as_str()), Some("11"));
+    assert_eq!(outcome.run_id.as_ref().map(|r| r.as_str()), Some("12"));
+    assert_eq!(run.run_id().map(|r| r.as_str()), Some("12"));
+}
+
+#[tokio::test]
+async fn untracked_triggers_send_no_marker() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/webhook/hook"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "ok"})))
+        .mount(&server)
+        .await;
+    hook(&server, ResponseMode::OnReceived)
+        .trigger(TriggerRequest::new(json!({})))
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert!(!requests[0].headers.contains_key("x-trigger-sdk-marker"));
+}
+
+#[tokio::test]
+async fn a_1x_unknown_execution_id_is_not_trackable_with_advice() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/webhook/hook"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/html; charset=utf-8")
+                .set_body_string(r#"{"executionId":"__UNKNOWN__"}"#),
+        )
+        .mount(&server)
+        .await;
+    let run = WebhookTrigger::builder(server.uri(), "hook")
+        .track_execution_id("/executionId", client(&server))
+        .build()
+        .unwrap()
+        .trigger(TriggerRequest::new(json!({})))
+        .await
+        .unwrap();
+    assert!(run.run_id().is_none());
+    assert_eq!(run.status().await.unwrap().status, RunStatus::Accepted);
+    match run.wait(WaitOptions::default()).await {
+        Err(Error::NotTrackable(reason)) => {
+            assert!(
+                reason.contains("__UNKNOWN__") && reason.contains("n8n 1.x"),
+                "{reason}"
+            );
+            assert!(reason.contains("Respond to Webhook node first"), "{reason}");
+        }
+        other => panic!("expected NotTrackable, got {other:?}"),
+    }
+    // Nothing was looked up with the non-id.
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| !r.url.path().starts_with("/api/")));
+}
+
+#[tokio::test]
+async fn an_empty_200_from_a_response_node_webhook_is_never_succeeded() {
+    // 1.x answers an error before the Respond node like an unreached one: 200, no body.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/webhook/hook"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    let run = hook(&server, ResponseMode::ResponseNode)
+        .trigger(TriggerRequest::new(json!({})))
+        .await
+        .unwrap();
+    assert_eq!(run.status().await.unwrap().status, RunStatus::Accepted);
+    match run.wait(WaitOptions::default()).await {
+        Err(Error::NotTrackable(reason)) => {
+            assert!(
+                reason.contains("Respond to Webhook node was not reached"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected NotTrackable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn retrying_a_success_is_conflict_on_1x_too() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/executions/8/retry"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(
+                json!({"message": "The execution succeeded, so it cannot be retried."}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/executions/9/retry"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"message": "request/body/loadWorkflow must be boolean"})),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.retry_execution("8", None).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert_eq!(err.status(), Some(400), "the raw status is kept");
+    let err = c.retry_execution("9", None).await.unwrap_err();
+    assert!(matches!(err, Error::BadRequest(_)), "{err:?}");
 }
 
 #[tokio::test]
