@@ -23,6 +23,8 @@ pub struct Config {
     pub flowmatic: FlowmaticOptions,
     /// runs face options.
     pub runs: RunsOptions,
+    /// How long finished runs are kept.
+    pub retention: Retention,
     /// The declared workflows.
     pub workflows: Vec<Workflow>,
 }
@@ -35,7 +37,37 @@ impl Default for Config {
             tooljet: ToolJetOptions::default(),
             flowmatic: FlowmaticOptions::default(),
             runs: RunsOptions::default(),
+            retention: Retention::default(),
             workflows: Vec::new(),
+        }
+    }
+}
+
+/// How long the engine keeps finished runs (with their events and step data),
+/// so a server left running under load keeps a flat memory. A finished run is
+/// evicted once it is older than `max_age` or once `max_finished_runs` newer
+/// ones have finished, whichever comes first; runs still going are never
+/// evicted. An evicted run is gone from every face (404, absent from lists),
+/// as if the platform had pruned it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Retention {
+    /// Finished runs kept (10,000).
+    pub max_finished_runs: usize,
+    /// How long a finished run is kept after it ended (1 h).
+    #[serde(with = "millis")]
+    pub max_age: Duration,
+    /// Recorded `action` step calls kept, newest (10,000).
+    pub max_action_calls: usize,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            max_finished_runs: 10_000,
+            max_age: Duration::from_secs(3600),
+            max_action_calls: 10_000,
         }
     }
 }
@@ -211,6 +243,11 @@ pub struct RunsOptions {
     /// How long idempotency keys are remembered (24 h).
     #[serde(with = "millis")]
     pub idempotency_ttl: Duration,
+    /// At most this many idempotency keys are remembered (50,000); past it
+    /// the oldest is forgotten before its 24 h. A replay of a key whose run
+    /// retention already evicted still starts nothing and answers 200 with
+    /// the run's id and the status last seen.
+    pub idempotency_max_keys: usize,
 }
 
 impl Default for RunsOptions {
@@ -223,6 +260,7 @@ impl Default for RunsOptions {
             api_keys: Vec::new(),
             connections: Vec::new(),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            idempotency_max_keys: 50_000,
         }
     }
 }

@@ -24,7 +24,7 @@ pub(crate) struct AppState {
 
 impl AppState {
     pub(crate) fn new(config: Config) -> Self {
-        let engine = Engine::new(config.workflows.clone());
+        let engine = Engine::with_retention(config.workflows.clone(), config.retention.clone());
         let n8n = N8nState::new(engine.clone(), &config);
         Self {
             engine,

@@ -48,13 +48,13 @@ pub(super) async fn execute(
                 ),
                 step: None,
             };
-            entry.finish(RunStatus::TimedOut, None, Some(error));
+            engine.finish(&entry, RunStatus::TimedOut, None, Some(error));
         }
         Some(Ok(output)) => {
-            entry.finish(RunStatus::Succeeded, Some(output), None);
+            engine.finish(&entry, RunStatus::Succeeded, Some(output), None);
         }
         Some(Err(error)) => {
-            entry.finish(RunStatus::Failed, None, Some(error));
+            engine.finish(&entry, RunStatus::Failed, None, Some(error));
         }
     }
 }

@@ -7,9 +7,10 @@
 mod connectors;
 mod exec;
 pub mod run;
+mod table;
 pub mod template;
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -19,11 +20,12 @@ use futures::Stream;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
-use crate::config::Workflow;
+use crate::config::{Retention, Workflow};
 pub use run::{
     ActionCall, EventKind, RunError, RunEvent, RunResponse, RunSnapshot, RunStatus, StepState,
     StepStatus,
 };
+use table::RunTable;
 
 /// Why the engine refused a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,31 +85,43 @@ impl StartRun {
     }
 }
 
+/// How many runs an engine keeps ([`Engine::run_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunCounts {
+    /// Runs kept, going or finished.
+    pub kept: usize,
+    /// Finished runs among them.
+    pub finished: usize,
+}
+
 /// A stream of a run's events (missed ones first, then live ones); it ends
 /// after the `Finished` event.
 pub type EventStream = Pin<Box<dyn Stream<Item = RunEvent> + Send>>;
 
 /// The engine: cheap to clone, all state behind an `Arc`.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
+impl Default for Engine {
+    fn default() -> Self {
+        Self::with_retention(Vec::new(), Retention::default())
+    }
+}
+
 struct Inner {
     workflows: RwLock<Vec<Arc<Workflow>>>,
     runs: Mutex<RunTable>,
-    actions: Mutex<Vec<ActionCall>>,
+    actions: Mutex<VecDeque<ActionCall>>,
+    max_action_calls: usize,
     counter: AtomicU64,
 }
 
-#[derive(Default)]
-struct RunTable {
-    by_id: HashMap<String, Arc<RunEntry>>,
-    order: Vec<String>,
-}
-
 pub(crate) struct RunEntry {
+    /// Creation number within the engine (the run table's order).
+    number: u64,
     data: Mutex<RunData>,
     changed: watch::Sender<u64>,
     cancel: watch::Sender<bool>,
@@ -192,9 +206,24 @@ impl RunEntry {
 }
 
 impl Engine {
-    /// An engine with these workflows and no runs.
+    /// An engine with these workflows and no runs, keeping finished runs as
+    /// [`Retention::default`] says.
     pub fn new(workflows: Vec<Workflow>) -> Self {
-        let engine = Self::default();
+        Self::with_retention(workflows, Retention::default())
+    }
+
+    /// An engine with these workflows and no runs, keeping finished runs as
+    /// `retention` says.
+    pub fn with_retention(workflows: Vec<Workflow>, retention: Retention) -> Self {
+        let engine = Self {
+            inner: Arc::new(Inner {
+                workflows: RwLock::new(Vec::new()),
+                max_action_calls: retention.max_action_calls,
+                runs: Mutex::new(RunTable::new(retention)),
+                actions: Mutex::new(VecDeque::new()),
+                counter: AtomicU64::new(0),
+            }),
+        };
         for wf in workflows {
             engine.put_workflow(wf);
         }
@@ -384,22 +413,23 @@ impl Engine {
             retry_of,
             last_seq: 0,
         };
-        let entry = Arc::new(RunEntry {
-            data: Mutex::new(RunData {
-                snapshot,
-                events: Vec::new(),
-            }),
-            changed: watch::channel(0).0,
-            cancel: watch::channel(false).0,
-        });
-        {
+        let entry = {
             let mut table = self.lock_runs();
-            if table.by_id.contains_key(&req.run_id) {
+            if table.contains(&req.run_id) {
                 return Err(EngineError::DuplicateRun);
             }
-            table.by_id.insert(req.run_id.clone(), entry.clone());
-            table.order.push(req.run_id);
-        }
+            let entry = Arc::new(RunEntry {
+                number: table.next_number(),
+                data: Mutex::new(RunData {
+                    snapshot,
+                    events: Vec::new(),
+                }),
+                changed: watch::channel(0).0,
+                cancel: watch::channel(false).0,
+            });
+            table.insert(req.run_id, entry.clone());
+            entry
+        };
         entry.record(EventKind::Created, |_| {});
         let pending = entry.lock().snapshot.clone();
         tokio::spawn(exec::execute(self.clone(), entry, wf, start_index));
@@ -414,7 +444,30 @@ impl Engine {
     }
 
     fn entry(&self, run_id: &str) -> Option<Arc<RunEntry>> {
-        self.lock_runs().by_id.get(run_id).cloned()
+        self.lock_runs().get(run_id).cloned()
+    }
+
+    /// Ends a run once (false when it had already ended); a run that ends
+    /// counts against the [`Retention`] from then on.
+    fn finish(
+        &self,
+        entry: &RunEntry,
+        status: RunStatus,
+        output: Option<Value>,
+        error: Option<RunError>,
+    ) -> bool {
+        let ended = entry.finish(status, output, error);
+        if ended {
+            self.lock_runs().finished(entry.number);
+        }
+        ended
+    }
+
+    /// How many runs the engine keeps now, and how many of them have
+    /// finished (bounded by [`Retention`]).
+    pub fn run_counts(&self) -> RunCounts {
+        let (kept, finished) = self.lock_runs().counts();
+        RunCounts { kept, finished }
     }
 
     /// The current state of a run.
@@ -422,27 +475,20 @@ impl Engine {
         Some(self.entry(run_id)?.lock().snapshot.clone())
     }
 
-    /// All runs, oldest first.
+    /// All runs kept, oldest first (finished runs past the [`Retention`]
+    /// are gone).
     pub fn list_runs(&self) -> Vec<RunSnapshot> {
-        let entries: Vec<Arc<RunEntry>> = {
-            let table = self.lock_runs();
-            table
-                .order
-                .iter()
-                .filter_map(|id| table.by_id.get(id).cloned())
-                .collect()
+        let entries = {
+            let mut table = self.lock_runs();
+            table.evict(tokio::time::Instant::now());
+            table.in_order()
         };
         entries.iter().map(|e| e.lock().snapshot.clone()).collect()
     }
 
     /// Forgets a run (n8n `DELETE /executions/{id}`); true when it existed.
     pub fn remove_run(&self, run_id: &str) -> bool {
-        let mut table = self.lock_runs();
-        let existed = table.by_id.remove(run_id).is_some();
-        if existed {
-            table.order.retain(|id| id != run_id);
-        }
-        existed
+        self.lock_runs().remove(run_id)
     }
 
     /// Cancels a pending, running or waiting run; returns the cancelled state.
@@ -457,7 +503,7 @@ impl Engine {
             message: "Run was cancelled".to_owned(),
             step: None,
         };
-        if !entry.finish(RunStatus::Cancelled, None, Some(error)) {
+        if !self.finish(&entry, RunStatus::Cancelled, None, Some(error)) {
             let status = entry.lock().snapshot.status;
             return Err(EngineError::InvalidStatus(status));
         }
@@ -474,7 +520,7 @@ impl Engine {
             message: message.to_owned(),
             step: None,
         };
-        if !entry.finish(RunStatus::TimedOut, None, Some(error)) {
+        if !self.finish(&entry, RunStatus::TimedOut, None, Some(error)) {
             let status = entry.lock().snapshot.status;
             return Err(EngineError::InvalidStatus(status));
         }
@@ -553,21 +599,28 @@ impl Engine {
         Some(Box::pin(stream))
     }
 
-    /// Every `action` step call recorded so far.
+    /// The `action` step calls recorded, oldest first (the newest
+    /// [`Retention::max_action_calls`]).
     pub fn action_calls(&self) -> Vec<ActionCall> {
         self.inner
             .actions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     fn record_action(&self, call: ActionCall) {
-        self.inner
+        let mut actions = self
+            .inner
             .actions
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(call);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        actions.push_back(call);
+        while actions.len() > self.inner.max_action_calls {
+            actions.pop_front();
+        }
     }
 }
 

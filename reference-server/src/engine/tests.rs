@@ -4,7 +4,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use super::*;
-use crate::config::Step;
+use crate::config::{Retention, Step};
 
 fn engine() -> Engine {
     let mut with_output = Workflow::new(
@@ -226,4 +226,101 @@ async fn workflows_can_be_replaced_and_removed() {
     assert_eq!(updated.name, "Again");
     assert!(e.remove_workflow("ok").is_some());
     assert!(e.workflow("ok").is_none());
+}
+
+fn retention(max_finished_runs: usize, max_age: Duration) -> Retention {
+    let mut r = Retention::default();
+    r.max_finished_runs = max_finished_runs;
+    r.max_age = max_age;
+    r.max_action_calls = 2;
+    r
+}
+
+fn quick_and_slow(retention: Retention) -> Engine {
+    Engine::with_retention(
+        vec![
+            Workflow::new(
+                "quick",
+                "Quick",
+                vec![Step::action(
+                    "a",
+                    "crm",
+                    "touch",
+                    "t",
+                    json!({"n": "{{input.n}}"}),
+                )],
+            ),
+            Workflow::new("slow", "Slow", vec![Step::delay("d", 600_000)]),
+        ],
+        retention,
+    )
+}
+
+#[tokio::test]
+async fn finished_runs_past_the_count_are_evicted_oldest_first() {
+    let e = quick_and_slow(retention(3, Duration::from_secs(3600)));
+    e.start("slow", json!({}), "going").unwrap();
+    for n in 0..5 {
+        let id = format!("q{n}");
+        e.start("quick", json!({"n": n}), id.as_str()).unwrap();
+        deadline(e.wait(&id)).await.unwrap().unwrap();
+    }
+    assert_eq!(
+        e.run_counts(),
+        RunCounts {
+            kept: 4,
+            finished: 3
+        }
+    );
+    assert!(e.snapshot("q0").is_none() && e.snapshot("q1").is_none());
+    assert!(e.events("q1").is_none());
+    let ids: Vec<String> = e.list_runs().into_iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        ["going", "q2", "q3", "q4"],
+        "a run still going is kept"
+    );
+    // An evicted id is free again, and the action log keeps only the newest.
+    e.start("quick", json!({"n": 9}), "q0").unwrap();
+    deadline(e.wait("q0")).await.unwrap().unwrap();
+    let params: Vec<Value> = e.action_calls().into_iter().map(|c| c.params).collect();
+    assert_eq!(params, [json!({"n": 4}), json!({"n": 9})]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn finished_runs_older_than_max_age_are_evicted() {
+    let e = quick_and_slow(retention(100, Duration::from_secs(60)));
+    e.start("slow", json!({}), "going").unwrap();
+    for id in ["a", "b"] {
+        e.start("quick", json!({}), id).unwrap();
+        deadline(e.wait(id)).await.unwrap().unwrap();
+    }
+    tokio::time::advance(Duration::from_secs(30)).await;
+    e.start("quick", json!({}), "c").unwrap();
+    deadline(e.wait("c")).await.unwrap().unwrap();
+    assert_eq!(e.run_counts().finished, 3);
+    tokio::time::advance(Duration::from_secs(31)).await;
+    let ids: Vec<String> = e.list_runs().into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["going", "c"]);
+    assert_eq!(
+        e.run_counts(),
+        RunCounts {
+            kept: 2,
+            finished: 1
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_removed_run_no_longer_counts() {
+    let e = quick_and_slow(retention(2, Duration::from_secs(3600)));
+    for id in ["a", "b"] {
+        e.start("quick", json!({}), id).unwrap();
+        deadline(e.wait(id)).await.unwrap().unwrap();
+    }
+    assert!(e.remove_run("a"));
+    e.start("quick", json!({}), "c").unwrap();
+    deadline(e.wait("c")).await.unwrap().unwrap();
+    assert!(e.snapshot("b").is_some(), "b is one of the two kept");
+    assert_eq!(e.run_counts().finished, 2);
 }

@@ -4,12 +4,12 @@
 // answer, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod idempotency;
 mod schema;
 mod shapes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -27,14 +27,15 @@ use crate::engine::{EngineError, RunSnapshot, RunStatus, StartRun};
 use crate::path::FacePath;
 use crate::ratelimit::FixedWindow;
 use crate::state::AppState;
+use idempotency::{IdempotencyKeys, Started};
 use shapes::{run_json, run_summary, status_name, workflow_json};
 
 /// State of the runs face.
 struct RunsFace {
     app: AppState,
     limits: FixedWindow,
-    /// (workflow id, idempotency key) → (run id, when stored).
-    idempotency: Mutex<HashMap<(String, String), (String, Instant)>>,
+    /// (workflow id, idempotency key) → the run it started.
+    idempotency: Mutex<IdempotencyKeys>,
 }
 
 type Face = Arc<RunsFace>;
@@ -53,10 +54,12 @@ type Reply = Result<Response, Response>;
 
 /// The runs routes, to be nested under `/runs`.
 pub(crate) fn router(app: AppState) -> Router {
+    let opts = &app.config.runs;
+    let idempotency = IdempotencyKeys::new(opts.idempotency_ttl, opts.idempotency_max_keys);
     let face = Arc::new(RunsFace {
         app,
         limits: FixedWindow::default(),
-        idempotency: Mutex::new(HashMap::new()),
+        idempotency: Mutex::new(idempotency),
     });
     Router::new()
         .route("/api/v1/workflows", get(list_workflows))
@@ -292,19 +295,25 @@ async fn start_run(face: &RunsFace, id: &str, headers: &HeaderMap, body: Body) -
         }
     };
 
-    let ttl = face.app.config.runs.idempotency_ttl;
     let mut seen = face
         .idempotency
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(key) = &idempotency_key {
-        let now = Instant::now();
-        seen.retain(|_, (_, at)| now.duration_since(*at) < ttl);
-        if let Some((run_id, _)) = seen.get(&(wf.id.clone(), key.clone()))
-            && let Some(existing) = face.app.engine.snapshot(run_id)
-        {
+    if let Some(key) = &idempotency_key
+        && let Some(started) = seen.get(&wf.id, key)
+    {
+        // A replay starts nothing, even when retention already evicted the run.
+        if let Some(existing) = face.app.engine.snapshot(&started.run_id) {
+            started.status = status_name(existing.status);
             return Ok(ok(StatusCode::OK, started_json(&existing)));
         }
+        let data = json!({
+            "runId": started.run_id,
+            "status": started.status,
+            "workflowId": wf.id,
+            "workflowVersion": started.version,
+        });
+        return Ok(ok(StatusCode::OK, data));
     }
     if let Some(schema) = &exposure.input_schema {
         schema::apply_defaults(schema, &mut input);
@@ -324,7 +333,12 @@ async fn start_run(face: &RunsFace, id: &str, headers: &HeaderMap, body: Body) -
     }
     let snapshot = face.app.engine.start_with(start).map_err(engine_error)?;
     if let Some(key) = idempotency_key {
-        seen.insert((wf.id.clone(), key), (snapshot.id.clone(), Instant::now()));
+        let started = Started {
+            run_id: snapshot.id.clone(),
+            version: exposure.version.into(),
+            status: status_name(snapshot.status),
+        };
+        seen.insert(&wf.id, &key, started);
     }
     drop(seen);
     Ok(ok(StatusCode::CREATED, started_json(&snapshot)))
