@@ -229,11 +229,11 @@ async fn workflows_can_be_replaced_and_removed() {
 }
 
 fn retention(max_finished_runs: usize, max_age: Duration) -> Retention {
-    let mut r = Retention::default();
-    r.max_finished_runs = max_finished_runs;
-    r.max_age = max_age;
-    r.max_action_calls = 2;
-    r
+    Retention {
+        max_finished_runs,
+        max_age,
+        max_action_calls: 2,
+    }
 }
 
 fn quick_and_slow(retention: Retention) -> Engine {
