@@ -10,7 +10,9 @@ use trigger_sdk_core::{
     TriggerRequest, WaitOptions,
 };
 use trigger_sdk_reference_server::{ReferenceServer, creds};
-use trigger_sdk_runs::{ListRuns, RunRequest, RunsApiError, RunsClient, RunsErrorCode};
+use trigger_sdk_runs::{
+    ListRuns, ReplayConflict, RunRequest, RunsApiError, RunsClient, RunsErrorCode,
+};
 
 fn fast_poll() -> PollPolicy {
     PollPolicy {
@@ -289,6 +291,78 @@ async fn the_same_idempotency_key_twice_gives_one_run() {
         .unwrap();
     assert_ne!(a.id(), b.id());
     assert_ne!(a.idempotency_key(), b.idempotency_key());
+    server.shutdown().await;
+}
+
+/// The docs' idempotency request, replayed with another order: the server
+/// gives back the first run (as documented); the opt-in check says so.
+#[tokio::test]
+async fn a_replay_with_another_input_is_reported_by_the_opt_in_check() {
+    let (server, client) = start().await;
+    let request = |order: &str| {
+        RunRequest::new(json!({"orderId": order})).idempotency_key("process-order-123")
+    };
+    let workflow = creds::RUNS_ORDER_CONFIRMATION;
+    let first = client
+        .run(workflow, request("order_123").check_replay())
+        .await
+        .unwrap();
+    assert!(!first.is_existing_run());
+    let same = client
+        .run(workflow, request("order_123").check_replay())
+        .await
+        .unwrap();
+    assert!(same.is_existing_run());
+    assert_eq!(same.id(), first.id());
+
+    let err = client
+        .run(workflow, request("order_124").check_replay())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let conflict = err.detail::<ReplayConflict>().unwrap();
+    assert_eq!(&conflict.run_id, first.id());
+    assert_eq!(conflict.existing, json!({"orderId": "order_123"}));
+    assert_eq!(conflict.sent, json!({"orderId": "order_124"}));
+    assert!(err.to_string().contains("process-order-123"), "{err}");
+
+    // Unchecked, the replay is the first run, as the API answers it.
+    let unchecked = client.run(workflow, request("order_124")).await.unwrap();
+    assert!(unchecked.is_existing_run());
+    assert_eq!(unchecked.id(), first.id());
+
+    // Schema defaults the server added are not a difference.
+    let invoice = |amount: u32| {
+        RunRequest::new(json!({"customerId": "cus_xxx", "amount": amount}))
+            .idempotency_key("invoice-1")
+            .check_replay()
+    };
+    client
+        .run(creds::RUNS_CREATE_INVOICE, invoice(9900))
+        .await
+        .unwrap();
+    let again = client
+        .run(creds::RUNS_CREATE_INVOICE, invoice(9900))
+        .await
+        .unwrap();
+    assert!(again.is_existing_run());
+    let changed = client
+        .run(creds::RUNS_CREATE_INVOICE, invoice(9901))
+        .await
+        .unwrap_err();
+    assert!(matches!(changed, Error::Conflict(_)), "{changed:?}");
+
+    // Through the Trigger interface too.
+    let trigger: Box<dyn Trigger> = Box::new(client.workflow(workflow).with_replay_check());
+    let err = trigger
+        .trigger(
+            TriggerRequest::new(json!({"orderId": "order_125"}))
+                .idempotency_key("process-order-123"),
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(err.detail::<ReplayConflict>().is_some(), "{err:?}");
     server.shutdown().await;
 }
 

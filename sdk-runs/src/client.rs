@@ -17,6 +17,7 @@ use crate::{
     envelope::{Decoded, decode},
     handle::RunsHandle,
     model::{ListRuns, Run, RunBody, RunRequest, RunStarted},
+    replay::{self, ReplayConflict},
     workflow::RunsWorkflow,
 };
 
@@ -264,7 +265,11 @@ impl RunsClient {
     /// network errors), so a retried request never starts a second run. When
     /// the key had already started a run (HTTP 200 instead of 201), nothing
     /// new starts and the handle follows that run:
-    /// [`RunsHandle::is_existing_run`] says so.
+    /// [`RunsHandle::is_existing_run`] says so. The API gives that run back
+    /// whatever its input was; with [`RunRequest::check_replay`] the call
+    /// reads it (one more request, on replays only) and fails with
+    /// [`Error::Conflict`] carrying a [`ReplayConflict`] when its input is
+    /// not the one sent.
     pub async fn run(&self, workflow_id: &str, request: RunRequest) -> Result<RunsHandle> {
         let url = self.endpoint(&self.inner.execute, &["workflows", workflow_id, "run"])?;
         let key = request
@@ -284,7 +289,7 @@ impl RunsClient {
             ..
         } = decode::<RunStarted>(&answer)?;
         started.existing = status == 200;
-        started.idempotency_key = Some(key);
+        started.idempotency_key = Some(key.clone());
         if started.workflow_id.is_none() {
             started.workflow_id = Some(workflow_id.to_owned());
         }
@@ -294,6 +299,20 @@ impl RunsClient {
             existing = started.existing,
             "run started"
         );
+        if started.existing && request.check_replay_input {
+            let existing = self.get_run(started.run_id.as_str()).await?;
+            let differences = replay::differences(&request.input, &existing.input);
+            if !differences.is_empty() {
+                return Err(ReplayConflict {
+                    run_id: started.run_id,
+                    idempotency_key: key,
+                    sent: request.input,
+                    existing: existing.input,
+                    differences,
+                }
+                .into_error());
+            }
+        }
         Ok(RunsHandle::started(self.clone(), started))
     }
 

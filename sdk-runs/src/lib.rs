@@ -13,7 +13,9 @@
 //!   generated UUID) and the same key on every retry, so retries on 5xx,
 //!   429 and network errors never start a second run. A key that had
 //!   already started a run gives that run back:
-//!   [`RunsHandle::is_existing_run`].
+//!   [`RunsHandle::is_existing_run`]; with [`RunRequest::check_replay`] a
+//!   replay whose run had another input is a `Conflict` carrying a
+//!   [`ReplayConflict`] (one more read, on replays only).
 //! - [`RunsHandle`] is a [`trigger_sdk_core::RunHandle`]: `wait` polls
 //!   `GET /runs/{id}` with backoff until the run ends, `events()` yields
 //!   status and step changes, `cancel()` cancels; rebuild one from a run id
@@ -131,6 +133,7 @@ mod envelope;
 mod error;
 mod handle;
 mod model;
+mod replay;
 mod workflow;
 
 pub use client::{API_KEY_HEADER, RateLimits, RunsClient, RunsClientBuilder};
@@ -140,4 +143,5 @@ pub use model::{
     ListMeta, ListRuns, Run, RunRequest, RunStarted, RunStep, parse_run_status, parse_step_status,
     wire_status,
 };
+pub use replay::{REPLAY_CONFLICT_CODE, ReplayConflict};
 pub use workflow::RunsWorkflow;

@@ -33,6 +33,11 @@ pub struct RunRequest {
     /// The idempotency key; when `None`, [`crate::RunsClient::run`] generates
     /// one. Either way the same key is sent on every retry of the request.
     pub idempotency_key: Option<String>,
+    /// Opt-in: when the key gives back an existing run, read that run (one
+    /// more request, only then) and refuse it with
+    /// [`trigger_sdk_core::Error::Conflict`] and a [`crate::ReplayConflict`]
+    /// when its input is not what this request sent.
+    pub check_replay_input: bool,
 }
 
 impl RunRequest {
@@ -60,6 +65,23 @@ impl RunRequest {
     /// Sets the idempotency key.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Checks a replay: when the idempotency key had already started a run,
+    /// that run's input must equal this request's, or the call fails with
+    /// [`trigger_sdk_core::Error::Conflict`] carrying a
+    /// [`crate::ReplayConflict`] (see [`RunRequest::check_replay_input`]).
+    ///
+    /// ```
+    /// use trigger_sdk_runs::RunRequest;
+    /// let request = RunRequest::new(serde_json::json!({"orderId": "order_123"}))
+    ///     .idempotency_key("process-order-123")
+    ///     .check_replay();
+    /// assert!(request.check_replay_input);
+    /// ```
+    pub fn check_replay(mut self) -> Self {
+        self.check_replay_input = true;
         self
     }
 }

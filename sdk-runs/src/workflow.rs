@@ -33,6 +33,9 @@ pub struct RunsWorkflow {
     pub workflow_id: String,
     /// The connection runs use, if any.
     pub connection_id: Option<String>,
+    /// Whether a replayed idempotency key must have started a run with the
+    /// same input ([`RunRequest::check_replay`]).
+    pub check_replay_input: bool,
 }
 
 impl RunsWorkflow {
@@ -42,7 +45,15 @@ impl RunsWorkflow {
             client,
             workflow_id: workflow_id.into(),
             connection_id: None,
+            check_replay_input: false,
         }
+    }
+
+    /// Checks replays: a request whose idempotency key had started a run
+    /// with another input fails with a `Conflict` ([`RunRequest::check_replay`]).
+    pub fn with_replay_check(mut self) -> Self {
+        self.check_replay_input = true;
+        self
     }
 
     /// Runs use this stored connection.
@@ -75,6 +86,7 @@ impl Trigger for RunsWorkflow {
             input: request.payload,
             connection_id: self.connection_id.clone(),
             idempotency_key: request.idempotency_key,
+            check_replay_input: self.check_replay_input,
         };
         let handle = self.client.run(&self.workflow_id, run).await?;
         Ok(Box::new(handle))

@@ -161,6 +161,79 @@ async fn a_replayed_key_says_it_is_an_existing_run() {
     );
 }
 
+fn gets(requests: &[Request]) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count()
+}
+
+/// The replay check reads the run once on a replay (200), never on a new run
+/// (201), and reports another input as a typed conflict.
+#[tokio::test]
+async fn the_replay_check_reads_once_only_on_replays() {
+    let server = MockServer::start().await;
+    let replies = Arc::new(AtomicUsize::new(0));
+    let seen = replies.clone();
+    Mock::given(method("POST"))
+        .respond_with(move |_: &Request| {
+            let status = if seen.fetch_add(1, Ordering::SeqCst) == 0 { 201 } else { 200 };
+            ResponseTemplate::new(status).set_body_json(json!({
+                "success": true,
+                "data": {"runId": "run_1", "status": "pending", "workflowId": "wf_1", "workflowVersion": 3}
+            }))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/runs/run_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": true,
+            "data": {"id": "run_1", "status": "completed",
+                     "input": {"orderId": "order_123", "currency": "usd"}}
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let request = |order: &str| {
+        RunRequest::new(json!({"orderId": order}))
+            .idempotency_key("process-order-123")
+            .check_replay()
+    };
+
+    let first = client.run("wf_1", request("order_123")).await.unwrap();
+    assert!(!first.is_existing_run());
+    assert_eq!(gets(&server.received_requests().await.unwrap()), 0);
+
+    // The same input again: the existing run, after one read.
+    let same = client.run("wf_1", request("order_123")).await.unwrap();
+    assert!(same.is_existing_run());
+    assert_eq!(gets(&server.received_requests().await.unwrap()), 1);
+
+    let err = client.run("wf_1", request("order_124")).await.unwrap_err();
+    assert_eq!(gets(&server.received_requests().await.unwrap()), 2);
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert_eq!(err.code(), Some(trigger_sdk_runs::REPLAY_CONFLICT_CODE));
+    let conflict = err.detail::<trigger_sdk_runs::ReplayConflict>().unwrap();
+    assert_eq!(conflict.run_id.as_str(), "run_1");
+    assert_eq!(conflict.idempotency_key, "process-order-123");
+    assert_eq!(
+        conflict.differences,
+        ["orderId: sent \"order_124\", the run has \"order_123\""]
+    );
+
+    // Without the check, a replay is never read.
+    let unchecked = client
+        .run(
+            "wf_1",
+            RunRequest::new(json!({"orderId": "order_999"})).idempotency_key("process-order-123"),
+        )
+        .await
+        .unwrap();
+    assert!(unchecked.is_existing_run());
+    assert_eq!(gets(&server.received_requests().await.unwrap()), 2);
+}
+
 #[tokio::test]
 async fn a_429_with_retry_after_is_retried_with_the_same_key() {
     let server = MockServer::start().await;
