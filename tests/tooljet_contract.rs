@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use trigger_sdk_core::{
-    Error, RateLimit, RunEvent, RunHandle, RunId, RunStatus, Trigger, TriggerMode, TriggerRequest,
-    WaitOptions, sse::SseOptions,
+    Error, PollPolicy, RateLimit, RetryPolicy, RunEvent, RunHandle, RunId, RunStatus, Trigger,
+    TriggerMode, TriggerRequest, WaitOptions, sse::SseOptions,
 };
 use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, Workflow};
 use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
@@ -518,7 +518,8 @@ async fn without_the_limiter_throttled_triggers_are_rate_limited() {
 
 #[tokio::test]
 async fn with_the_limiter_a_batch_of_50_sees_no_429() {
-    // 20 per 2 s: the batch takes about 5 s; the SDK's 5 % margin is 100 ms.
+    // 20 per 2 s: the batch takes about 5 s (the limiter never sends more
+    // than 20 in any 2 s).
     let limit = RateLimit::new(20, Duration::from_secs(2));
     let server = start(throttled_config(limit.requests, limit.per)).await;
     let workflow = builder(&server, creds::TOOLJET_WORKFLOW)
@@ -530,5 +531,145 @@ async fn with_the_limiter_a_batch_of_50_sees_no_429() {
     let errors: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(results.len(), 50);
+    server.shutdown().await;
+}
+
+/// The demo set plus a ToolJet workflow that runs for 3 s, throttled at
+/// `limit` per `ttl`.
+fn slow_throttled_config(limit: u32, ttl: Duration) -> Config {
+    let mut config = throttled_config(limit, ttl);
+    let mut slow = Workflow::new(
+        SLOW,
+        "Slow Report",
+        vec![
+            Step::delay("collect", 3_000),
+            Step::respond("response", 200, json!({"rows": 42})),
+        ],
+    );
+    slow.tooljet = Some(ToolJetExposure {
+        token: creds::TOOLJET_TOKEN.to_owned(),
+        ..ToolJetExposure::default()
+    });
+    config.workflows.push(slow);
+    config
+}
+
+const SLOW: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5d";
+
+/// ToolJet throttles status polls like triggers (100 per 60 s per client IP
+/// and route): 105 polls without the limiter get 5 refusals; through the
+/// limiter (window shortened to 2 s on both sides) none, and a follow loop
+/// polling every millisecond for 3 s sees no 429 either. No SDK retries, so
+/// a 429 could not hide behind one.
+#[tokio::test]
+async fn status_polls_stay_under_the_throttle_with_the_limiter() {
+    let server = start(throttled_config(100, Duration::from_secs(60))).await;
+    let unlimited = builder(&server, creds::TOOLJET_WORKFLOW)
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("builds");
+    let run = unlimited.trigger_async(&ada()).await.expect("started");
+    let polls = futures::future::join_all((0..105).map(|_| run.execution_status())).await;
+    let refused: Vec<&Error> = polls.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(refused.len(), 5, "{refused:?}");
+    for e in refused {
+        assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+        assert_eq!(message(e), "ThrottlerException: Too Many Requests");
+    }
+    server.shutdown().await;
+
+    let window = Duration::from_secs(2);
+    let server = start(slow_throttled_config(100, window)).await;
+    let limited = |workflow_id: &str| {
+        builder(&server, workflow_id)
+            .rate_limit(RateLimit::new(100, window))
+            .retry(RetryPolicy::none())
+            .build()
+            .expect("builds")
+    };
+    let workflow = limited(creds::TOOLJET_WORKFLOW);
+    let run = workflow.trigger_async(&ada()).await.expect("started");
+    let polls = futures::future::join_all((0..105).map(|_| run.execution_status())).await;
+    let errors: Vec<&Error> = polls.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let slow = limited(SLOW);
+    let run = slow.trigger_async(&ada()).await.expect("started");
+    let every_millisecond = PollPolicy {
+        initial: Duration::from_millis(1),
+        max: Duration::from_millis(1),
+        factor: 1.0,
+    };
+    let outcome = run
+        .wait(WaitOptions::timeout(Duration::from_secs(60)).with_poll(every_millisecond))
+        .await
+        .expect("no 429 while following");
+    assert_eq!(outcome.status, RunStatus::Succeeded);
+    assert_eq!(outcome.output, json!({"rows": 42}));
+    server.shutdown().await;
+}
+
+/// Every stream connection counts on the stream route's throttle. Cut after
+/// each event, a stream reconnects once per event; with one reconnect
+/// allowed in a row, a refused connection ends the stream with the 429.
+/// Without the limiter the third connection within the window is refused;
+/// with it (2 per 2 s on both sides) every event arrives.
+#[tokio::test]
+async fn stream_reconnects_stay_under_the_throttle_with_the_limiter() {
+    let cut_after_each_event = |ttl: Duration| {
+        let mut config = throttled_config(2, ttl);
+        config.tooljet.stream_drop_after = Some(1);
+        config
+    };
+    let one_reconnect = SseOptions {
+        max_reconnects: 1,
+        backoff: Duration::from_millis(20),
+        ..SseOptions::default()
+    };
+    let server = start(cut_after_each_event(Duration::from_secs(60))).await;
+    let run = builder(&server, creds::TOOLJET_WORKFLOW)
+        .stream_options(one_reconnect.clone())
+        .build()
+        .expect("builds")
+        .trigger_async(&ada())
+        .await
+        .expect("accepted");
+    let items: Vec<_> = run.stream().collect().await;
+    let refused = items
+        .iter()
+        .find_map(|item| item.as_ref().err())
+        .expect("the third connection is throttled");
+    assert_eq!(refused.status(), Some(429), "{refused:?}");
+    server.shutdown().await;
+
+    let window = Duration::from_secs(2);
+    let server = start(cut_after_each_event(window)).await;
+    let run = builder(&server, creds::TOOLJET_WORKFLOW)
+        .stream_options(one_reconnect)
+        .rate_limit(RateLimit::new(2, window))
+        .build()
+        .expect("builds")
+        .trigger_async(&ada())
+        .await
+        .expect("accepted");
+    let events: Vec<_> = run
+        .stream()
+        .map(|e| e.expect("no 429 through the limiter"))
+        .collect()
+        .await;
+    let connections = events
+        .iter()
+        .filter(|e| e.kind == StreamEventKind::ConnectionInitialized)
+        .count();
+    assert!(connections >= 3, "{events:?}");
+    assert_eq!(
+        events
+            .iter()
+            .rev()
+            .find(|e| e.id.is_some())
+            .map(|e| e.kind.clone()),
+        Some(StreamEventKind::Completed),
+        "{events:?}"
+    );
     server.shutdown().await;
 }

@@ -243,6 +243,7 @@ pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Res
         Err(e) => return futures::stream::iter([Err(e)]).boxed(),
     };
     let transport = shared.stream.clone();
+    let limiter = shared.stream_limiter.clone();
     let opened = Arc::new(AtomicU32::new(0));
     let opened_by_connect = opened.clone();
     let connect =
@@ -255,7 +256,11 @@ pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Res
             if let Some(id) = last_event_id {
                 request = request.header(LAST_EVENT_ID, id);
             }
+            let limiter = limiter.clone();
             Box::pin(async move {
+                if let Some(limiter) = limiter {
+                    limiter.acquire().await;
+                }
                 let response = request.send().await.map_err(|e| Error::Transport {
                     message: format!("cannot open the ToolJet event stream: {e}"),
                     source: Some(e),

@@ -12,7 +12,7 @@ use trigger_sdk_core::{
     RunId, RunOutcome, Safety, Secret, Transport, Trigger, TriggerMode, TriggerRequest,
     async_trait,
     sse::SseOptions,
-    transport::{HttpResponse, Timeouts},
+    transport::{HttpResponse, RateLimiter, Timeouts},
 };
 
 use crate::{
@@ -62,6 +62,10 @@ pub(crate) struct Shared {
     pub(crate) status: Transport,
     /// `GET …/stream`: no attempt timeout (the answer is long-lived).
     pub(crate) stream: Transport,
+    /// The stream route's share of the throttle: each connection (first
+    /// open and every reconnect) takes a token. The stream is opened outside
+    /// [`Transport::send`], so its transport has no limiter of its own.
+    pub(crate) stream_limiter: Option<Arc<RateLimiter>>,
     pub(crate) poll: PollPolicy,
     pub(crate) sse_options: SseOptions,
 }
@@ -115,8 +119,16 @@ impl ToolJetWorkflowBuilder {
     }
 
     /// Keeps this client under the server's throttle (`requests` per `per`,
-    /// counted per route as ToolJet does): requests wait instead of
-    /// collecting 429s. Off by default; see [`DEFAULT_THROTTLE`].
+    /// counted per client IP and route as ToolJet does): requests wait
+    /// instead of collecting 429s. Off by default; see [`DEFAULT_THROTTLE`].
+    ///
+    /// ToolJet throttles every webhook route, so each has its own limiter:
+    /// sync triggers, async triggers, status polls (a follow loop, `wait`,
+    /// the polling fallback of `events`) and stream connections (each open
+    /// and reconnect). The limiters are shared by the clones of this
+    /// workflow and its run handles. The server counts per route for all
+    /// workflows a client calls; workflows built separately each have their
+    /// own limiters, so give each its share of the throttle.
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
@@ -212,6 +224,7 @@ impl ToolJetWorkflowBuilder {
                 trigger_async: transport(self.timeouts, self.retry)?,
                 status: transport(self.timeouts, self.retry)?,
                 stream: transport(stream_timeouts, RetryPolicy::none())?,
+                stream_limiter: limit.map(|l| Arc::new(RateLimiter::new(l))),
                 poll: self.poll,
                 sse_options: self.sse_options,
             }),
