@@ -25,6 +25,8 @@ pub struct Config {
     pub runs: RunsOptions,
     /// How long finished runs are kept.
     pub retention: Retention,
+    /// Connection limits: slow and idle clients are shed.
+    pub http: HttpOptions,
     /// The declared workflows.
     pub workflows: Vec<Workflow>,
 }
@@ -38,7 +40,37 @@ impl Default for Config {
             flowmatic: FlowmaticOptions::default(),
             runs: RunsOptions::default(),
             retention: Retention::default(),
+            http: HttpOptions::default(),
             workflows: Vec::new(),
+        }
+    }
+}
+
+/// Connection limits, so slow or idle clients cannot hold the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct HttpOptions {
+    /// A request head must be complete this long after its first byte
+    /// arrived (10 s); a slower client is disconnected.
+    #[serde(with = "millis")]
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight is closed after this long
+    /// (60 s). A long answer (a waiting webhook, an SSE stream) is in flight.
+    #[serde(with = "millis")]
+    pub idle_timeout: Duration,
+    /// Open connections at most (1,024). Past it, the oldest connection
+    /// without a request in flight is closed to make room; when every one
+    /// is busy, the new connection is closed instead.
+    pub max_connections: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 }

@@ -25,6 +25,7 @@ mod n8n;
 mod path;
 mod ratelimit;
 mod runs;
+mod serve;
 mod state;
 pub mod time;
 mod tooljet;
@@ -37,7 +38,6 @@ use axum::routing::{get, post};
 use http::StatusCode;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
@@ -49,7 +49,6 @@ pub(crate) use state::AppState;
 pub struct ReferenceServer {
     addr: SocketAddr,
     state: AppState,
-    stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
 
@@ -70,26 +69,14 @@ impl ReferenceServer {
         let addr = listener.local_addr()?;
         let state = AppState::new(config);
         let app = router(state.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "reference server stopped");
-            }
-        });
-        Ok(Self {
-            addr,
-            state,
-            stop: Some(stop),
-            task,
-        })
+        let limits = state.config.http.clone();
+        let task = tokio::spawn(serve::serve(
+            listener,
+            app,
+            limits,
+            state.closing.subscribe(),
+        ));
+        Ok(Self { addr, state, task })
     }
 
     /// The listening address.
@@ -142,9 +129,6 @@ impl ReferenceServer {
     /// finish; long-lived streams still open after that are cut.
     pub async fn shutdown(mut self) {
         self.state.closing.send_replace(true);
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
         let graceful =
             tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task).await;
         if graceful.is_err() {
@@ -155,9 +139,7 @@ impl ReferenceServer {
 
 impl Drop for ReferenceServer {
     fn drop(&mut self) {
-        if self.stop.is_some() {
-            self.task.abort();
-        }
+        self.task.abort();
     }
 }
 
