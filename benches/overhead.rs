@@ -5,9 +5,7 @@
 use std::time::{Duration, Instant};
 
 use axum::{Router, routing::post};
-use trigger_sdk::{
-    Auth, Provider, Safety, Secret, Transport, reqwest::Method, signature::sign_sha256,
-};
+use trigger_sdk::{Auth, Provider, Secret, Transport, signature::sign_sha256};
 
 const REQUESTS: usize = 2_000;
 const ROUNDS: usize = 5;
@@ -35,7 +33,7 @@ async fn main() {
     let raw = reqwest::Client::new();
     let url = format!("{base}/hook");
     // Warm both connection pools first.
-    let transport = Transport::builder(Provider::Other("bench"), base.clone())
+    let transport = Transport::builder(Provider::new("bench"), base.clone())
         .auth(Auth::header("x-webhook-secret", Secret::new("demo")))
         .build()
         .expect("transport");
@@ -72,11 +70,12 @@ async fn main() {
 
         let start = Instant::now();
         for _ in 0..REQUESTS {
-            let request = transport
-                .request(Method::POST, sdk_url.clone())
-                .header("content-type", "application/json")
-                .body(body.clone());
-            transport.send(request, Safety::Unkeyed).await.expect("sdk");
+            transport
+                .post(sdk_url.clone())
+                .body(body.clone(), Some("application/json"))
+                .send()
+                .await
+                .expect("sdk");
         }
         sdk_time = sdk_time.min(start.elapsed());
     }

@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // A deadline shorter than the run: a typed timeout, the run goes on.
     match run.wait(WaitOptions::timeout(Duration::from_secs(1))).await {
-        Err(trigger_sdk::Error::Timeout(why)) => {
+        Err(trigger_sdk::Error::Timeout { message: why, .. }) => {
             println!("after {:.1?}: timeout: {why}", start.elapsed());
         }
         other => return Err(format!("expected Error::Timeout, got {other:?}").into()),

@@ -15,11 +15,10 @@ use trigger_sdk_runs::{
 };
 
 fn fast_poll() -> PollPolicy {
-    PollPolicy {
-        initial: Duration::from_millis(20),
-        max: Duration::from_millis(100),
-        factor: 1.5,
-    }
+    PollPolicy::default()
+        .initial(Duration::from_millis(20))
+        .max(Duration::from_millis(100))
+        .factor(1.5)
 }
 
 fn wait_options() -> WaitOptions {

@@ -60,10 +60,7 @@ async fn start(config: Config) -> ReferenceServer {
 
 fn builder(server: &ReferenceServer, workflow_id: &str) -> ToolJetWorkflowBuilder {
     ToolJetWorkflow::builder(server.tooljet_url(), workflow_id, creds::TOOLJET_TOKEN)
-        .stream_options(SseOptions {
-            backoff: Duration::from_millis(20),
-            ..SseOptions::default()
-        })
+        .stream_options(SseOptions::default().backoff(Duration::from_millis(20)))
 }
 
 fn demo_workflow(server: &ReferenceServer) -> ToolJetWorkflow {
@@ -595,11 +592,10 @@ async fn status_polls_stay_under_the_throttle_with_the_limiter() {
 
     let slow = limited(SLOW);
     let run = slow.trigger_async(&ada()).await.expect("started");
-    let every_millisecond = PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(1),
-        factor: 1.0,
-    };
+    let every_millisecond = PollPolicy::default()
+        .initial(Duration::from_millis(1))
+        .max(Duration::from_millis(1))
+        .factor(1.0);
     let outcome = run
         .wait(WaitOptions::timeout(Duration::from_secs(60)).with_poll(every_millisecond))
         .await
@@ -621,11 +617,9 @@ async fn stream_reconnects_stay_under_the_throttle_with_the_limiter() {
         config.tooljet.stream_drop_after = Some(1);
         config
     };
-    let one_reconnect = SseOptions {
-        max_reconnects: 1,
-        backoff: Duration::from_millis(20),
-        ..SseOptions::default()
-    };
+    let one_reconnect = SseOptions::default()
+        .max_reconnects(1)
+        .backoff(Duration::from_millis(20));
     let server = start(cut_after_each_event(Duration::from_secs(60))).await;
     let run = builder(&server, creds::TOOLJET_WORKFLOW)
         .stream_options(one_reconnect.clone())

@@ -5,6 +5,9 @@ use std::{fmt, sync::Arc, time::Duration};
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The cause behind an [`Error`]: any error, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything an error answer from a provider said, kept whole.
 ///
 /// `Display` shows the status, the provider's code and its message; the raw
@@ -86,6 +89,38 @@ impl fmt::Display for ValidationDetail {
     }
 }
 
+/// `": <cause>"`: the first line of each distinct message down the cause
+/// chain that `message` does not already say; empty without a cause.
+fn cause_suffix(
+    source: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
+    message: &str,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = source.map(|s| s as _);
+    while let Some(error) = next {
+        let text = error.to_string();
+        let line = text.lines().next().unwrap_or_default().trim();
+        if !line.is_empty() && !message.contains(line) && !parts.iter().any(|p| p.contains(line)) {
+            parts.push(line.to_owned());
+        }
+        next = error.source();
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(": "))
+    }
+}
+
+fn ambiguous_advice(key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!(
+            "a run may exist; resending with idempotency key {key:?} is safe and returns it"
+        ),
+        None => "the request may have started a run, so it was not sent again".to_owned(),
+    }
+}
+
 fn fmt_details(details: &[ValidationDetail]) -> String {
     if details.is_empty() {
         return String::new();
@@ -159,28 +194,67 @@ pub enum Error {
     /// The run was started but cannot be followed (no run id to poll).
     #[error("run not trackable: {0}")]
     NotTrackable(String),
-    /// A trigger request whose outcome is unknown: it was sent and may have
-    /// started a run, so it was not retried.
-    #[error(
-        "ambiguous outcome: {reason} (the request may have started a run, so it was not retried)"
-    )]
+    /// A request that can start a run whose outcome is unknown: it was sent
+    /// and may have started a run, so it was not sent again.
+    ///
+    /// Without an idempotency key, decide yourself (look the run up, or
+    /// resend if a duplicate is harmless). With one
+    /// ([`Error::idempotency_key`]), resending with the same key is safe: the
+    /// provider answers with the run that key started, if any.
+    #[error("ambiguous outcome: {reason}{} ({})", cause_suffix(source.as_deref(), reason), ambiguous_advice(idempotency_key.as_deref()))]
     Ambiguous {
         /// What happened after the request was sent.
         reason: String,
         /// The answer, when one came (a 5xx from a proxy, say).
         error: Option<Box<ApiError>>,
+        /// The idempotency key the request carried (the caller's or one the
+        /// SDK generated): resending with it cannot start a second run.
+        idempotency_key: Option<String>,
+        /// The underlying failure (a timeout, a dropped connection).
+        #[source]
+        source: Option<BoxError>,
     },
     /// A deadline passed (a `wait` deadline or the total request timeout).
-    #[error("timed out: {0}")]
-    Timeout(String),
+    #[error("timed out: {message}{}", cause_suffix(source.as_deref(), message))]
+    Timeout {
+        /// What did not finish in time.
+        message: String,
+        /// The underlying failure, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The request could not be sent or the answer not read.
-    #[error("transport error: {message}")]
+    #[error("transport error: {message}{}", cause_suffix(source.as_deref(), message))]
     Transport {
         /// What failed.
         message: String,
-        /// The underlying client error.
+        /// The underlying failure (the HTTP client's error, say).
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<BoxError>,
+    },
+    /// The server answered with a redirect the SDK does not follow: one that
+    /// changes origin (credentials never go to another host), or any redirect
+    /// of a request that can start a run.
+    #[error("redirect not followed: {reason} (to {location})")]
+    Redirect {
+        /// Why it was not followed.
+        reason: String,
+        /// The `Location` the server named.
+        location: String,
+        /// The redirect answer.
+        error: Box<ApiError>,
+    },
+    /// An answer, a stream line or a stream event was larger than the
+    /// configured limit (see `ClientOptions::max_answer_size` and
+    /// `sse::SseOptions`); reading stopped there.
+    #[error("{what} is over the limit of {limit} bytes")]
+    TooLarge {
+        /// What was too large (`"the answer body"`, `"an SSE line"`, …).
+        what: String,
+        /// The limit, in bytes.
+        limit: usize,
+        /// HTTP status of the answer, when there was one.
+        status: Option<u16>,
     },
     /// The answer could not be decoded.
     #[error("could not decode the answer: {message}")]
@@ -230,6 +304,7 @@ impl Error {
             | Self::Http(e)
             | Self::Validation { error: e, .. }
             | Self::RateLimited { error: e, .. } => Some(e),
+            Self::Redirect { error, .. } => Some(error),
             Self::Unsupported { error, .. } | Self::Ambiguous { error, .. } => error.as_deref(),
             _ => None,
         }
@@ -238,7 +313,7 @@ impl Error {
     /// HTTP status of the answer behind this error.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Decode { status, .. } => *status,
+            Self::Decode { status, .. } | Self::TooLarge { status, .. } => *status,
             _ => self.api().and_then(|e| e.status),
         }
     }
@@ -261,6 +336,49 @@ impl Error {
         self.api()
             .and_then(|e| e.detail.as_deref())
             .and_then(|d| (d as &(dyn std::error::Error + 'static)).downcast_ref::<T>())
+    }
+
+    /// The idempotency key of an [`Error::Ambiguous`] keyed request: resend
+    /// with this key to get the run it may have started, without starting a
+    /// second one.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Self::Ambiguous {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have started a run ([`Error::Ambiguous`]).
+    pub fn may_have_started(&self) -> bool {
+        matches!(self, Self::Ambiguous { .. })
+    }
+
+    /// An [`Error::Timeout`] without a cause.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::Timeout {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Transport`] with a cause.
+    pub fn transport(message: impl Into<String>, source: impl Into<Option<BoxError>>) -> Self {
+        Self::Transport {
+            message: message.into(),
+            source: source.into(),
+        }
+    }
+
+    /// An [`Error::Ambiguous`] without an answer, key or cause.
+    pub fn ambiguous(reason: impl Into<String>) -> Self {
+        Self::Ambiguous {
+            reason: reason.into(),
+            error: None,
+            idempotency_key: None,
+            source: None,
+        }
     }
 
     /// The server's `Retry-After`, for [`Error::RateLimited`].

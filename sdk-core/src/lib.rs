@@ -7,8 +7,12 @@
 //! - [`Error`]: one error type; HTTP-born variants keep the status, the
 //!   provider's code and message, and the raw body.
 //! - [`Secret`] and [`Auth`]: credentials that never print.
-//! - [`transport::Transport`]: the HTTP client (retries that never run a
-//!   workflow twice, `Retry-After`, rate limiting, timeouts).
+//! - [`ClientOptions`] and [`transport::Transport`]: the one HTTP path every
+//!   provider request takes (retries that never run a workflow twice,
+//!   `Retry-After`, rate limiting, timeouts and deadlines, an answer cap,
+//!   no credential across origins or over plain http to a remote host).
+//! - [`json`]: the small JSON readings every provider needs, and
+//!   [`wire_enum!`] for the providers' string enums.
 //! - [`signature`]: HMAC-SHA256 webhook signatures, both sides.
 //! - [`paginate`]: cursor loops as streams; [`sse`]: Server-Sent Events with
 //!   reconnect.
@@ -26,6 +30,7 @@ pub mod auth;
 pub mod error;
 pub mod finished;
 pub mod handle;
+pub mod json;
 pub mod paginate;
 pub mod poll;
 pub mod request;
@@ -36,7 +41,7 @@ pub mod sse;
 pub mod transport;
 
 pub use auth::Auth;
-pub use error::{ApiError, Error, Result, ValidationDetail};
+pub use error::{ApiError, BoxError, Error, Result, ValidationDetail};
 pub use finished::FinishedRun;
 pub use handle::{RunHandle, Trigger};
 pub use poll::{PollPolicy, WaitOptions};
@@ -46,10 +51,13 @@ pub use run::{
     StepStatus,
 };
 pub use secret::Secret;
-pub use transport::{RateLimit, RetryPolicy, Safety, Timeouts, Transport};
+pub use transport::{
+    ClientOptions, RateLimit, Redirects, RetryPolicy, Safety, Timeouts, Transport,
+};
 
 // Re-exported so provider crates and users name one version.
 pub use async_trait::async_trait;
 pub use futures;
 pub use reqwest;
+pub use serde;
 pub use serde_json;

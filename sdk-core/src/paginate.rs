@@ -153,7 +153,7 @@ mod tests {
                     this.calls.lock().unwrap().push(cursor);
                     match this.pages.get(cursor.unwrap_or(0)) {
                         Some(Ok(page)) => Ok(page.clone()),
-                        Some(Err(message)) => Err(Error::Timeout(message.clone())),
+                        Some(Err(message)) => Err(Error::timeout(message.clone())),
                         None => Err(Error::Config(format!("no page {cursor:?}"))),
                     }
                 })
@@ -240,7 +240,9 @@ mod tests {
         assert_eq!(results.len(), 3);
         assert_eq!(results[0].as_ref().ok(), Some(&1));
         assert_eq!(results[1].as_ref().ok(), Some(&2));
-        assert!(matches!(&results[2], Err(Error::Timeout(m)) if m == "page 2 timed out"));
+        assert!(
+            matches!(&results[2], Err(Error::Timeout { message: m, .. }) if m == "page 2 timed out")
+        );
         assert_eq!(pages.calls(), [None, Some(1)]);
     }
 

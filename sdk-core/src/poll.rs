@@ -14,6 +14,7 @@ use crate::{
 
 /// How often to poll: exponential backoff from `initial` up to `max`.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct PollPolicy {
     /// The first delay.
     pub initial: Duration,
@@ -34,19 +35,63 @@ impl Default for PollPolicy {
 }
 
 impl PollPolicy {
+    /// Polls every `interval`, without backoff.
+    pub fn fixed(interval: Duration) -> Self {
+        Self {
+            initial: interval,
+            max: interval,
+            factor: 1.0,
+        }
+    }
+
+    /// Sets the first delay.
+    pub fn initial(mut self, delay: Duration) -> Self {
+        self.initial = delay;
+        self
+    }
+
+    /// Sets the longest delay.
+    pub fn max(mut self, delay: Duration) -> Self {
+        self.max = delay;
+        self
+    }
+
+    /// Sets the factor between two delays (at least 1).
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = factor;
+        self
+    }
+
     /// The delay after `delay`.
     pub fn next(&self, delay: Duration) -> Duration {
         delay.mul_f64(self.factor.max(1.0)).min(self.max)
     }
 }
 
+/// The deadline of [`WaitOptions::default`]: 5 minutes.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// How long to wait for a run, and how to poll meanwhile.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+///
+/// The default waits at most [`DEFAULT_WAIT_TIMEOUT`] (5 minutes); every
+/// request made while waiting is bounded by the time left, so `wait` returns
+/// [`Error::Timeout`] at its deadline whatever the server does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct WaitOptions {
     /// Give up with [`Error::Timeout`] after this long; `None` waits forever.
     pub timeout: Option<Duration>,
     /// The poll backoff.
     pub poll: PollPolicy,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Some(DEFAULT_WAIT_TIMEOUT),
+            poll: PollPolicy::default(),
+        }
+    }
 }
 
 impl WaitOptions {
@@ -58,10 +103,37 @@ impl WaitOptions {
         }
     }
 
+    /// Waits without a deadline (only for runs that are sure to end).
+    pub fn forever() -> Self {
+        Self {
+            timeout: None,
+            poll: PollPolicy::default(),
+        }
+    }
+
     /// Sets the poll backoff.
     pub fn with_poll(mut self, poll: PollPolicy) -> Self {
         self.poll = poll;
         self
+    }
+
+    /// The instant this wait ends, counted from `start`.
+    pub fn deadline_from(&self, start: Instant) -> Option<Instant> {
+        self.timeout.map(|t| start + t)
+    }
+}
+
+/// Runs `work` until `deadline` (`None`: without limit); when the deadline
+/// passes first, [`Error::Timeout`] with the message `late()` gives. For
+/// providers that override `RunHandle::wait`: bound every await by it.
+pub async fn within_deadline<T>(
+    deadline: Option<Instant>,
+    late: impl FnOnce() -> String,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    match crate::transport::within(deadline, work).await {
+        Some(result) => result,
+        None => Err(Error::timeout(late())),
     }
 }
 
@@ -78,10 +150,25 @@ pub async fn poll_until_terminal<H: RunHandle + ?Sized>(
     options: &WaitOptions,
 ) -> Result<crate::run::RunOutcome> {
     let start = Instant::now();
-    let deadline = options.timeout.map(|t| start + t);
+    let deadline = options.deadline_from(start);
     let mut delay = options.poll.initial;
+    let mut last: Option<RunStatus> = None;
+    let late = |last: &Option<RunStatus>| {
+        let id = handle.run_id().map(|r| r.as_str()).unwrap_or("?");
+        let timeout = options.timeout.unwrap_or_default();
+        match last {
+            Some(status) => format!(
+                "the {} run {id} was still {status} after {timeout:?}",
+                handle.provider()
+            ),
+            None => format!(
+                "the {} run {id}: no status within {timeout:?}",
+                handle.provider()
+            ),
+        }
+    };
     loop {
-        let snapshot = handle.status().await?;
+        let snapshot = within_deadline(deadline, || late(&last), handle.status()).await?;
         if snapshot.status.is_terminal() {
             let mut outcome = snapshot.into_outcome();
             outcome.elapsed = Some(start.elapsed());
@@ -90,17 +177,12 @@ pub async fn poll_until_terminal<H: RunHandle + ?Sized>(
         if snapshot.status == RunStatus::Accepted {
             return Err(not_trackable(handle));
         }
+        last = Some(snapshot.status);
         let mut sleep = delay;
         if let Some(deadline) = deadline {
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::Timeout(format!(
-                    "the {} run {} was still {} after {:?}",
-                    handle.provider(),
-                    handle.run_id().map(|r| r.as_str()).unwrap_or("?"),
-                    snapshot.status,
-                    options.timeout.unwrap_or_default()
-                )));
+                return Err(Error::timeout(late(&last)));
             }
             sleep = sleep.min(deadline - now);
         }

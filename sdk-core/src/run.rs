@@ -7,31 +7,45 @@ use serde_json::Value;
 
 use crate::error::{ApiError, Error, Result};
 
-/// Which platform a trigger or a run belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Provider {
+/// Which platform a trigger or a run belongs to: a name, open to any
+/// provider crate (a fifth provider names itself with [`Provider::new`]; no
+/// edit of this crate needed).
+///
+/// ```
+/// use trigger_sdk_core::Provider;
+/// const ACME: Provider = Provider::new("acme");
+/// assert_eq!(ACME.to_string(), "acme");
+/// assert_eq!(Provider::N8n.name(), "n8n");
+/// assert_ne!(ACME, Provider::Runs);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Provider(&'static str);
+
+#[allow(non_upper_case_globals)]
+impl Provider {
     /// n8n webhooks and public API.
-    N8n,
+    pub const N8n: Provider = Provider("n8n");
     /// ToolJet workflow webhooks.
-    ToolJet,
+    pub const ToolJet: Provider = Provider("tooljet");
     /// Flowmatic webhooks and REST API.
-    Flowmatic,
+    pub const Flowmatic: Provider = Provider("flowmatic");
     /// The runs API (JustPaid Workflows).
-    Runs,
-    /// Another implementation, named.
-    Other(&'static str),
+    pub const Runs: Provider = Provider("runs");
+
+    /// A provider named `name` (lower-case, as in logs and reports).
+    pub const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
+
+    /// The provider's name.
+    pub const fn name(self) -> &'static str {
+        self.0
+    }
 }
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::N8n => "n8n",
-            Self::ToolJet => "tooljet",
-            Self::Flowmatic => "flowmatic",
-            Self::Runs => "runs",
-            Self::Other(name) => name,
-        })
+        f.write_str(self.0)
     }
 }
 
@@ -405,7 +419,11 @@ impl RunOutcome {
         let failure = self.failure.clone();
         let api = |default: &str| {
             let f = failure.clone().unwrap_or_else(|| RunFailure::new(default));
-            let mut api = ApiError::new(self.http_status, f.to_string());
+            let message = match &f.step {
+                Some(step) => format!("{} (step {step})", f.message),
+                None => f.message.clone(),
+            };
+            let mut api = ApiError::new(self.http_status, message);
             api.code = f.code.clone();
             api.body = f.raw.as_ref().map(Value::to_string);
             Box::new(api)
@@ -414,7 +432,10 @@ impl RunOutcome {
             RunStatus::Succeeded => Ok(self),
             RunStatus::Failed => Err(Error::WorkflowFailed(api("the run failed"))),
             RunStatus::Cancelled => Err(Error::Conflict(api("the run was cancelled"))),
-            RunStatus::TimedOut => Err(Error::Timeout(api("the run timed out").message)),
+            RunStatus::TimedOut => Err(Error::Timeout {
+                message: api("the run timed out").to_string(),
+                source: None,
+            }),
             ref other => Err(Error::NotTrackable(format!(
                 "the run is {other}, not finished"
             ))),

@@ -1,11 +1,17 @@
-//! Server-Sent Events over `reqwest`, with reconnect and `Last-Event-ID`:
-//! [`sse_stream`].
+//! Server-Sent Events through the core's call path, with reconnect and
+//! `Last-Event-ID`: [`sse_stream`].
 //!
-//! The module is provider-neutral: the caller's `connect` function builds
-//! the request (URL, auth, the `Last-Event-ID` header when given one) and
-//! [`sse_stream`] parses the answer into [`SseEvent`]s, reconnecting when the
-//! connection drops. [`sse_request`] is a ready-made `connect` for a plain
-//! `GET` with fixed headers.
+//! The module is provider-neutral: the caller's `connect` function opens the
+//! stream (URL, auth, the `Last-Event-ID` header when given one) with
+//! [`crate::transport::Call::stream`], and [`sse_stream`] parses it into
+//! [`SseEvent`]s, reconnecting when the connection drops or goes silent.
+//! [`sse_request`] is a ready-made `connect` for a plain `GET`.
+//!
+//! Parsing is linear in the bytes received (each byte is scanned once, see
+//! [`LineBuffer`]), a line or an event over its cap is [`Error::TooLarge`],
+//! and a connection that brings no event for
+//! [`SseOptions::idle_timeout`] is dropped and resumed, so a silent or
+//! comment-only stream never hangs its reader.
 //!
 //! The stream never decides that the run it follows is over — a closed
 //! connection only means "reconnect". The caller stops reading (drops the
@@ -13,16 +19,14 @@
 //!
 //! ```no_run
 //! use futures::StreamExt;
-//! use trigger_sdk_core::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+//! use trigger_sdk_core::{Auth, Provider, Secret, Transport};
 //! use trigger_sdk_core::sse::{SseOptions, sse_request, sse_stream};
 //!
 //! # async fn run() -> trigger_sdk_core::Result<()> {
-//! let mut headers = HeaderMap::new();
-//! let mut token = HeaderValue::from_static("Bearer my-token");
-//! token.set_sensitive(true);
-//! headers.insert(AUTHORIZATION, token);
-//! let url = "http://127.0.0.1:8080/events".parse().expect("valid URL");
-//! let connect = sse_request(&trigger_sdk_core::reqwest::Client::new(), url, headers);
+//! let transport = Transport::builder(Provider::new("example"), "http://127.0.0.1:8080")
+//!     .auth(Auth::bearer(Secret::new("my-token")))
+//!     .build()?;
+//! let connect = sse_request(&transport, transport.url("events")?);
 //! let mut events = sse_stream(connect, SseOptions::default());
 //! while let Some(event) = events.next().await {
 //!     let event = event?;
@@ -36,20 +40,22 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use eventsource_stream::{Event, EventStream, EventStreamError, Eventsource};
 use futures::{
     StreamExt,
-    future::{self, BoxFuture},
+    future::BoxFuture,
     stream::{self, BoxStream},
 };
-use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderName};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::{
     error::{Error, Result},
-    transport::HttpResponse,
+    transport::{
+        BodyStream, Transport,
+        lines::{LineBuffer, LineTooLong},
+    },
 };
 
 /// The `Last-Event-ID` request header.
@@ -90,22 +96,12 @@ impl SseEvent {
     }
 }
 
-impl From<Event> for SseEvent {
-    fn from(event: Event) -> Self {
-        Self {
-            id: Some(event.id).filter(|id| !id.is_empty()),
-            event: event.event,
-            data: event.data,
-            retry: event.retry,
-        }
-    }
-}
-
-/// How [`sse_stream`] reconnects.
+/// How [`sse_stream`] reads and reconnects.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SseOptions {
     /// How many reconnects in a row may fail to deliver an event before the
-    /// stream gives up. The count restarts with every event received, so a
+    /// stream gives up. The count restarts with every new event, so a
     /// server that closes each connection after a few events (and is resumed
     /// with `Last-Event-ID`) can be followed for any length of time.
     pub max_reconnects: u32,
@@ -116,50 +112,107 @@ pub struct SseOptions {
     /// The `Last-Event-ID` to send on the first connection, to resume a
     /// stream followed earlier (another process, say).
     pub last_event_id: Option<String>,
+    /// A connection that brings no event for this long (comments and
+    /// keep-alives do not count) is dropped and resumed, as a reconnect
+    /// without progress; `None` waits forever. 60 s by default.
+    pub idle_timeout: Option<Duration>,
+    /// The longest line accepted, in bytes (1 MiB by default).
+    pub max_line: usize,
+    /// The largest event accepted (its data), in bytes (8 MiB by default).
+    pub max_event: usize,
 }
 
 impl Default for SseOptions {
-    /// Five reconnects, starting at 500 ms, from the beginning of the stream.
+    /// Five reconnects, starting at 500 ms, from the beginning of the stream;
+    /// 60 s idle timeout; lines up to 1 MiB, events up to 8 MiB.
     fn default() -> Self {
         Self {
             max_reconnects: 5,
             backoff: Duration::from_millis(500),
             last_event_id: None,
+            idle_timeout: Some(Duration::from_secs(60)),
+            max_line: 1024 * 1024,
+            max_event: 8 * 1024 * 1024,
         }
     }
 }
 
+impl SseOptions {
+    /// Sets the reconnects in a row without a new event before giving up.
+    pub fn max_reconnects(mut self, max: u32) -> Self {
+        self.max_reconnects = max;
+        self
+    }
+
+    /// Sets the first reconnect wait.
+    pub fn backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Resumes after this event id.
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = Some(id.into());
+        self
+    }
+
+    /// Sets the idle timeout (`None`: wait forever).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the longest line accepted.
+    pub fn max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
+    }
+
+    /// Sets the largest event accepted.
+    pub fn max_event(mut self, bytes: usize) -> Self {
+        self.max_event = bytes;
+        self
+    }
+}
+
+/// What `connect` functions return: the opened stream (a 2xx answer), or the
+/// typed error.
+pub type Connect = BoxFuture<'static, Result<BodyStream>>;
+
 /// Reads Server-Sent Events from the connections opened by `connect`,
 /// reconnecting with the last seen event id.
 ///
-/// `connect(last_event_id)` sends the request; it must add the
-/// `Last-Event-ID` header when given `Some` (as [`sse_request`] does).
+/// `connect(last_event_id)` opens the stream; it must add the
+/// `Last-Event-ID` header when given `Some` (as [`sse_request`] does) and
+/// map error answers to typed errors ([`crate::transport::Call::stream`]
+/// does).
 ///
 /// The stream:
 /// - yields every event in order;
-/// - on a dropped connection, a closed connection or a read error, waits
-///   (see [`SseOptions::backoff`]) and calls `connect` again with the last
-///   seen id; a partly received event is discarded, the server resends it;
+/// - on a dropped connection, a closed connection, a read error or an idle
+///   connection ([`SseOptions::idle_timeout`]), waits (see
+///   [`SseOptions::backoff`]) and calls `connect` again with the last seen
+///   id; a partly received event is discarded, the server resends it;
 /// - during a reconnect, retries network errors, timeouts, 429 and 5xx
 ///   answers within the same attempt budget;
-/// - yields an `Err` and ends when `connect` fails or answers with a
-///   non-2xx status on the first connection (the status, `Retry-After` and
-///   raw body are kept in the error, see [`Error::from_status`]), when a
-///   reconnect gets any other error, or when
-///   [`SseOptions::max_reconnects`] reconnects in a row brought no event.
+/// - yields an `Err` and ends when `connect` fails on the first connection,
+///   when a reconnect gets any other error, when a line or an event is over
+///   its cap ([`Error::TooLarge`]), when the stream is not UTF-8, or when
+///   [`SseOptions::max_reconnects`] reconnects in a row brought no new event.
 ///
 /// It never ends on its own otherwise: the caller drops it when its run is
 /// over.
 pub fn sse_stream<F>(connect: F, options: SseOptions) -> BoxStream<'static, Result<SseEvent>>
 where
-    F: Fn(Option<String>) -> BoxFuture<'static, Result<reqwest::Response>> + Send + Sync + 'static,
+    F: Fn(Option<String>) -> Connect + Send + Sync + 'static,
 {
     let reader = Reader {
         connect,
         last_id: options.last_event_id.clone(),
+        parser: Parser::new(&options),
         options,
         server_retry: None,
-        events: None,
+        body: None,
         connected: false,
         failures: 0,
         seen_ids: std::collections::HashSet::new(),
@@ -174,60 +227,153 @@ where
     .boxed()
 }
 
-/// A `connect` function for [`sse_stream`]: `GET url` on `client` with
-/// `headers` (put auth there, marked sensitive), `Accept: text/event-stream`
-/// unless `headers` names another, `Cache-Control: no-cache`, and
-/// `Last-Event-ID` when resuming.
-///
-/// Use a client without a total request timeout: in `reqwest` it covers the
-/// whole body, so it would cut every long stream (the stream then reconnects,
-/// but needlessly).
+/// A `connect` function for [`sse_stream`]: `GET url` through `transport`
+/// (its auth, headers and rules), with `Accept: text/event-stream`,
+/// `Cache-Control: no-cache`, and `Last-Event-ID` when resuming.
 pub fn sse_request(
-    client: &reqwest::Client,
+    transport: &Transport,
     url: Url,
-    mut headers: HeaderMap,
-) -> impl Fn(Option<String>) -> BoxFuture<'static, Result<reqwest::Response>> + Send + Sync + 'static
-{
-    let client = client.clone();
-    headers
-        .entry(ACCEPT)
-        .or_insert(HeaderValue::from_static("text/event-stream"));
-    headers
-        .entry(CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-cache"));
+) -> impl Fn(Option<String>) -> Connect + Send + Sync + 'static {
+    let transport = transport.clone();
     move |last_event_id| {
-        let mut request = client.get(url.clone()).headers(headers.clone());
-        if let Some(id) = last_event_id {
-            match HeaderValue::from_str(&id) {
-                Ok(value) => request = request.header(LAST_EVENT_ID, value),
-                Err(_) => {
-                    return Box::pin(future::ready(Err(Error::Config(
-                        "the last SSE event id cannot be sent as a header".into(),
-                    ))));
-                }
-            }
-        }
+        let transport = transport.clone();
+        let url = url.clone();
         Box::pin(async move {
-            request.send().await.map_err(|e| Error::Transport {
-                message: format!("cannot open the event stream: {e}"),
-                source: Some(e),
-            })
+            let mut call = transport
+                .get(url)
+                .header(ACCEPT.as_str(), "text/event-stream")
+                .header(CACHE_CONTROL.as_str(), "no-cache");
+            if let Some(id) = last_event_id {
+                call = call.header(LAST_EVENT_ID.as_str(), id);
+            }
+            call.stream().await
         })
     }
 }
 
-type Events = EventStream<BoxStream<'static, reqwest::Result<Bytes>>>;
+/// The SSE field parser of one connection: lines in, events out.
+struct Parser {
+    lines: LineBuffer,
+    data: String,
+    event: String,
+    id: Option<String>,
+    retry: Option<Duration>,
+    max_event: usize,
+    first_line: bool,
+}
+
+impl Parser {
+    fn new(options: &SseOptions) -> Self {
+        Self {
+            lines: LineBuffer::new(options.max_line),
+            data: String::new(),
+            event: String::new(),
+            id: None,
+            retry: None,
+            max_event: options.max_event,
+            first_line: true,
+        }
+    }
+
+    /// Forgets the connection's state (a new connection starts afresh).
+    fn reset(&mut self) {
+        self.lines.clear();
+        self.data.clear();
+        self.event.clear();
+        self.id = None;
+        self.retry = None;
+        self.first_line = true;
+    }
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.lines.push(chunk);
+    }
+
+    /// The next complete event in what was pushed, if any.
+    fn next_event(&mut self) -> Result<Option<SseEvent>> {
+        loop {
+            let line = match self.lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => return Ok(None),
+                Err(LineTooLong { limit }) => {
+                    return Err(Error::TooLarge {
+                        what: "an SSE line".into(),
+                        limit,
+                        status: None,
+                    });
+                }
+            };
+            let mut line = std::str::from_utf8(line).map_err(|e| Error::Decode {
+                message: format!("the event stream is not UTF-8: {e}"),
+                status: None,
+                body: None,
+            })?;
+            if std::mem::take(&mut self.first_line) {
+                line = line.strip_prefix('\u{feff}').unwrap_or(line);
+            }
+            if line.is_empty() {
+                if self.data.is_empty() {
+                    self.event.clear();
+                    continue;
+                }
+                self.data.pop();
+                let event = SseEvent {
+                    id: self.id.clone(),
+                    event: if self.event.is_empty() {
+                        "message".to_owned()
+                    } else {
+                        std::mem::take(&mut self.event)
+                    },
+                    data: std::mem::take(&mut self.data),
+                    retry: self.retry,
+                };
+                return Ok(Some(event));
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = match line.split_once(':') {
+                Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+                None => (line, ""),
+            };
+            match field {
+                "data" => {
+                    if self.data.len() + value.len() + 1 > self.max_event {
+                        return Err(Error::TooLarge {
+                            what: "an SSE event".into(),
+                            limit: self.max_event,
+                            status: None,
+                        });
+                    }
+                    self.data.push_str(value);
+                    self.data.push('\n');
+                }
+                "event" => self.event = value.to_owned(),
+                "id" if !value.contains('\0') => {
+                    self.id = Some(value.to_owned()).filter(|id| !id.is_empty());
+                }
+                "retry" => {
+                    if let Ok(ms) = value.parse::<u64>() {
+                        self.retry = Some(Duration::from_millis(ms));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
 
 /// The state of one [`sse_stream`].
 struct Reader<F> {
     connect: F,
     options: SseOptions,
+    parser: Parser,
     /// The id to resume from.
     last_id: Option<String>,
     /// The reconnection time from the server's last `retry:` field.
     server_retry: Option<Duration>,
     /// The open connection, if any.
-    events: Option<Events>,
+    body: Option<BodyStream>,
     /// Whether a first connection was attempted (later ones are reconnects).
     connected: bool,
     /// Reconnects in a row that brought no new event.
@@ -245,47 +391,72 @@ struct Reader<F> {
 
 impl<F> Reader<F>
 where
-    F: Fn(Option<String>) -> BoxFuture<'static, Result<reqwest::Response>> + Send + Sync,
+    F: Fn(Option<String>) -> Connect + Send + Sync,
 {
     async fn next_item(&mut self) -> Option<Result<SseEvent>> {
+        let mut idle_deadline = self.idle_deadline();
         while !self.done {
-            let Some(events) = self.events.as_mut() else {
+            match self.parser.next_event() {
+                Ok(Some(event)) => return Some(Ok(self.delivered(event))),
+                Ok(None) => {}
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            }
+            let Some(body) = self.body.as_mut() else {
                 if let Err(error) = self.open().await {
                     self.done = true;
                     return Some(Err(error));
                 }
+                idle_deadline = self.idle_deadline();
                 continue;
             };
-            match events.next().await {
-                Some(Ok(event)) => {
-                    let event = SseEvent::from(event);
-                    if let Some(id) = &event.id {
-                        self.last_id = Some(id.clone());
-                        if self.seen_ids.insert(id.clone()) {
-                            self.failures = 0;
-                        }
-                    }
-                    if let Some(retry) = event.retry {
-                        self.server_retry = Some(retry);
-                    }
-                    return Some(Ok(event));
+            match crate::transport::within(idle_deadline, body.chunk()).await {
+                Some(Ok(Some(chunk))) => self.parser.push(&chunk),
+                Some(Ok(None)) => {
+                    tracing::debug!("event stream closed by the server; reconnecting");
+                    self.lost(Error::transport("the server closed the event stream", None));
                 }
                 Some(Err(error)) => {
                     tracing::debug!(%error, "event stream failed; reconnecting");
-                    self.last_error = Some(stream_error(error));
-                    self.events = None;
+                    self.lost(error);
                 }
                 None => {
-                    tracing::debug!("event stream closed by the server; reconnecting");
-                    self.last_error = Some(Error::Transport {
-                        message: "the server closed the event stream".into(),
-                        source: None,
-                    });
-                    self.events = None;
+                    let idle = self.options.idle_timeout.unwrap_or_default();
+                    tracing::debug!(?idle, "event stream idle; reconnecting");
+                    self.lost(Error::timeout(format!(
+                        "the event stream brought no event for {idle:?}"
+                    )));
                 }
             }
         }
         None
+    }
+
+    fn idle_deadline(&self) -> Option<Instant> {
+        self.options.idle_timeout.map(|t| Instant::now() + t)
+    }
+
+    /// Books an event before handing it out.
+    fn delivered(&mut self, event: SseEvent) -> SseEvent {
+        if let Some(id) = &event.id {
+            self.last_id = Some(id.clone());
+            if self.seen_ids.insert(id.clone()) {
+                self.failures = 0;
+            }
+        }
+        if let Some(retry) = event.retry {
+            self.server_retry = Some(retry);
+        }
+        event
+    }
+
+    /// The connection ended; the next read reconnects.
+    fn lost(&mut self, error: Error) {
+        self.last_error = Some(error);
+        self.body = None;
+        self.parser.reset();
     }
 
     /// Opens a connection; `Err` is the error to yield before ending.
@@ -308,27 +479,31 @@ where
             tokio::time::sleep(delay).await;
         }
         self.connected = true;
-        let result = match (self.connect)(self.last_id.clone()).await {
-            Ok(response) if response.status().is_success() => {
-                self.events = Some(response.bytes_stream().boxed().eventsource());
+        let error = match (self.connect)(self.last_id.clone()).await {
+            Ok(body) if (200..300).contains(&body.status()) => {
+                self.parser.reset();
+                self.body = Some(body);
                 return Ok(());
             }
-            Ok(response) => status_error(response).await,
+            Ok(body) => Error::Http(Box::new(crate::ApiError::new(
+                Some(body.status()),
+                format!("the event stream answered HTTP {}", body.status()),
+            ))),
             Err(error) => error,
         };
         let retryable = matches!(
-            result,
+            error,
             Error::Transport { .. }
-                | Error::Timeout(_)
+                | Error::Timeout { .. }
                 | Error::Server(_)
                 | Error::RateLimited { .. }
         );
         if reconnect && retryable {
-            self.next_delay = result.retry_after();
-            self.last_error = Some(result);
+            self.next_delay = error.retry_after();
+            self.last_error = Some(error);
             Ok(())
         } else {
-            Err(result)
+            Err(error)
         }
     }
 
@@ -347,53 +522,25 @@ where
                 message: format!("{message} (gave up after {attempts} reconnect attempts)"),
                 source,
             },
-            Some(error) => error,
-            None => Error::Transport {
-                message: format!("the event stream was lost after {attempts} reconnect attempts"),
-                source: None,
+            Some(Error::Timeout { message, source }) => Error::Timeout {
+                message: format!("{message} (gave up after {attempts} reconnect attempts)"),
+                source,
             },
+            Some(error) => error,
+            None => Error::transport(
+                format!("the event stream was lost after {attempts} reconnect attempts"),
+                None,
+            ),
         }
-    }
-}
-
-/// The typed error for a non-2xx answer to the stream request.
-async fn status_error(response: reqwest::Response) -> Error {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    let answer = HttpResponse {
-        status,
-        headers,
-        body,
-    };
-    Error::from_status(
-        answer.api_error(format!("the event stream answered HTTP {status}")),
-        answer.retry_after(),
-    )
-}
-
-fn stream_error(error: EventStreamError<reqwest::Error>) -> Error {
-    match error {
-        EventStreamError::Transport(e) => Error::Transport {
-            message: format!("the event stream failed: {e}"),
-            source: Some(e),
-        },
-        EventStreamError::Utf8(e) => Error::Decode {
-            message: format!("the event stream is not UTF-8: {e}"),
-            status: None,
-            body: None,
-        },
-        EventStreamError::Parser(e) => Error::Decode {
-            message: format!("the event stream is malformed: {e}"),
-            status: None,
-            body: None,
-        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
+
+    use bytes::Bytes;
+    use futures::future;
 
     use super::*;
 
@@ -415,6 +562,10 @@ mod tests {
         Status(u16, &'static str, Vec<(&'static str, &'static str)>),
         /// `connect` fails.
         Fail,
+        /// 200 with these chunks, closed cleanly at the end.
+        Chunks(Vec<Bytes>),
+        /// 200, then nothing ever.
+        Silent,
     }
 
     impl Script {
@@ -424,12 +575,7 @@ mod tests {
             script
         }
 
-        fn connect(
-            &self,
-        ) -> impl Fn(Option<String>) -> BoxFuture<'static, Result<reqwest::Response>>
-        + Send
-        + Sync
-        + 'static {
+        fn connect(&self) -> impl Fn(Option<String>) -> Connect + Send + Sync + 'static {
             let script = self.clone();
             move |last_id| {
                 script.seen_ids.lock().unwrap().push(last_id);
@@ -439,30 +585,45 @@ mod tests {
                     .unwrap()
                     .push(tokio::time::Instant::now());
                 let answer = script.answers.lock().unwrap().pop();
+                let body = |body: reqwest::Body| {
+                    Ok(BodyStream::new(reqwest::Response::from(
+                        http::Response::new(body),
+                    )))
+                };
                 let response = match answer {
-                    Some(Answer::Body(body)) => Ok(http::Response::new(reqwest::Body::from(body))),
-                    Some(Answer::Broken(body)) => {
+                    Some(Answer::Body(text)) => body(reqwest::Body::from(text)),
+                    Some(Answer::Chunks(chunks)) => body(reqwest::Body::wrap_stream(stream::iter(
+                        chunks.into_iter().map(Ok::<_, std::io::Error>),
+                    ))),
+                    Some(Answer::Broken(text)) => {
                         let chunks: Vec<std::io::Result<Bytes>> = vec![
-                            Ok(Bytes::from_static(body.as_bytes())),
+                            Ok(Bytes::from_static(text.as_bytes())),
                             Err(std::io::Error::other("connection reset")),
                         ];
-                        Ok(http::Response::new(reqwest::Body::wrap_stream(
-                            stream::iter(chunks),
-                        )))
+                        body(reqwest::Body::wrap_stream(stream::iter(chunks)))
                     }
-                    Some(Answer::Status(status, body, headers)) => {
-                        let mut builder = http::Response::builder().status(status);
+                    Some(Answer::Silent) => body(reqwest::Body::wrap_stream(stream::pending::<
+                        std::io::Result<Bytes>,
+                    >(
+                    ))),
+                    Some(Answer::Status(status, text, headers)) => {
+                        let mut headers_map = reqwest::header::HeaderMap::new();
                         for (name, value) in headers {
-                            builder = builder.header(name, value);
+                            headers_map.insert(name, value.parse().unwrap());
                         }
-                        Ok(builder.body(reqwest::Body::from(body)).unwrap())
+                        let answer = crate::transport::HttpResponse {
+                            status,
+                            headers: headers_map,
+                            body: Bytes::from_static(text.as_bytes()),
+                        };
+                        Err(Error::from_status(
+                            answer.api_error(format!("HTTP {status}")),
+                            answer.retry_after(),
+                        ))
                     }
-                    Some(Answer::Fail) | None => Err(Error::Transport {
-                        message: "connection refused".into(),
-                        source: None,
-                    }),
+                    Some(Answer::Fail) | None => Err(Error::transport("connection refused", None)),
                 };
-                Box::pin(future::ready(response.map(reqwest::Response::from)))
+                Box::pin(future::ready(response))
             }
         }
 
@@ -476,11 +637,10 @@ mod tests {
     }
 
     fn options(max_reconnects: u32) -> SseOptions {
-        SseOptions {
-            max_reconnects,
-            backoff: Duration::from_secs(1),
-            last_event_id: None,
-        }
+        SseOptions::default()
+            .max_reconnects(max_reconnects)
+            .backoff(Duration::from_secs(1))
+            .idle_timeout(None)
     }
 
     async fn ids(stream: &mut BoxStream<'static, Result<SseEvent>>, n: usize) -> Vec<String> {
@@ -694,12 +854,78 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn resumes_from_the_configured_last_event_id() {
         let script = Script::new(vec![Answer::Body("id: 10\ndata: x\n\n")]);
-        let options = SseOptions {
-            last_event_id: Some("9".into()),
-            ..options(0)
-        };
+        let options = options(0).last_event_id("9");
         let mut stream = sse_stream(script.connect(), options);
         assert_eq!(ids(&mut stream, 1).await, ["10"]);
         assert_eq!(script.seen_ids(), [Some("9".into())]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_event_in_many_chunks_arrives_whole() {
+        // 8 MiB of data in 4 KiB chunks: each byte scanned once, so this is
+        // fast; the old parser re-read its buffer on every chunk.
+        let payload = "x".repeat(8 * 1024 * 1024);
+        let text = format!("id: 1\ndata: {payload}\n\n");
+        let chunks: Vec<Bytes> = text
+            .as_bytes()
+            .chunks(4096)
+            .map(Bytes::copy_from_slice)
+            .collect();
+        let script = Script::new(vec![Answer::Chunks(chunks)]);
+        let options = options(0).max_line(16 << 20).max_event(16 << 20);
+        let event = sse_stream(script.connect(), options)
+            .next()
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(event.data.len(), payload.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_line_or_an_event_over_its_cap_is_too_large() {
+        let script = Script::new(vec![Answer::Body("data: 0123456789\n\n")]);
+        let mut stream = sse_stream(script.connect(), options(3).max_line(8));
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(&error, Error::TooLarge { limit: 8, .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("SSE line"), "{error}");
+        assert!(stream.next().await.is_none());
+
+        let script = Script::new(vec![Answer::Body("data: 0123\ndata: 4567\ndata: 89\n\n")]);
+        let mut stream = sse_stream(script.connect(), options(3).max_event(10));
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(error.to_string().contains("SSE event"), "{error}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_line_that_never_ends_fails_at_the_cap() {
+        // A stream that sends bytes but never a line end.
+        let chunks = (0..100).map(|_| Bytes::from(vec![b'a'; 1024])).collect();
+        let script = Script::new(vec![Answer::Chunks(chunks)]);
+        let mut stream = sse_stream(script.connect(), options(0).max_line(16 * 1024));
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(matches!(error, Error::TooLarge { .. }), "{error}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_or_comment_only_stream_is_resumed_then_reported() {
+        let script = Script::new(vec![
+            Answer::Body("id: 1\ndata: a\n\n"),
+            Answer::Silent,
+            Answer::Chunks(vec![Bytes::from_static(b": keep-alive\n\n")]),
+            Answer::Silent,
+        ]);
+        let options = options(3).idle_timeout(Some(Duration::from_secs(10)));
+        let mut stream = sse_stream(script.connect(), options);
+        assert_eq!(ids(&mut stream, 1).await, ["1"]);
+        let error = stream.next().await.unwrap().unwrap_err();
+        assert!(matches!(&error, Error::Timeout { .. }), "{error}");
+        assert!(error.to_string().contains("no event for 10s"), "{error}");
+        assert_eq!(
+            script.seen_ids(),
+            [None, Some("1".into()), Some("1".into()), Some("1".into())]
+        );
     }
 }

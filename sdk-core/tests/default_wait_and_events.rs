@@ -29,7 +29,7 @@ impl Scripted {
 #[async_trait]
 impl RunHandle for Scripted {
     fn provider(&self) -> Provider {
-        Provider::Other("scripted")
+        Provider::new("scripted")
     }
     fn run_id(&self) -> Option<&RunId> {
         Some(&self.id)
@@ -73,7 +73,7 @@ async fn wait_gives_timeout_at_the_deadline() {
         .wait(WaitOptions::timeout(Duration::from_secs(3)))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     let waited = start.elapsed();
     assert!(
         waited >= Duration::from_secs(3) && waited < Duration::from_secs(4),
@@ -111,4 +111,49 @@ async fn events_report_changes_and_end_with_finished() {
     assert_eq!(events[4].status(), Some(&RunStatus::Succeeded));
     // Only the last event is terminal.
     assert_eq!(events.iter().filter(|e| e.is_terminal()).count(), 1);
+}
+
+/// A handle whose status call never answers (a server that never answers).
+#[derive(Debug)]
+struct Silent;
+
+#[async_trait]
+impl RunHandle for Silent {
+    fn provider(&self) -> Provider {
+        Provider::new("silent")
+    }
+    fn run_id(&self) -> Option<&RunId> {
+        None
+    }
+    async fn status(&self) -> Result<RunSnapshot> {
+        futures::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_ends_at_its_deadline_even_inside_a_status_call_that_never_answers() {
+    let start = tokio::time::Instant::now();
+    let err = Silent
+        .wait(WaitOptions::timeout(Duration::from_secs(2)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("no status within 2s"), "{err}");
+    // On the paused clock the deadline is exact.
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_wait_has_a_finite_deadline() {
+    assert_eq!(
+        WaitOptions::default().timeout,
+        Some(trigger_sdk_core::poll::DEFAULT_WAIT_TIMEOUT)
+    );
+    let start = tokio::time::Instant::now();
+    let err = Silent.wait(WaitOptions::default()).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        start.elapsed(),
+        trigger_sdk_core::poll::DEFAULT_WAIT_TIMEOUT
+    );
 }

@@ -14,10 +14,7 @@ use axum::{
 };
 use futures::{StreamExt, stream};
 use tokio::sync::Notify;
-use trigger_sdk_core::{
-    reqwest::{self, header::AUTHORIZATION},
-    sse::{SseEvent, SseOptions, sse_request, sse_stream},
-};
+use trigger_sdk_core::sse::{SseEvent, SseOptions, sse_request, sse_stream};
 
 #[derive(Clone, Default)]
 struct Server {
@@ -79,17 +76,19 @@ async fn resumes_after_a_mid_stream_drop_with_last_event_id() {
     let addr = listener.local_addr().unwrap();
     let serve = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let mut headers = reqwest::header::HeaderMap::new();
-    let mut token = reqwest::header::HeaderValue::from_static("Bearer t0k");
-    token.set_sensitive(true);
-    headers.insert(AUTHORIZATION, token);
-    let url = format!("http://{addr}/events").parse().unwrap();
-    let connect = sse_request(&reqwest::Client::new(), url, headers);
-    let options = SseOptions {
-        max_reconnects: 3,
-        backoff: std::time::Duration::from_millis(10),
-        last_event_id: None,
-    };
+    let transport = trigger_sdk_core::Transport::builder(
+        trigger_sdk_core::Provider::new("test"),
+        format!("http://{addr}"),
+    )
+    .auth(trigger_sdk_core::Auth::bearer(
+        trigger_sdk_core::Secret::new("t0k"),
+    ))
+    .build()
+    .unwrap();
+    let connect = sse_request(&transport, transport.url("events").unwrap());
+    let options = SseOptions::default()
+        .max_reconnects(3)
+        .backoff(std::time::Duration::from_millis(10));
     let mut stream = sse_stream(connect, options);
 
     let mut seen: Vec<SseEvent> = Vec::new();

@@ -2,26 +2,23 @@
 
 use std::time::Duration;
 
-use trigger_sdk_core::{
-    Auth, Error, Provider, RetryPolicy, Safety, Secret, Transport, reqwest::Method,
-};
+use trigger_sdk_core::{Auth, Error, Provider, RetryPolicy, Secret, Transport};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path},
 };
 
 fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_retry_after: Duration::from_secs(30),
-        jitter: false,
-    }
+    RetryPolicy::default()
+        .max_retries(3)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .max_retry_after(Duration::from_secs(30))
+        .jitter(false)
 }
 
 fn transport(base: &str) -> Transport {
-    Transport::builder(Provider::Other("test"), base)
+    Transport::builder(Provider::new("test"), base)
         .retry(policy())
         .build()
         .expect("transport")
@@ -33,18 +30,19 @@ fn transport(base: &str) -> Transport {
 /// timeout (our own client), no idle-pool timer. The paused clock then
 /// advances exactly by the backoff or `Retry-After` waits.
 fn paused_clock_transport(base: String, retry: RetryPolicy) -> Transport {
-    let client = trigger_sdk_core::reqwest::Client::builder()
+    let client = trigger_sdk_core::transport::http_client_builder()
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    Transport::builder(Provider::Other("test"), base)
+    Transport::builder(Provider::new("test"), base)
         .client(client)
         .retry(retry)
-        .timeouts(trigger_sdk_core::Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: None,
-            total: None,
-        })
+        .timeouts(
+            trigger_sdk_core::Timeouts::default()
+                .connect(Duration::from_secs(5))
+                .attempt(None)
+                .total(None),
+        )
         .build()
         .unwrap()
 }
@@ -64,13 +62,7 @@ async fn safe_get_is_retried_on_5xx_until_success() {
         .mount(&server)
         .await;
     let t = transport(&server.uri());
-    let answer = t
-        .send(
-            t.request(Method::GET, t.url("status").unwrap()),
-            Safety::Safe,
-        )
-        .await
-        .unwrap();
+    let answer = t.get(t.url("status").unwrap()).send().await.unwrap();
     assert_eq!(answer.status, 200);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
@@ -88,11 +80,14 @@ async fn keyed_post_is_retried_with_the_same_key() {
         .mount(&server)
         .await;
     let t = transport(&server.uri());
-    let request = t
-        .request(Method::POST, t.url("run").unwrap())
+    let answer = t
+        .post(t.url("run").unwrap())
         .header("idempotency-key", "key-1")
-        .body(r#"{"idempotencyKey":"key-1"}"#);
-    let answer = t.send(request, Safety::Keyed).await.unwrap();
+        .body(r#"{"idempotencyKey":"key-1"}"#, Some("application/json"))
+        .keyed("key-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status, 201);
     let received = server.received_requests().await.unwrap();
     assert_eq!(received.len(), 3);
@@ -103,22 +98,54 @@ async fn keyed_post_is_retried_with_the_same_key() {
 }
 
 #[tokio::test]
-async fn unkeyed_post_is_not_retried_on_an_error_answer() {
+async fn unkeyed_post_is_not_retried_and_a_5xx_is_ambiguous() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>proxy</html>"))
         .mount(&server)
         .await;
     let t = transport(&server.uri());
-    let answer = t
-        .send(
-            t.request(Method::POST, t.url("hook").unwrap()),
-            Safety::Unkeyed,
-        )
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 503);
+    let err = t.post(t.url("hook").unwrap()).send().await.unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.body(), Some("<html>proxy</html>"));
+    assert_eq!(err.idempotency_key(), None);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn unkeyed_post_with_a_4xx_is_a_clean_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no such hook"))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let err = t.post(t.url("hook").unwrap()).send().await.unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn keyed_post_whose_retries_run_out_is_ambiguous_with_its_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let t = transport(&server.uri());
+    let err = t
+        .post(t.url("run").unwrap())
+        .json(&serde_json::json!({"idempotencyKey": "k-7"}))
+        .keyed("k-7")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(err.idempotency_key(), Some("k-7"));
+    assert!(err.to_string().contains("\"k-7\""), "{err}");
+    // The first attempt and three retries, all with the same key.
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -128,18 +155,12 @@ async fn unkeyed_post_that_times_out_is_ambiguous_after_one_request() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
         .mount(&server)
         .await;
-    let t = Transport::builder(Provider::Other("test"), server.uri())
+    let t = Transport::builder(Provider::new("test"), server.uri())
         .retry(policy())
         .attempt_timeout(Some(Duration::from_millis(200)))
         .build()
         .unwrap();
-    let err = t
-        .send(
-            t.request(Method::POST, t.url("hook").unwrap()),
-            Safety::Unkeyed,
-        )
-        .await
-        .unwrap_err();
+    let err = t.post(t.url("hook").unwrap()).send().await.unwrap_err();
     assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -153,20 +174,12 @@ async fn unkeyed_post_is_retried_when_the_connection_is_refused() {
     // Three retries back off 1 s + 2 s + 4 s of the paused clock.
     let t = paused_clock_transport(
         format!("http://{addr}"),
-        RetryPolicy {
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(60),
-            ..policy()
-        },
+        policy()
+            .initial_backoff(Duration::from_secs(1))
+            .max_backoff(Duration::from_secs(60)),
     );
     let start = tokio::time::Instant::now();
-    let err = t
-        .send(
-            t.request(Method::POST, t.url("hook").unwrap()),
-            Safety::Unkeyed,
-        )
-        .await
-        .unwrap_err();
+    let err = t.post(t.url("hook").unwrap()).send().await.unwrap_err();
     // Never sent, so not ambiguous: a plain transport error after the retries.
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let waited = start.elapsed();
@@ -190,10 +203,7 @@ async fn retry_after_seconds_sets_the_delay() {
         .await;
     let t = paused_clock_transport(server.uri(), policy());
     let start = tokio::time::Instant::now();
-    let answer = t
-        .send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
-        .await
-        .unwrap();
+    let answer = t.get(t.url("x").unwrap()).send().await.unwrap();
     let waited = start.elapsed();
     assert_eq!(answer.status, 200);
     assert!(
@@ -211,12 +221,9 @@ async fn retry_after_beyond_the_cap_returns_the_429() {
         .mount(&server)
         .await;
     let t = transport(&server.uri());
-    let answer = t
-        .send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 429);
-    assert_eq!(answer.retry_after(), Some(Duration::from_secs(3600)));
+    let err = t.get(t.url("x").unwrap()).send().await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -238,10 +245,7 @@ async fn auth_header_and_user_agent_are_sent() {
         .unwrap();
     let url = t.url("api/v1/workflows").unwrap();
     assert_eq!(url.path(), "/prefix/api/v1/workflows");
-    let answer = t
-        .send(t.request(Method::GET, url), Safety::Safe)
-        .await
-        .unwrap();
+    let answer = t.get(url).send().await.unwrap();
     assert_eq!(answer.status, 200);
     assert!(
         !trigger_sdk_core::transport::USER_AGENT_VALUE
@@ -257,7 +261,7 @@ async fn rate_limiter_spaces_requests() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    let t = Transport::builder(Provider::Other("test"), server.uri())
+    let t = Transport::builder(Provider::new("test"), server.uri())
         .rate_limit(Some(trigger_sdk_core::RateLimit::new(
             3,
             Duration::from_millis(300),
@@ -266,9 +270,7 @@ async fn rate_limiter_spaces_requests() {
         .unwrap();
     let start = std::time::Instant::now();
     for _ in 0..5 {
-        t.send(t.request(Method::GET, t.url("x").unwrap()), Safety::Safe)
-            .await
-            .unwrap();
+        t.get(t.url("x").unwrap()).send().await.unwrap();
     }
     // 3 at once, then 2 more at 100 ms each: the bucket made them wait.
     assert!(start.elapsed() >= Duration::from_millis(190));

@@ -4,15 +4,14 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use trigger_sdk_core::{
-    Auth, Error, Provider, RateLimit, Result, RetryPolicy, RunId, Safety, Secret, Timeouts,
-    Transport,
+    Auth, ClientOptions, Error, Provider, Result, RunId, Safety, Secret, Transport,
     paginate::{Page, paginate},
     reqwest::Method,
     transport::HttpResponse,
 };
 
 use crate::{
-    error::{error_from_answer, trigger_error_from_answer},
+    error::error_from_answer,
     execution::FlowmaticExecution,
     model::{
         Connector, Execution, ExecutionAccepted, ExecutionStatus, ListPage, NewWorkflow, Workflow,
@@ -47,43 +46,19 @@ pub struct FlowmaticClient {
     page_size: u32,
 }
 
-/// Builds a [`FlowmaticClient`].
+/// Builds a [`FlowmaticClient`]. The [`ClientOptions`] methods (`options`,
+/// `http_client`, `timeouts`, `retry`, `rate_limit`, …) are the same on
+/// every provider builder; `rate_limit` is one bucket for every request.
 #[derive(Debug, Clone)]
 pub struct FlowmaticClientBuilder {
     base_url: String,
     token: Secret,
-    http: Option<trigger_sdk_core::reqwest::Client>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    rate_limit: Option<RateLimit>,
+    options: ClientOptions,
     page_size: u32,
 }
 
 impl FlowmaticClientBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: trigger_sdk_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Sets the retry policy of reads (writes that may start a run are never
-    /// retried after they were sent).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sets the timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Keeps the client under a request rate.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
     /// The page size of list streams (1 to [`MAX_PAGE_SIZE`]; default
     /// [`DEFAULT_PAGE_SIZE`]).
@@ -92,18 +67,16 @@ impl FlowmaticClientBuilder {
         self
     }
 
-    /// Builds the client; fails on an invalid base URL or token.
+    /// Builds the client; fails on an invalid base URL or token, or an
+    /// `http://` URL to a host that is not loopback (see `allow_insecure_http`).
     pub fn build(self) -> Result<FlowmaticClient> {
-        let mut transport = Transport::builder(Provider::Flowmatic, self.base_url)
+        let transport = Transport::builder(Provider::Flowmatic, self.base_url)
+            .options(self.options)
             .auth(Auth::bearer(self.token))
-            .retry(self.retry)
-            .timeouts(self.timeouts)
-            .rate_limit(self.rate_limit);
-        if let Some(http) = self.http {
-            transport = transport.client(http);
-        }
+            .errors(error_from_answer)
+            .build()?;
         Ok(FlowmaticClient {
-            transport: transport.build()?,
+            transport,
             page_size: self.page_size,
         })
     }
@@ -159,10 +132,7 @@ impl FlowmaticClient {
         FlowmaticClientBuilder {
             base_url: base_url.into(),
             token: token.into(),
-            http: None,
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            rate_limit: None,
+            options: ClientOptions::default(),
             page_size: DEFAULT_PAGE_SIZE,
         }
     }
@@ -183,21 +153,15 @@ impl FlowmaticClient {
         safety: Safety,
     ) -> Result<HttpResponse> {
         let url = self.transport.url(path)?;
-        let mut request = self.transport.request(method, url);
-        if !query.is_empty() {
-            request = request.query(query);
-        }
+        let mut call = self
+            .transport
+            .call(method, url)
+            .query(query.iter().cloned())
+            .safety(safety);
         if let Some(body) = body {
-            request = request.json(body);
+            call = call.json(body);
         }
-        let answer = self.transport.send(request, safety).await?;
-        if answer.is_success() {
-            Ok(answer)
-        } else if safety == Safety::Unkeyed {
-            Err(trigger_error_from_answer(&answer))
-        } else {
-            Err(error_from_answer(&answer))
-        }
+        call.send().await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {

@@ -141,34 +141,13 @@ fn envelope(body: &[u8]) -> Option<Envelope> {
     }
     let details = error
         .get("details")
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(detail).collect())
+        .map(trigger_sdk_core::json::validation_details)
         .unwrap_or_default();
     Some(Envelope {
         code,
         message,
         details,
     })
-}
-
-/// One validation detail: `{"path": ["a","b"] | "a.b", "message": ".."}`
-/// (`field` is accepted for `path`).
-fn detail(item: &Value) -> Option<ValidationDetail> {
-    let message = item.get("message").and_then(Value::as_str)?.to_owned();
-    let path = match item.get("path").or_else(|| item.get("field")) {
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .map(|p| match p {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
-        Some(Value::String(path)) if !path.is_empty() => {
-            path.split('.').map(str::to_owned).collect()
-        }
-        _ => Vec::new(),
-    };
-    Some(ValidationDetail { path, message })
 }
 
 /// Maps an error answer (any non-2xx) to the typed error.
@@ -204,25 +183,6 @@ pub(crate) fn error_from_answer(answer: &HttpResponse) -> Error {
         },
         Some(FlowmaticErrorCode::Other(_)) | None => Error::from_status(api, retry_after),
     }
-}
-
-/// The error of an answer to a request that may have started a run (a
-/// webhook call, an execute): like [`error_from_answer`], except that a 5xx
-/// that is not Flowmatic's own error shape (a proxy's 502 or 504) is
-/// [`Error::Ambiguous`] — the run may have started before the proxy gave up.
-pub(crate) fn trigger_error_from_answer(answer: &HttpResponse) -> Error {
-    let error = error_from_answer(answer);
-    if (500..600).contains(&answer.status) && error.code().is_none() {
-        let api = error.api().cloned().map(Box::new);
-        return Error::Ambiguous {
-            reason: format!(
-                "HTTP {} without a Flowmatic error after the request was sent",
-                answer.status
-            ),
-            error: api,
-        };
-    }
-    error
 }
 
 #[cfg(test)]
@@ -325,13 +285,17 @@ mod tests {
     }
 
     #[test]
-    fn trigger_5xx_without_a_code_is_ambiguous() {
-        let proxy = trigger_error_from_answer(&answer(502, "Bad Gateway"));
-        assert!(matches!(proxy, Error::Ambiguous { .. }));
+    fn a_5xx_keeps_flowmatics_own_code_and_a_proxys_has_none() {
+        // The core makes a code-less 5xx to a run request `Ambiguous`; a 5xx
+        // with Flowmatic's own code is Flowmatic's word and stays as it is.
+        let proxy = error_from_answer(&answer(502, "Bad Gateway"));
+        assert!(matches!(proxy, Error::Server(_)));
+        assert_eq!(proxy.code(), None);
         assert_eq!(proxy.body(), Some("Bad Gateway"));
-        let own = trigger_error_from_answer(&fm(503, "MAINTENANCE", "down"));
+        let own = error_from_answer(&fm(503, "MAINTENANCE", "down"));
         assert!(matches!(own, Error::Server(_)));
-        let client = trigger_error_from_answer(&fm(409, "WORKFLOW_INACTIVE", "x"));
+        assert_eq!(own.code(), Some("MAINTENANCE"));
+        let client = error_from_answer(&fm(409, "WORKFLOW_INACTIVE", "x"));
         assert!(matches!(client, Error::Conflict(_)));
     }
 }

@@ -2,8 +2,8 @@
 
 use futures::stream::BoxStream;
 use trigger_sdk_core::{
-    Error, PollPolicy, Provider, Result, RunEvent, RunHandle, RunId, RunOutcome, RunSnapshot,
-    RunStatus, WaitOptions, async_trait,
+    Error, Provider, Result, RunEvent, RunHandle, RunId, RunOutcome, RunSnapshot, RunStatus,
+    WaitOptions, async_trait,
     poll::{poll_events, poll_until_terminal},
 };
 
@@ -139,6 +139,11 @@ impl RunHandle for FlowmaticExecution {
             ];
             return Box::pin(futures::stream::iter(events));
         }
-        poll_events(self, PollPolicy::default())
+        let poll = self
+            .client
+            .as_ref()
+            .map(|c| c.transport().options().poll)
+            .unwrap_or_default();
+        poll_events(self, poll)
     }
 }

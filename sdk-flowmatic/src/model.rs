@@ -5,92 +5,14 @@
 //! ids are read as strings even when sent as numbers; enums keep values this
 //! SDK does not know (`Unknown(String)`).
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use trigger_sdk_core::{RunFailure, RunStatus};
 
-/// Reads an id sent as a string or a number.
-fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "expected an id (string or number), got {other}"
-        ))),
-    }
-}
-
-/// Reads an optional id sent as a string, a number or `null`.
-fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(serde::de::Error::custom(format!(
-            "expected an id (string or number), got {other}"
-        ))),
-    }
-}
-
-/// Defines a string enum with known values and `Unknown(String)`, read
-/// case-insensitively and written in its wire spelling.
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $wire:literal $(| $alias:literal)* ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this SDK does not know, as Flowmatic spelled it.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value for its wire spelling (case-insensitive; unknown
-            /// values are kept in `Unknown`).
-            pub fn parse(value: &str) -> Self {
-                $(
-                    if value.eq_ignore_ascii_case($wire) $(|| value.eq_ignore_ascii_case($alias))* {
-                        return Self::$variant;
-                    }
-                )+
-                Self::Unknown(value.to_owned())
-            }
-
-            /// The wire spelling.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(value) => value,
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
-                Ok(Self::parse(&value))
-            }
-        }
-    };
-}
+use trigger_sdk_core::{
+    json::de::{id, opt_id as optional_id},
+    wire_enum,
+};
 
 wire_enum! {
     /// Where a Flowmatic execution is.

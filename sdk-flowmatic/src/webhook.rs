@@ -5,20 +5,18 @@ use std::{fmt, time::Duration};
 
 use serde_json::Value;
 use trigger_sdk_core::{
-    Error, Provider, Result, RetryPolicy, RunHandle, RunId, Safety, Secret, Timeouts, Transport,
-    Trigger, TriggerRequest, async_trait,
-    reqwest::{
-        Method, RequestBuilder,
-        header::{CONTENT_TYPE, HeaderValue},
-    },
+    ClientOptions, Error, Provider, Result, RunHandle, RunId, Secret, Timeouts, Transport, Trigger,
+    TriggerRequest, async_trait,
+    reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue},
     signature::sign_sha256,
+    transport::Call,
 };
 use url::{Url, form_urlencoded};
 
 use crate::{
     answer::{Acknowledgement, WebhookAnswer, responded},
     client::FlowmaticClient,
-    error::trigger_error_from_answer,
+    error::error_from_answer,
     execution::FlowmaticExecution,
 };
 
@@ -48,11 +46,10 @@ impl fmt::Display for WebhookMethod {
 /// The default timeouts of a webhook call: Flowmatic holds a sync call (a
 /// Response node) for up to 30 s, so one attempt may take 45 s.
 pub fn default_webhook_timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(10),
-        attempt: Some(Duration::from_secs(45)),
-        total: Some(Duration::from_secs(60)),
-    }
+    Timeouts::default()
+        .connect(Duration::from_secs(10))
+        .attempt(Some(Duration::from_secs(45)))
+        .total(Some(Duration::from_secs(60)))
 }
 
 /// A Flowmatic webhook trigger.
@@ -110,7 +107,9 @@ impl fmt::Debug for FlowmaticWebhook {
     }
 }
 
-/// Builds a [`FlowmaticWebhook`].
+/// Builds a [`FlowmaticWebhook`]. The [`ClientOptions`] methods (`options`,
+/// `http_client`, `timeouts`, `retry`, …) are the same on every provider
+/// builder; the timeouts default to [`default_webhook_timeouts`].
 #[derive(Debug, Clone)]
 pub struct FlowmaticWebhookBuilder {
     base_url: String,
@@ -118,9 +117,8 @@ pub struct FlowmaticWebhookBuilder {
     method: WebhookMethod,
     secret: Option<Secret>,
     client: Option<FlowmaticClient>,
-    http: Option<trigger_sdk_core::reqwest::Client>,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
+    options: ClientOptions,
+    shares_client: bool,
 }
 
 impl FlowmaticWebhookBuilder {
@@ -137,31 +135,15 @@ impl FlowmaticWebhookBuilder {
     }
 
     /// A REST client (with the API token): acknowledged runs can then be
-    /// polled to their end. Its `reqwest::Client` is shared unless
-    /// [`FlowmaticWebhookBuilder::http_client`] sets another.
+    /// polled to their end. Its connection pool and concurrency cap are
+    /// shared unless `http_client` sets another client.
     pub fn client(mut self, client: FlowmaticClient) -> Self {
         self.client = Some(client);
+        self.shares_client = true;
         self
     }
 
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: trigger_sdk_core::reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Sets the timeouts (default [`default_webhook_timeouts`]).
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Sets the retry policy; a webhook call is retried only when the
-    /// connection was refused before anything was sent.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
     /// Builds the webhook; fails on an invalid base URL or webhook id.
     pub fn build(self) -> Result<FlowmaticWebhook> {
@@ -171,16 +153,18 @@ impl FlowmaticWebhookBuilder {
                 self.webhook_id
             )));
         }
-        let http = self
-            .http
-            .or_else(|| self.client.as_ref().map(|c| c.transport().client().clone()));
-        let mut transport = Transport::builder(Provider::Flowmatic, self.base_url)
-            .retry(self.retry)
-            .timeouts(self.timeouts);
-        if let Some(http) = http {
-            transport = transport.client(http);
+        let mut transport =
+            Transport::builder(Provider::Flowmatic, self.base_url).errors(error_from_answer);
+        if self.secret.is_some() {
+            transport = transport.carries_secret();
         }
-        let transport = transport.build()?;
+        if let Some(client) = &self.client
+            && self.shares_client
+            && self.options.http_client.is_none()
+        {
+            transport = transport.sharing(client.transport());
+        }
+        let transport = transport.options(self.options).build()?;
         let url = transport.url(&format!("api/webhooks/{}", self.webhook_id))?;
         Ok(FlowmaticWebhook {
             transport,
@@ -210,9 +194,8 @@ impl FlowmaticWebhook {
             method: WebhookMethod::Post,
             secret: None,
             client: None,
-            http: None,
-            timeouts: default_webhook_timeouts(),
-            retry: RetryPolicy::default(),
+            options: ClientOptions::default().timeouts(default_webhook_timeouts()),
+            shares_client: false,
         }
     }
 
@@ -236,14 +219,13 @@ impl FlowmaticWebhook {
         if request.idempotency_key.is_some() {
             tracing::debug!("Flowmatic webhooks take no idempotency key; it is not sent");
         }
-        let builder = match self.method {
+        let call = match self.method {
             WebhookMethod::Post => self.post(&request)?,
             WebhookMethod::Get => self.get(&request)?,
         };
-        let answer = self.transport.send(builder, Safety::Unkeyed).await?;
-        if !answer.is_success() {
-            return Err(trigger_error_from_answer(&answer));
-        }
+        // A webhook call can start a run and takes no key: the transport's
+        // rules make any failure after sending `Ambiguous`.
+        let answer = call.send().await?;
         Ok(
             match Acknowledgement::recognize(&self.webhook_id, answer.status, &answer.body) {
                 Some(ack) => WebhookAnswer::Acknowledged(FlowmaticExecution::from_acknowledgement(
@@ -255,7 +237,7 @@ impl FlowmaticWebhook {
         )
     }
 
-    fn post(&self, request: &TriggerRequest) -> Result<RequestBuilder> {
+    fn post(&self, request: &TriggerRequest) -> Result<Call<'_>> {
         // Serialized once: these bytes are signed and sent.
         let body = match &request.payload {
             Value::Null => b"{}".to_vec(),
@@ -267,13 +249,11 @@ impl FlowmaticWebhook {
             url.query_pairs_mut().extend_pairs(&request.query);
         }
         let signature = self.signature(&body)?;
-        let builder = self
-            .with_headers(self.transport.request(Method::POST, url), request)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        Ok(with_signature(builder, signature).body(body))
+        let call = self.with_headers(self.transport.post(url), request);
+        Ok(with_signature(call, signature).body(body, Some("application/json")))
     }
 
-    fn get(&self, request: &TriggerRequest) -> Result<RequestBuilder> {
+    fn get(&self, request: &TriggerRequest) -> Result<Call<'_>> {
         let mut pairs = query_of(&request.payload)?;
         pairs.extend(request.query.iter().cloned());
         let mut url = self.url.clone();
@@ -284,8 +264,11 @@ impl FlowmaticWebhook {
         // The raw query string exactly as it goes on the wire.
         let signed = url.query().unwrap_or_default().as_bytes().to_vec();
         let signature = self.signature(&signed)?;
-        let builder = self.with_headers(self.transport.request(Method::GET, url), request);
-        Ok(with_signature(builder, signature))
+        // A GET to a webhook starts a run too.
+        let call = self
+            .with_headers(self.transport.get(url), request)
+            .safety(trigger_sdk_core::Safety::Unkeyed);
+        Ok(with_signature(call, signature))
     }
 
     fn signature(&self, bytes: &[u8]) -> Result<Option<HeaderValue>> {
@@ -300,26 +283,22 @@ impl FlowmaticWebhook {
 
     /// The request's own headers, except those the SDK sets itself
     /// (`Content-Type`, and the signature when it signs).
-    fn with_headers(
-        &self,
-        mut builder: RequestBuilder,
-        request: &TriggerRequest,
-    ) -> RequestBuilder {
+    fn with_headers<'a>(&self, mut call: Call<'a>, request: &TriggerRequest) -> Call<'a> {
         for (name, value) in &request.headers {
             let ours = name.eq_ignore_ascii_case(CONTENT_TYPE.as_str())
                 || (self.secret.is_some() && name.eq_ignore_ascii_case(SIGNATURE_HEADER));
             if !ours {
-                builder = builder.header(name.as_str(), value.as_str());
+                call = call.header(name, value);
             }
         }
-        builder
+        call
     }
 }
 
-fn with_signature(builder: RequestBuilder, signature: Option<HeaderValue>) -> RequestBuilder {
+fn with_signature(call: Call<'_>, signature: Option<HeaderValue>) -> Call<'_> {
     match signature {
-        Some(value) => builder.header(SIGNATURE_HEADER, value),
-        None => builder,
+        Some(value) => call.header_value(HeaderName::from_static("x-webhook-signature"), value),
+        None => call,
     }
 }
 

@@ -16,13 +16,11 @@ use wiremock::{
 };
 
 fn fast_retries(max_retries: usize) -> RetryPolicy {
-    RetryPolicy {
-        max_retries,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        jitter: false,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .max_retries(max_retries)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .jitter(false)
 }
 
 fn client(server: &MockServer) -> FlowmaticClient {
@@ -283,11 +281,12 @@ async fn execute_is_not_retried_after_it_was_sent() {
         .await;
     let client = FlowmaticClient::builder(server.uri(), "fm_token")
         .retry(fast_retries(3))
-        .timeouts(Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: Some(Duration::from_millis(300)),
-            total: Some(Duration::from_secs(30)),
-        })
+        .timeouts(
+            Timeouts::default()
+                .connect(Duration::from_secs(5))
+                .attempt(Some(Duration::from_millis(300)))
+                .total(Some(Duration::from_secs(30))),
+        )
         .build()
         .unwrap();
     let err = client

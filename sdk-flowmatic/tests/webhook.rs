@@ -280,16 +280,17 @@ async fn slow_sync_answer_past_the_timeout_is_ambiguous_after_one_request() {
         .mount(&server)
         .await;
     let webhook = FlowmaticWebhook::builder(server.uri(), "order-sync")
-        .timeouts(Timeouts {
-            connect: Duration::from_secs(5),
-            attempt: Some(Duration::from_millis(300)),
-            total: Some(Duration::from_secs(30)),
-        })
-        .retry(RetryPolicy {
-            max_retries: 5,
-            initial_backoff: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
+        .timeouts(
+            Timeouts::default()
+                .connect(Duration::from_secs(5))
+                .attempt(Some(Duration::from_millis(300)))
+                .total(Some(Duration::from_secs(30))),
+        )
+        .retry(
+            RetryPolicy::default()
+                .max_retries(5)
+                .initial_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let result = webhook

@@ -5,7 +5,10 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use trigger_sdk_core::{Error, Result, transport::HttpResponse};
+use trigger_sdk_core::{
+    Error, Result,
+    transport::{Call, HttpResponse},
+};
 
 use crate::items::n8n_items;
 
@@ -55,10 +58,7 @@ impl WebhookBody {
         }
         Ok(match format {
             BodyFormat::Json => Self::Json(payload.clone()),
-            BodyFormat::Text => Self::Text(match payload {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }),
+            BodyFormat::Text => Self::Text(trigger_sdk_core::json::text(payload)),
             BodyFormat::Form => {
                 let Value::Object(fields) = payload else {
                     return Err(Error::Config(
@@ -68,32 +68,29 @@ impl WebhookBody {
                 Self::Form(
                     fields
                         .iter()
-                        .map(|(k, v)| {
-                            let v = match v {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            (k.clone(), v)
-                        })
+                        .map(|(k, v)| (k.clone(), trigger_sdk_core::json::text(v)))
                         .collect(),
                 )
             }
         })
     }
 
-    /// Puts this body on a request.
-    pub(crate) fn apply(self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    /// Puts this body on a call.
+    pub(crate) fn apply(self, call: Call<'_>) -> Call<'_> {
         match self {
-            Self::Empty => request,
-            Self::Json(value) => request.json(&value),
-            Self::Text(text) => request
-                .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-                .body(text),
-            Self::Form(fields) => request.form(&fields),
+            Self::Empty => call,
+            Self::Json(value) => call.json(&value),
+            Self::Text(text) => call.body(text, Some("text/plain; charset=utf-8")),
+            Self::Form(fields) => {
+                let form = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&fields)
+                    .finish();
+                call.body(form, Some("application/x-www-form-urlencoded"))
+            }
             Self::Bytes {
                 content_type,
                 bytes,
-            } => request.header(CONTENT_TYPE, content_type).body(bytes),
+            } => call.body(bytes, Some(content_type.as_str())),
         }
     }
 }

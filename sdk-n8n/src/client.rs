@@ -10,7 +10,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use trigger_sdk_core::{
-    Auth, Error, Provider, RateLimit, Result, RetryPolicy, Safety, Secret, Timeouts, Transport,
+    Auth, ClientOptions, Error, Provider, Result, Safety, Secret, Transport,
     paginate::{Page, paginate},
     transport::HttpResponse,
 };
@@ -51,61 +51,35 @@ pub struct N8nClient {
     server: Transport,
 }
 
-/// Builds an [`N8nClient`].
+/// Builds an [`N8nClient`]. The [`ClientOptions`] methods (`options`,
+/// `http_client`, `timeouts`, `retry`, `rate_limit`, …) are the same on
+/// every provider builder; `rate_limit` is one bucket for every API request.
 #[derive(Debug, Clone)]
 pub struct N8nClientBuilder {
     base_url: String,
     api_key: Secret,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    rate_limit: Option<RateLimit>,
-    client: Option<reqwest::Client>,
+    options: ClientOptions,
 }
 
 impl N8nClientBuilder {
-    /// Sets the retry policy of reads (writes that may start a run are never retried).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
-    /// Sets the timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Keeps the client under a request rate.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
-
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    /// Builds the client; fails on an invalid base URL.
+    /// Builds the client; fails on an invalid base URL, or an `http://` URL
+    /// to a host that is not loopback (see `allow_insecure_http`).
     pub fn build(self) -> Result<N8nClient> {
         let base = self.base_url.trim_end_matches('/');
-        let mut api = Transport::builder(Provider::N8n, format!("{base}/api/v1"))
+        let api = Transport::builder(Provider::N8n, format!("{base}/api/v1"))
+            .options(self.options.clone())
             .auth(Auth::header(API_KEY_HEADER, self.api_key))
-            .retry(self.retry)
-            .timeouts(self.timeouts)
-            .rate_limit(self.rate_limit);
-        let mut server = Transport::builder(Provider::N8n, base)
-            .retry(self.retry)
-            .timeouts(self.timeouts);
-        if let Some(client) = self.client {
-            api = api.client(client.clone());
-            server = server.client(client);
-        }
-        Ok(N8nClient {
-            api: api.build()?,
-            server: server.build()?,
-        })
+            .errors(error::api_error)
+            .build()?;
+        // Webhook probes: no credential, the same pool and cap.
+        let server = Transport::builder(Provider::N8n, base)
+            .options(self.options)
+            .errors(error::webhook_error)
+            .sharing(&api)
+            .build()?;
+        Ok(N8nClient { api, server })
     }
 }
 
@@ -124,10 +98,7 @@ impl N8nClient {
         N8nClientBuilder {
             base_url: base_url.into(),
             api_key: api_key.into(),
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            rate_limit: None,
-            client: None,
+            options: ClientOptions::default(),
         }
     }
 
@@ -137,14 +108,16 @@ impl N8nClient {
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url> {
-        let mut url = self.api.base_url().clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
+        self.api.endpoint(segments)
     }
 
+    /// The transport of the public API (for options such as the poll backoff).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.api
+    }
+
+    /// One API request: the 2xx answer, or the typed error (`errors`
+    /// overrides the API's error table).
     async fn call(
         &self,
         method: Method,
@@ -152,15 +125,20 @@ impl N8nClient {
         query: &[(&str, String)],
         body: Option<&Value>,
         safety: Safety,
+        errors: Option<&(dyn Fn(&HttpResponse) -> Error + Send + Sync)>,
     ) -> Result<HttpResponse> {
-        let mut request = self.api.request(method, self.url(segments)?);
-        if !query.is_empty() {
-            request = request.query(query);
-        }
+        let mut call = self
+            .api
+            .call(method, self.url(segments)?)
+            .query(query.iter().map(|(k, v)| (*k, v.as_str())))
+            .safety(safety);
         if let Some(body) = body {
-            request = request.json(body);
+            call = call.json(body);
         }
-        self.api.send(request, safety).await
+        if let Some(errors) = errors {
+            call = call.errors(errors);
+        }
+        call.send().await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -170,7 +148,7 @@ impl N8nClient {
     ) -> Result<T> {
         decode(
             &self
-                .call(Method::GET, segments, query, None, Safety::Safe)
+                .call(Method::GET, segments, query, None, Safety::Safe, None)
                 .await?,
         )
     }
@@ -182,7 +160,7 @@ impl N8nClient {
         body: Option<&Value>,
         safety: Safety,
     ) -> Result<T> {
-        decode(&self.call(method, segments, &[], body, safety).await?)
+        decode(&self.call(method, segments, &[], body, safety, None).await?)
     }
 
     fn list<T>(&self, resource: &'static str, query: Query) -> BoxStream<'static, Result<T>>
@@ -316,33 +294,39 @@ impl N8nClient {
             tracing::debug!(node = %node.name, "webhook accepts every method; not probed");
             return Ok(());
         };
-        let mut url = self.server.url("webhook")?;
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
-            .extend(node.url_path().split('/').filter(|s| !s.is_empty()));
+        let url = self.server.url(&format!("webhook/{}", node.url_path()))?;
+        let late = || {
+            Error::timeout(format!(
+                "the webhook {} of the activated workflow was not registered within {timeout:?}",
+                node.url_path()
+            ))
+        };
         let mut delay = Duration::from_millis(20);
         loop {
+            // A method the webhook does not accept starts no run: safe.
             let answer = self
                 .server
-                .send(
-                    self.server.request(probe.clone(), url.clone()),
-                    Safety::Safe,
-                )
-                .await?;
-            let registered = answer.status != 404
-                || answer
-                    .json_value()
-                    .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
-                    .is_some_and(|m| error::parse_method_not_allowed(&m).is_some());
+                .call(probe.clone(), url.clone())
+                .safety(Safety::Safe)
+                .deadline(deadline)
+                .send()
+                .await;
+            let registered = match answer {
+                Ok(_) => true,
+                Err(e) if e.status() == Some(404) => matches!(
+                    e.detail::<N8nErrorKind>(),
+                    Some(N8nErrorKind::MethodNotAllowed { .. })
+                ),
+                Err(e) if e.status().is_some() => true,
+                Err(Error::Timeout { .. }) => return Err(late()),
+                Err(e) => return Err(e),
+            };
             if registered {
                 return Ok(());
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::Timeout(format!(
-                    "the webhook {} of the activated workflow was not registered within {timeout:?}",
-                    node.url_path()
-                )));
+                return Err(late());
             }
             tokio::time::sleep(delay.min(deadline - now)).await;
             delay = (delay * 2).min(Duration::from_millis(250));
@@ -358,27 +342,21 @@ impl N8nClient {
     /// have it (the reference server with its `execute_endpoint` option)
     /// answer the execution, and this returns its handle.
     pub async fn execute_workflow(&self, id: &str, input: Value) -> Result<ExecutionHandle> {
-        let answer = self
-            .call(
-                Method::POST,
-                &["workflows", id, "execute"],
-                &[],
-                Some(&input),
-                Safety::Unkeyed,
-            )
-            .await?;
-        let message = answer
-            .json_value()
-            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned));
-        // 404 `{"message":"Not Found"}` is an unknown workflow on a server that
-        // has the endpoint; any other 404 (`not found`) or 405 is a missing route.
-        let missing_route = answer.status == 405
-            || (answer.status == 404 && message.as_deref() != Some("Not Found"));
-        if missing_route {
+        let errors = |answer: &HttpResponse| {
+            let message = answer
+                .json_value()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned));
+            // 404 `{"message":"Not Found"}` is an unknown workflow on a server that
+            // has the endpoint; any other 404 (`not found`) or 405 is a missing route.
+            let missing_route = answer.status == 405
+                || (answer.status == 404 && message.as_deref() != Some("Not Found"));
+            if !missing_route {
+                return error::api_error(answer);
+            }
             let api = answer
                 .api_error(message.unwrap_or_else(|| format!("HTTP {}", answer.status)))
                 .with_detail(N8nErrorKind::NoExecuteEndpoint);
-            return Err(Error::Unsupported {
+            Error::Unsupported {
                 message: format!(
                     "this n8n has no public endpoint to execute workflow {id} (HTTP {}): n8n \
                      starts workflows through triggers only. Add a Webhook trigger node to the \
@@ -386,8 +364,18 @@ impl N8nClient {
                     answer.status
                 ),
                 error: Some(Box::new(api)),
-            });
-        }
+            }
+        };
+        let answer = self
+            .call(
+                Method::POST,
+                &["workflows", id, "execute"],
+                &[],
+                Some(&input),
+                Safety::Unkeyed,
+                Some(&errors),
+            )
+            .await?;
         let execution: Execution = decode(&answer)?;
         if execution.id.is_empty() {
             return Err(Error::decode(
@@ -460,6 +448,17 @@ impl N8nClient {
     /// n8n 1.x has no stop route (404 `not found`): that is
     /// [`Error::Unsupported`].
     pub async fn stop_execution(&self, id: &str) -> Result<Execution> {
+        let errors = |answer: &HttpResponse| {
+            if answer.status == 404 && route_missing(answer) {
+                return Error::Unsupported {
+                    message: "this n8n has no endpoint to stop executions (n8n 1.x); \
+                              stop it from the editor or upgrade to n8n 2.x"
+                        .into(),
+                    error: Some(Box::new(answer.api_error("not found"))),
+                };
+            }
+            error::api_error(answer)
+        };
         let answer = self
             .call(
                 Method::POST,
@@ -467,16 +466,9 @@ impl N8nClient {
                 &[],
                 None,
                 Safety::Safe,
+                Some(&errors),
             )
             .await?;
-        if answer.status == 404 && route_missing(&answer) {
-            return Err(Error::Unsupported {
-                message: "this n8n has no endpoint to stop executions (n8n 1.x); \
-                          stop it from the editor or upgrade to n8n 2.x"
-                    .into(),
-                error: Some(Box::new(answer.api_error("not found"))),
-            });
-        }
         let mut execution: Execution = decode(&answer)?;
         if execution.id.is_empty() {
             id.clone_into(&mut execution.id);

@@ -192,10 +192,7 @@ pub(crate) fn webhook_error(answer: &HttpResponse) -> Error {
         .unwrap_or_else(|| fallback_message(answer));
     let mut api = answer.api_error(message.clone());
     if let Some(code) = &body.code {
-        api = api.with_code(match code {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+        api = api.with_code(trigger_sdk_core::json::text(code));
     }
     let boxed = |api: ApiError| Box::new(api);
     match status {
@@ -258,21 +255,12 @@ pub(crate) fn webhook_error(answer: &HttpResponse) -> Error {
                     let kind = N8nErrorKind::Api { message };
                     Error::WorkflowFailed(boxed(api.with_detail(kind)))
                 }
-                None => ambiguous(answer, api),
+                // Any other 500 may be a proxy's: the core makes a code-less
+                // 5xx to a webhook call `Ambiguous`.
+                None => Error::Server(boxed(api)),
             }
         }
-        500..=599 => ambiguous(answer, api),
         _ => Error::from_status(api, answer.retry_after()),
-    }
-}
-
-fn ambiguous(answer: &HttpResponse, api: ApiError) -> Error {
-    Error::Ambiguous {
-        reason: format!(
-            "the webhook answered HTTP {}, which n8n itself does not send",
-            answer.status
-        ),
-        error: Some(Box::new(api)),
     }
 }
 

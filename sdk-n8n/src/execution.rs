@@ -167,10 +167,11 @@ pub struct ExecutionHandle {
 impl ExecutionHandle {
     /// A handle over execution `id`.
     pub fn new(client: N8nClient, id: impl Into<String>) -> Self {
+        let poll = client.transport().options().poll;
         Self {
             client,
             id: RunId::new(id.into()),
-            poll: PollPolicy::default(),
+            poll,
         }
     }
 

@@ -11,6 +11,8 @@ use tokio::sync::Mutex;
 use trigger_sdk_core::{
     Error, Provider, Result, RunEvent, RunFailure, RunHandle, RunId, RunOutcome, RunSnapshot,
     RunStatus, WaitOptions,
+    poll::within_deadline,
+    transport::{BodyStream, lines::LineBuffer},
 };
 
 use crate::body::body_value;
@@ -29,13 +31,15 @@ pub struct StreamingRun {
 
 #[derive(Debug)]
 struct StreamState {
-    response: Option<reqwest::Response>,
+    response: Option<BodyStream>,
     status: u16,
     headers: HeaderMap,
-    /// Bytes of an incomplete line.
-    line: Vec<u8>,
-    /// Every byte received.
+    /// Splits the body into lines (linear, each line capped).
+    lines: LineBuffer,
+    /// Every byte received, up to `limit`.
     body: Vec<u8>,
+    /// The most bytes of the stream kept (the client's answer cap).
+    limit: usize,
     /// Parsed events not yet yielded.
     pending: VecDeque<RunEvent>,
     items: String,
@@ -45,16 +49,18 @@ struct StreamState {
 }
 
 impl StreamingRun {
-    pub(crate) fn new(response: reqwest::Response) -> Self {
-        let status = response.status().as_u16();
+    /// A handle over an opened stream, reading at most `limit` bytes.
+    pub(crate) fn new(response: BodyStream, limit: usize) -> Self {
+        let status = response.status();
         let headers = response.headers().clone();
         Self {
             state: Mutex::new(StreamState {
                 response: Some(response),
                 status,
                 headers,
-                line: Vec::new(),
+                lines: LineBuffer::new(limit),
                 body: Vec::new(),
+                limit,
                 pending: VecDeque::new(),
                 items: String::new(),
                 saw_chunk: false,
@@ -74,10 +80,7 @@ impl StreamState {
             return;
         };
         self.saw_chunk = true;
-        let content = chunk.get("content").map(|c| match c {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        });
+        let content = chunk.get("content").map(trigger_sdk_core::json::text);
         match kind {
             "item" => self.items.push_str(content.as_deref().unwrap_or_default()),
             "error" => {
@@ -99,20 +102,42 @@ impl StreamState {
         });
     }
 
-    fn take_lines(&mut self, bytes: &[u8]) {
+    /// Takes a chunk of the body; `Err` when the stream is over its cap.
+    fn take_lines(&mut self, bytes: &[u8]) -> Result<()> {
+        let too_large = |limit| Error::TooLarge {
+            what: "the n8n stream".into(),
+            limit,
+            status: None,
+        };
+        if self.body.len() + bytes.len() > self.limit {
+            return Err(too_large(self.limit));
+        }
         self.body.extend_from_slice(bytes);
-        for &b in bytes {
-            if b == b'\n' {
-                let line = std::mem::take(&mut self.line);
-                self.parse_line(&line);
-            } else {
-                self.line.push(b);
+        self.lines.push(bytes);
+        loop {
+            match self.lines.next_line() {
+                Ok(Some(line)) => {
+                    let line = line.to_vec();
+                    self.parse_line(&line);
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(too_large(e.limit)),
             }
         }
     }
 
+    /// The run ended with an error while reading.
+    fn broke(&mut self, message: String) {
+        self.response = None;
+        let mut outcome = RunOutcome::succeeded(None, Value::Null);
+        outcome.status = RunStatus::Failed;
+        outcome.failure = Some(RunFailure::new(message));
+        self.outcome = Some(outcome);
+    }
+
     fn finish(&mut self) {
-        let line = std::mem::take(&mut self.line);
+        let line = self.lines.remainder().to_vec();
+        self.lines.clear();
         self.parse_line(&line);
         self.response = None;
         let body = Bytes::from(std::mem::take(&mut self.body));
@@ -147,24 +172,23 @@ impl StreamState {
                 self.finish();
                 continue;
             };
-            match response.chunk().await {
-                Ok(Some(bytes)) => self.take_lines(&bytes),
-                Ok(None) => self.finish(),
-                Err(e) => {
-                    self.response = None;
-                    let mut outcome = RunOutcome::succeeded(None, Value::Null);
-                    outcome.status = RunStatus::Failed;
-                    outcome.failure = Some(RunFailure::new(format!(
-                        "the stream broke before its end: {e}"
-                    )));
-                    self.outcome = Some(outcome);
-                    *finished_sent = true;
-                    return Some(Err(Error::Transport {
-                        message: format!("the n8n stream broke before its end: {e}"),
-                        source: Some(e),
-                    }));
+            let error = match response.chunk().await {
+                Ok(Some(bytes)) => match self.take_lines(&bytes) {
+                    Ok(()) => continue,
+                    Err(e) => e,
+                },
+                Ok(None) => {
+                    self.finish();
+                    continue;
                 }
-            }
+                Err(Error::Transport { source, .. }) => {
+                    Error::transport("the n8n stream broke before its end", source)
+                }
+                Err(e) => e,
+            };
+            self.broke(error.to_string());
+            *finished_sent = true;
+            return Some(Err(error));
         }
     }
 }
@@ -209,12 +233,13 @@ impl RunHandle for StreamingRun {
                 }
             }
         };
-        match options.timeout {
-            None => read.await,
-            Some(timeout) => tokio::time::timeout(timeout, read).await.map_err(|_| {
-                Error::Timeout(format!("the n8n stream did not end within {timeout:?}"))
-            })?,
-        }
+        let timeout = options.timeout.unwrap_or_default();
+        within_deadline(
+            options.deadline_from(tokio::time::Instant::now()),
+            || format!("the n8n stream did not end within {timeout:?}"),
+            read,
+        )
+        .await
     }
 
     fn events(&self) -> BoxStream<'_, Result<RunEvent>> {

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::Value;
 use trigger_sdk_core::{
-    Auth, Error, Provider, Result, RetryPolicy, RunHandle, RunId, Safety, Secret, Transport,
-    Trigger, TriggerRequest,
+    Auth, ClientOptions, Error, Provider, Result, RunHandle, RunId, Safety, Secret, Transport,
+    Trigger, TriggerRequest, transport::Call,
 };
 use url::Url;
 
@@ -66,7 +66,6 @@ pub struct WebhookTrigger {
     url: Url,
     method: Method,
     query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
     body_format: BodyFormat,
     mode: ResponseMode,
     tracking: Tracking,
@@ -85,7 +84,9 @@ impl fmt::Debug for WebhookTrigger {
     }
 }
 
-/// Builds a [`WebhookTrigger`].
+/// Builds a [`WebhookTrigger`]. The [`ClientOptions`] methods (`options`,
+/// `http_client`, `timeouts`, `header`, …) are the same on every provider
+/// builder; a webhook call is never retried once sent, whatever `retry` says.
 #[derive(Debug, Clone)]
 pub struct WebhookTriggerBuilder {
     base_url: String,
@@ -95,14 +96,12 @@ pub struct WebhookTriggerBuilder {
     webhook_id: Option<String>,
     params: Vec<(String, String)>,
     query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
     auth: Auth,
     body_format: BodyFormat,
     mode: ResponseMode,
-    timeout: Option<Duration>,
     tracking: Tracking,
     id_pointer: Option<String>,
-    client: Option<reqwest::Client>,
+    options: ClientOptions,
 }
 
 impl WebhookTrigger {
@@ -118,14 +117,12 @@ impl WebhookTrigger {
             webhook_id: None,
             params: Vec::new(),
             query: Vec::new(),
-            headers: Vec::new(),
             auth: Auth::None,
             body_format: BodyFormat::Json,
             mode: ResponseMode::OnReceived,
-            timeout: None,
             tracking: Tracking::None,
             id_pointer: None,
-            client: None,
+            options: ClientOptions::default(),
         }
     }
 
@@ -144,18 +141,23 @@ impl WebhookTrigger {
         self.mode
     }
 
-    fn request_for(&self, body: WebhookBody, request: &TriggerRequest) -> reqwest::RequestBuilder {
-        let mut builder = self
+    /// The webhook call: it can start a run and n8n takes no key, whatever
+    /// the method.
+    fn request_for(&self, body: WebhookBody, request: &TriggerRequest) -> Call<'_> {
+        let mut call = self
             .transport
-            .request(self.method.clone(), self.url.clone());
-        let query: Vec<&(String, String)> = self.query.iter().chain(&request.query).collect();
-        if !query.is_empty() {
-            builder = builder.query(&query);
+            .call(self.method.clone(), self.url.clone())
+            .safety(Safety::Unkeyed)
+            .query(
+                self.query
+                    .iter()
+                    .chain(&request.query)
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        for (name, value) in &request.headers {
+            call = call.header(name, value);
         }
-        for (name, value) in self.headers.iter().chain(&request.headers) {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        body.apply(builder)
+        body.apply(call)
     }
 
     /// Calls the webhook with `request`'s payload (in the builder's body
@@ -173,13 +175,7 @@ impl WebhookTrigger {
         body: WebhookBody,
         request: TriggerRequest,
     ) -> Result<WebhookResponse> {
-        let answer = self
-            .transport
-            .send(self.request_for(body, &request), Safety::Unkeyed)
-            .await?;
-        if !answer.is_success() {
-            return Err(webhook_error(&answer));
-        }
+        let answer = self.request_for(body, &request).send().await?;
         Ok(WebhookResponse::from_http(answer))
     }
 
@@ -215,32 +211,21 @@ impl WebhookTrigger {
         body: WebhookBody,
         request: &TriggerRequest,
     ) -> Result<Box<dyn RunHandle>> {
-        let response = self.request_for(body, request).send().await.map_err(|e| {
-            if e.is_connect() {
-                Error::Transport {
-                    message: format!("could not connect to n8n: {e}"),
-                    source: Some(e),
-                }
-            } else {
-                Error::Ambiguous {
-                    reason: format!("the connection failed after the request was sent: {e}"),
-                    error: None,
-                }
-            }
-        })?;
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
-            let answer = trigger_sdk_core::transport::HttpResponse {
-                status,
-                headers,
-                body,
-            };
-            return Err(webhook_error(&answer));
-        }
-        Ok(Box::new(StreamingRun::new(response)))
+        let response = self.request_for(body, request).stream().await?;
+        let limit = self.transport.options().max_answer_size;
+        Ok(Box::new(StreamingRun::new(response, limit)))
     }
+}
+
+/// The n8n base URL: a base that already ends with the webhook prefix
+/// (`…/webhook` or `…/webhook-test`, as n8n shows the URL) is cut back to
+/// the server, so the prefix is not doubled.
+fn server_base(base_url: &str) -> &str {
+    let base = base_url.trim_end_matches('/');
+    ["/webhook-test", "/webhook"]
+        .iter()
+        .find_map(|prefix| base.strip_suffix(prefix))
+        .unwrap_or(base)
 }
 
 impl WebhookTriggerBuilder {
@@ -283,12 +268,6 @@ impl WebhookTriggerBuilder {
         self
     }
 
-    /// A header sent on every call.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
     /// The Webhook node's authentication.
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = auth;
@@ -323,9 +302,14 @@ impl WebhookTriggerBuilder {
     }
 
     /// The longest a call may take, answer included (`lastNode` waits for
-    /// the whole run). A call that times out is [`Error::Ambiguous`].
+    /// the whole run): the attempt and total timeouts. A call that times out
+    /// is [`Error::Ambiguous`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeouts = self
+            .options
+            .timeouts
+            .attempt(Some(timeout))
+            .total(Some(timeout));
         self
     }
 
@@ -368,11 +352,7 @@ impl WebhookTriggerBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
     /// The URL path under the base: `webhook[-test]/[<webhookId>/]<path>`
     /// with `:param` segments replaced.
@@ -418,29 +398,18 @@ impl WebhookTriggerBuilder {
             )));
         }
         let segments = self.segments()?;
-        let mut transport = Transport::builder(Provider::N8n, self.base_url.trim_end_matches('/'))
+        let transport = Transport::builder(Provider::N8n, server_base(&self.base_url))
+            .options(self.options)
             .auth(self.auth)
-            .retry(RetryPolicy::default());
-        if let Some(timeout) = self.timeout {
-            transport = transport
-                .attempt_timeout(Some(timeout))
-                .total_timeout(Some(timeout));
-        }
-        if let Some(client) = self.client {
-            transport = transport.client(client);
-        }
-        let transport = transport.build()?;
-        let mut url = transport.base_url().clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(&segments);
+            .errors(webhook_error)
+            .build()?;
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let url = transport.endpoint(&segments)?;
         Ok(WebhookTrigger {
             transport,
             url,
             method: self.method,
             query: self.query,
-            headers: self.headers,
             body_format: self.body_format,
             mode: self.mode,
             tracking: self.tracking,
@@ -513,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn a_base_that_ends_with_the_webhook_prefix_is_not_doubled() {
+        for base in [
+            "http://h:1/n8n/webhook",
+            "http://h:1/n8n/webhook/",
+            "http://h:1/n8n/webhook-test",
+            "http://h:1/n8n",
+        ] {
+            let t = WebhookTrigger::builder(base, "send-email").build().unwrap();
+            assert_eq!(
+                t.url().as_str(),
+                "http://h:1/n8n/webhook/send-email",
+                "{base}"
+            );
+        }
+    }
+
+    #[test]
     fn bad_builders_are_config_errors() {
         assert!(matches!(
             WebhookTrigger::builder("http://h", "users/:id").build(),
@@ -532,7 +518,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let t = WebhookTrigger::builder("http://h", "x")
+        let t = WebhookTrigger::builder("http://localhost", "x")
             .header_auth("x-webhook-secret", "s3cret-token")
             .build()
             .unwrap();

@@ -18,12 +18,10 @@ use wiremock::{
 };
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        jitter: false,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .jitter(false)
 }
 
 fn client(server: &MockServer) -> N8nClient {
@@ -839,4 +837,24 @@ async fn v1_has_no_stop_route_which_is_unsupported() {
     let err = client(&server).stop_execution("18").await.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
     assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test]
+async fn a_proxy_502_on_retry_execution_or_execute_workflow_is_ambiguous_and_sent_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client.retry_execution("41", None).await.unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(requests(&server).await, 1);
+    let err = client
+        .execute_workflow("wf1", json!({"n": 1}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(requests(&server).await, 2);
 }

@@ -3,18 +3,18 @@
 use std::{sync::Arc, time::Duration};
 
 use futures::stream::BoxStream;
-use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
 use trigger_sdk_core::{
-    Auth, Error, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunId, Safety, Secret,
-    Timeouts, Transport,
+    Auth, ClientOptions, Error, PollPolicy, Provider, RateLimit, Result, RunId, Safety, Secret,
+    Transport,
     paginate::{Page, paginate},
+    transport::RateLimiter,
 };
 
 use crate::{
-    envelope::{Decoded, decode},
+    envelope::{Decoded, decode, error_from_answer},
     handle::RunsHandle,
     model::{ListRuns, Run, RunBody, RunRequest, RunStarted},
     replay::{self, ReplayConflict},
@@ -98,38 +98,24 @@ impl RateLimits {
 }
 
 /// Builds a [`RunsClient`].
+///
+/// The [`ClientOptions`] methods (`options`, `http_client`, `timeouts`,
+/// `retry`, `rate_limit`, …) are the same on every provider builder. Here
+/// `rate_limit` is one bucket shared by every request of the client;
+/// [`RunsClientBuilder::rate_limits`] adds one per class of request, as the
+/// API counts them.
 #[derive(Debug, Clone)]
 pub struct RunsClientBuilder {
     base_url: String,
     api_key: Secret,
-    client: Option<reqwest::Client>,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
+    options: ClientOptions,
     limits: RateLimits,
-    poll: PollPolicy,
 }
 
 impl RunsClientBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
-    /// Sets the retry policy (reads, polls, and run requests, which always
-    /// carry an idempotency key).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Sets the timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Sets the client-side rate limits.
+    /// Sets the client-side rate limits per class of request.
     pub fn rate_limits(mut self, limits: RateLimits) -> Self {
         self.limits = limits;
         self
@@ -142,37 +128,24 @@ impl RunsClientBuilder {
         self
     }
 
-    /// Sets how handles poll a run (backoff between status requests).
-    pub fn poll(mut self, poll: PollPolicy) -> Self {
-        self.poll = poll;
-        self
-    }
-
-    /// Builds the client; fails on an invalid base URL.
+    /// Builds the client; fails on an invalid base URL, or an `http://`
+    /// URL to a host that is not loopback (see `allow_insecure_http`).
     pub fn build(self) -> Result<RunsClient> {
         let base = api_base(&self.base_url)?;
-        let auth = Auth::header(API_KEY_HEADER, self.api_key.clone());
-        let transport = |limit: Option<RateLimit>, client: Option<reqwest::Client>| {
-            let mut builder = Transport::builder(Provider::Runs, base.clone())
-                .auth(auth.clone())
-                .retry(self.retry)
-                .timeouts(self.timeouts)
-                .rate_limit(limit);
-            if let Some(client) = client {
-                builder = builder.client(client);
-            }
-            builder.build()
-        };
-        let reads = transport(self.limits.reads, self.client.clone())?;
-        let shared = Some(reads.client().clone());
-        let writes = transport(self.limits.writes, shared.clone())?;
-        let execute = transport(self.limits.execute, shared)?;
+        let poll = self.options.poll;
+        let transport = Transport::builder(Provider::Runs, base)
+            .options(self.options)
+            .auth(Auth::header(API_KEY_HEADER, self.api_key))
+            .errors(error_from_answer)
+            .build()?;
+        let limiter = |limit: Option<RateLimit>| limit.map(RateLimiter::new);
         Ok(RunsClient {
             inner: Arc::new(Inner {
-                execute,
-                writes,
-                reads,
-                poll: self.poll,
+                transport,
+                execute: limiter(self.limits.execute),
+                writes: limiter(self.limits.writes),
+                reads: limiter(self.limits.reads),
+                poll,
                 limits: self.limits,
             }),
         })
@@ -192,9 +165,12 @@ fn api_base(base_url: &str) -> Result<String> {
 }
 
 struct Inner {
-    execute: Transport,
-    writes: Transport,
-    reads: Transport,
+    transport: Transport,
+    /// One bucket per class of request (`RateLimits`), besides the
+    /// transport's own (`ClientOptions::rate_limit`).
+    execute: Option<RateLimiter>,
+    writes: Option<RateLimiter>,
+    reads: Option<RateLimiter>,
     poll: PollPolicy,
     limits: RateLimits,
 }
@@ -220,8 +196,8 @@ pub struct RunsClient {
 impl std::fmt::Debug for RunsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunsClient")
-            .field("base", &self.inner.reads.base_url().as_str())
-            .field("auth", self.inner.reads.auth())
+            .field("base", &self.inner.transport.base_url().as_str())
+            .field("auth", self.inner.transport.auth())
             .field("limits", &self.inner.limits)
             .field("poll", &self.inner.poll)
             .finish()
@@ -235,11 +211,8 @@ impl RunsClient {
         RunsClientBuilder {
             base_url: base_url.into(),
             api_key: api_key.into(),
-            client: None,
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
+            options: ClientOptions::default(),
             limits: RateLimits::default(),
-            poll: PollPolicy::default(),
         }
     }
 
@@ -271,7 +244,7 @@ impl RunsClient {
     /// [`Error::Conflict`] carrying a [`ReplayConflict`] when its input is
     /// not the one sent.
     pub async fn run(&self, workflow_id: &str, request: RunRequest) -> Result<RunsHandle> {
-        let url = self.endpoint(&self.inner.execute, &["workflows", workflow_id, "run"])?;
+        let url = self.endpoint(&["workflows", workflow_id, "run"])?;
         let key = request
             .idempotency_key
             .clone()
@@ -281,8 +254,12 @@ impl RunsClient {
             connection_id: request.connection_id.as_deref(),
             idempotency_key: &key,
         };
-        let builder = self.inner.execute.request(Method::POST, url).json(&body);
-        let answer = self.inner.execute.send(builder, Safety::Keyed).await?;
+        let answer = self
+            .limited(self.inner.transport.post(url), &self.inner.execute)
+            .json(&body)
+            .keyed(&key)
+            .send()
+            .await?;
         let Decoded {
             data: mut started,
             status,
@@ -323,11 +300,10 @@ impl RunsClient {
 
     /// A run and its document as sent.
     pub(crate) async fn fetch_run(&self, run_id: &str) -> Result<(Run, Value)> {
-        let url = self.endpoint(&self.inner.reads, &["runs", run_id])?;
+        let url = self.endpoint(&["runs", run_id])?;
         let answer = self
-            .inner
-            .reads
-            .send(self.inner.reads.request(Method::GET, url), Safety::Safe)
+            .limited(self.inner.transport.get(url), &self.inner.reads)
+            .send()
             .await?;
         let decoded = decode::<Run>(&answer)?;
         Ok((decoded.data, decoded.raw))
@@ -339,10 +315,13 @@ impl RunsClient {
         filter: &ListRuns,
         cursor: Option<String>,
     ) -> Result<Page<Run, String>> {
-        let url = self.endpoint(&self.inner.reads, &["runs"])?;
+        let url = self.endpoint(&["runs"])?;
         let query = filter.query(cursor.as_deref())?;
-        let builder = self.inner.reads.request(Method::GET, url).query(&query);
-        let answer = self.inner.reads.send(builder, Safety::Safe).await?;
+        let answer = self
+            .limited(self.inner.transport.get(url), &self.inner.reads)
+            .query(query)
+            .send()
+            .await?;
         let decoded = decode::<Vec<Run>>(&answer)?;
         let next = decoded
             .meta
@@ -383,12 +362,12 @@ impl RunsClient {
     /// Cancels a `pending` or `running` run; returns the run, now
     /// `cancelled`. Any other state is [`Error::Conflict`] (`INVALID_STATUS`).
     pub async fn cancel_run(&self, run_id: &str) -> Result<Run> {
-        let url = self.endpoint(&self.inner.writes, &["runs", run_id, "cancel"])?;
+        let url = self.endpoint(&["runs", run_id, "cancel"])?;
         // Sending a cancel again cannot start anything: safe to retry.
         let answer = self
-            .inner
-            .writes
-            .send(self.inner.writes.request(Method::POST, url), Safety::Safe)
+            .limited(self.inner.transport.post(url), &self.inner.writes)
+            .safety(Safety::Safe)
+            .send()
             .await?;
         decode::<Run>(&answer).map(|d| d.data)
     }
@@ -398,14 +377,11 @@ impl RunsClient {
     /// (`INVALID_STATUS`). The request starts a run and takes no key, so it
     /// is not retried after it was sent ([`Error::Ambiguous`]).
     pub async fn retry_run(&self, run_id: &str) -> Result<RunsHandle> {
-        let url = self.endpoint(&self.inner.writes, &["runs", run_id, "retry"])?;
+        let url = self.endpoint(&["runs", run_id, "retry"])?;
         let answer = self
-            .inner
-            .writes
-            .send(
-                self.inner.writes.request(Method::POST, url),
-                Safety::Unkeyed,
-            )
+            .limited(self.inner.transport.post(url), &self.inner.writes)
+            .safety(Safety::Unkeyed)
+            .send()
             .await?;
         let started = decode::<RunStarted>(&answer)?.data;
         Ok(RunsHandle::started(self.clone(), started))
@@ -422,18 +398,20 @@ impl RunsClient {
     }
 
     /// `{base}/api/v1/<segments>`, each segment percent-encoded whole.
-    fn endpoint(&self, transport: &Transport, segments: &[&str]) -> Result<Url> {
-        if let Some(empty) = segments.iter().position(|s| s.is_empty()) {
-            return Err(Error::Config(format!(
-                "path segment {empty} of {segments:?} is empty (an id is missing)"
-            )));
+    fn endpoint(&self, segments: &[&str]) -> Result<Url> {
+        self.inner.transport.endpoint(segments)
+    }
+
+    /// `call`, waiting for a token of `limiter` (a class limit) first.
+    fn limited<'a>(
+        &self,
+        call: trigger_sdk_core::transport::Call<'a>,
+        limiter: &'a Option<RateLimiter>,
+    ) -> trigger_sdk_core::transport::Call<'a> {
+        match limiter {
+            Some(limiter) => call.limiter(limiter),
+            None => call,
         }
-        let mut url = transport.base_url().clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(segments);
-        Ok(url)
     }
 }
 

@@ -82,6 +82,15 @@ pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<Dec
     })
 }
 
+/// The runs API's error table, for the transport: any non-2xx answer, with
+/// or without its envelope.
+pub(crate) fn error_from_answer(response: &HttpResponse) -> Error {
+    let error = serde_json::from_slice::<Envelope>(&response.body)
+        .ok()
+        .and_then(|envelope| envelope.error);
+    error_of(response, error)
+}
+
 fn error_of(response: &HttpResponse, error: Option<Value>) -> Error {
     let body = error.and_then(|e| serde_json::from_value::<ErrorBody>(e).ok());
     crate::error::api_error(

@@ -122,7 +122,7 @@ pub(crate) fn api_error(
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| default_message(status, raw));
     let code = body.code.as_deref().map(RunsErrorCode::parse);
-    let details = validation_details(&body.details);
+    let details = trigger_sdk_core::json::validation_details(&body.details);
     let mut api = ApiError::new(Some(status), message.clone()).with_body(raw);
     if let Some(code) = &body.code {
         api = api.with_code(code.clone());
@@ -167,39 +167,6 @@ fn default_message(status: u16, raw: &str) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// `details` of a `VALIDATION_ERROR`: `[{"path": ["items", 0, "price"], "message": ".."}]`.
-/// A path may also come as one string (`"items.0.price"` or `"/items/0/price"`).
-fn validation_details(details: &Value) -> Vec<ValidationDetail> {
-    let Some(items) = details.as_array() else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .map(|item| {
-            let path = match item.get("path").or_else(|| item.get("field")) {
-                Some(Value::Array(parts)) => parts
-                    .iter()
-                    .map(|p| match p {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect(),
-                Some(Value::String(s)) => s
-                    .split(['.', '/'])
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let message = match item.get("message") {
-                Some(Value::String(s)) => s.clone(),
-                _ => item.to_string(),
-            };
-            ValidationDetail { path, message }
-        })
-        .collect()
 }
 
 /// The scope a `FORBIDDEN` message names: the first `word:word` token.

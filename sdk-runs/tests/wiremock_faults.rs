@@ -30,13 +30,12 @@ fn client(server: &MockServer) -> RunsClient {
 }
 
 fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_retry_after: Duration::from_secs(1),
-        jitter: false,
-    }
+    RetryPolicy::default()
+        .max_retries(3)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+        .max_retry_after(Duration::from_secs(1))
+        .jitter(false)
 }
 
 fn client_with(server: &MockServer, retry: RetryPolicy) -> RunsClient {
@@ -48,11 +47,10 @@ fn client_with(server: &MockServer, retry: RetryPolicy) -> RunsClient {
 }
 
 fn fast_poll() -> PollPolicy {
-    PollPolicy {
-        initial: Duration::from_millis(1),
-        max: Duration::from_millis(5),
-        factor: 2.0,
-    }
+    PollPolicy::default()
+        .initial(Duration::from_millis(1))
+        .max(Duration::from_millis(5))
+        .factor(2.0)
 }
 
 fn created(run_id: &str) -> ResponseTemplate {
@@ -799,4 +797,41 @@ async fn a_retry_request_that_may_have_started_a_run_is_ambiguous_not_resent() {
     let err = client.retry_run("run_failed").await.unwrap_err();
     assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
     assert_eq!(bodies.lock().unwrap().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_proxy_502_on_retry_run_is_ambiguous_and_sent_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/runs/run_9/retry"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .mount(&server)
+        .await;
+    let err = client(&server).retry_run("run_9").await.unwrap_err();
+    assert!(matches!(err, Error::Ambiguous { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.idempotency_key(), None);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_run_whose_retries_ran_out_says_a_run_may_exist_and_carries_the_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/workflows/wf_1/run"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream unavailable"))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .run("wf_1", RunRequest::new(json!({"n": 1})))
+        .await
+        .unwrap_err();
+    assert!(err.may_have_started(), "{err:?}");
+    let bodies = post_bodies(&server).await;
+    assert_eq!(bodies.len(), 4, "the first attempt and three retries");
+    let sent = bodies[0]["idempotencyKey"].as_str().unwrap().to_owned();
+    assert!(bodies.iter().all(|b| b["idempotencyKey"] == sent));
+    // The key the SDK generated is in the error: resending with it is safe.
+    assert_eq!(err.idempotency_key(), Some(sent.as_str()));
+    assert!(err.to_string().contains(&sent), "{err}");
 }

@@ -156,13 +156,8 @@ pub fn error_from_response(response: &HttpResponse, route: Route) -> Error {
         },
         451 => Error::QuotaExceeded(Box::new(api)),
         500 if route == Route::Trigger => Error::WorkflowFailed(Box::new(api)),
-        500..=599 if route.starts_runs() => Error::Ambiguous {
-            reason: format!(
-                "ToolJet answered HTTP {} to a {route} request, which has no idempotency key and may have started a run",
-                response.status
-            ),
-            error: Some(Box::new(api)),
-        },
+        // Any other 5xx to a trigger is made `Ambiguous` by the core (the
+        // request takes no idempotency key and may have started a run).
         _ => Error::from_status(api, response.retry_after()),
     }
 }
@@ -229,8 +224,10 @@ mod tests {
             Route::Trigger,
         );
         assert!(matches!(e, Error::WorkflowFailed(_)));
+        // The table maps a proxy's 502 by status; the core's rule then makes it
+        // `Ambiguous` for a trigger (tests/wiremock_faults.rs proves that end).
         let e = error_from_response(&answer(502, "Bad Gateway", &[]), Route::TriggerAsync);
-        assert!(matches!(e, Error::Ambiguous { .. }));
+        assert!(matches!(e, Error::Server(_)));
         let e = error_from_response(&answer(503, "", &[]), Route::Status);
         assert!(matches!(e, Error::Server(_)));
     }

@@ -4,17 +4,16 @@
 use std::sync::Arc;
 
 use futures::{StreamExt, stream::BoxStream};
-use reqwest::Method;
 use trigger_sdk_core::{
-    Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, RunStatus, Safety, async_trait,
-    poll::poll_events,
+    Provider, Result, RunEvent, RunHandle, RunId, RunSnapshot, RunStatus, async_trait,
+    poll::poll_events, transport::HttpResponse,
 };
 
 use crate::{
     error::{Route, error_from_response},
     status::ExecutionStatus,
     stream::{self, StreamEvent},
-    workflow::Shared,
+    workflow::{Shared, limited},
 };
 
 /// A ToolJet execution started with `trigger-async` (or rebuilt from its
@@ -61,18 +60,21 @@ impl ToolJetRun {
     /// The execution's status document, typed. Polls are retried on 429,
     /// 5xx and network errors.
     pub async fn execution_status(&self) -> Result<ExecutionStatus> {
-        let transport = &self.shared.status;
-        let url = transport.url(&format!(
-            "api/v2/webhooks/workflows/{}/status/{}",
-            self.shared.workflow_id,
-            self.run_id.as_str()
-        ))?;
-        let answer = transport
-            .send(transport.request(Method::GET, url), Safety::Safe)
+        let shared = &*self.shared;
+        let url = shared.transport.endpoint(&[
+            "api",
+            "v2",
+            "webhooks",
+            "workflows",
+            &shared.workflow_id,
+            "status",
+            self.run_id.as_str(),
+        ])?;
+        let errors = |answer: &HttpResponse| error_from_response(answer, Route::Status);
+        let answer = limited(shared.transport.get(url), &shared.limits.status)
+            .errors(&errors)
+            .send()
             .await?;
-        if !answer.is_success() {
-            return Err(error_from_response(&answer, Route::Status));
-        }
         Ok(ExecutionStatus::from_value(answer.json()?))
     }
 

@@ -88,7 +88,11 @@ pub struct ExecutionNode {
 impl ExecutionNode {
     fn from_value(value: &Value) -> Option<Self> {
         let map = value.as_object()?;
-        let text = |keys: &[&str]| keys.iter().find_map(|k| map.get(*k)).and_then(id_text);
+        let text = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| map.get(*k))
+                .and_then(trigger_sdk_core::json::id)
+        };
         let result = map.get("result").cloned().map(|r| match r {
             Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
             other => other,
@@ -261,15 +265,6 @@ impl ExecutionStatus {
             .with_failure(self.failure())
             .with_steps(self.nodes.iter().map(ExecutionNode::to_step).collect())
             .with_raw(self.raw.clone())
-    }
-}
-
-/// An id that may be a string or a number.
-fn id_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

@@ -11,22 +11,19 @@ use std::{
     },
 };
 
-use futures::{StreamExt, future::BoxFuture, stream::BoxStream};
-use reqwest::{
-    Method,
-    header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE},
-};
+use futures::{StreamExt, stream::BoxStream};
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use serde_json::Value;
 use trigger_sdk_core::{
     Error, Result, RunEvent, RunFailure, RunId, RunOutcome, RunStatus,
-    sse::{LAST_EVENT_ID, SseEvent, sse_stream},
+    sse::{Connect, LAST_EVENT_ID, SseEvent, sse_stream},
     transport::HttpResponse,
 };
 
 use crate::{
     error::{Route, error_from_response},
     status::error_text,
-    workflow::Shared,
+    workflow::{Shared, limited},
 };
 
 /// The `type` of a stream event.
@@ -138,14 +135,10 @@ impl StreamEvent {
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or(event.event.as_str());
-        let execution_id = ["executionId", "execution_id", "workflow_execution_id"]
-            .iter()
-            .find_map(|k| data.get(*k))
-            .and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            });
+        let execution_id = trigger_sdk_core::json::first_id(
+            &data,
+            &["executionId", "execution_id", "workflow_execution_id"],
+        );
         Self {
             id: event.id.clone(),
             kind: StreamEventKind::parse(type_name),
@@ -216,78 +209,52 @@ impl Dedup {
     }
 }
 
-/// Reads an answer whole, for an error status.
-async fn read_answer(response: reqwest::Response) -> HttpResponse {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    HttpResponse {
-        status,
-        headers,
-        body,
-    }
-}
-
 /// The execution's events: every new frame in order, across reconnects
 /// (with `Last-Event-ID`), ending after the terminal event. A connection the
 /// server closes is resumed, never taken as the end. Yields an `Err` and
 /// ends when the stream cannot be opened or resumed.
 pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Result<StreamEvent>> {
-    let path = format!(
-        "api/v2/webhooks/workflows/{}/execution/{}/stream",
-        shared.workflow_id,
-        run_id.as_str()
-    );
-    let url = match shared.stream.url(&path) {
+    let url = match shared.transport.endpoint(&[
+        "api",
+        "v2",
+        "webhooks",
+        "workflows",
+        &shared.workflow_id,
+        "execution",
+        run_id.as_str(),
+        "stream",
+    ]) {
         Ok(url) => url,
         Err(e) => return futures::stream::iter([Err(e)]).boxed(),
     };
-    let transport = shared.stream.clone();
-    let limiter = shared.stream_limiter.clone();
     let opened = Arc::new(AtomicU32::new(0));
     let opened_by_connect = opened.clone();
-    let connect =
-        move |last_event_id: Option<String>| -> BoxFuture<'static, Result<reqwest::Response>> {
-            opened_by_connect.fetch_add(1, Ordering::Relaxed);
-            let mut request = transport
-                .request(Method::GET, url.clone())
-                .header(ACCEPT, "text/event-stream")
-                .header(CACHE_CONTROL, "no-cache");
+    let connect_shared = shared.clone();
+    let connect = move |last_event_id: Option<String>| -> Connect {
+        opened_by_connect.fetch_add(1, Ordering::Relaxed);
+        let shared = connect_shared.clone();
+        let url = url.clone();
+        Box::pin(async move {
+            let mut call = limited(shared.transport.get(url), &shared.limits.stream)
+                .header(ACCEPT.as_str(), "text/event-stream")
+                .header(CACHE_CONTROL.as_str(), "no-cache");
             if let Some(id) = last_event_id {
-                request = request.header(LAST_EVENT_ID, id);
+                call = call.header(LAST_EVENT_ID.as_str(), id);
             }
-            let limiter = limiter.clone();
-            Box::pin(async move {
-                if let Some(limiter) = limiter {
-                    limiter.acquire().await;
-                }
-                let response = request.send().await.map_err(|e| Error::Transport {
-                    message: format!("cannot open the ToolJet event stream: {e}"),
-                    source: Some(e),
-                })?;
-                if !response.status().is_success() {
-                    return Err(error_from_response(
-                        &read_answer(response).await,
-                        Route::Stream,
-                    ));
-                }
-                let content_type = response
-                    .headers()
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                if !content_type.starts_with("text/event-stream") {
-                    return Err(Error::Unsupported {
-                        message: format!(
-                            "the ToolJet stream endpoint answered {content_type:?}, not text/event-stream; poll the status instead"
-                        ),
-                        error: None,
-                    });
-                }
-                Ok(response)
-            })
-        };
+            let errors = |answer: &HttpResponse| error_from_response(answer, Route::Stream);
+            let body = call.errors(&errors).stream().await?;
+            let content_type = body.content_type().unwrap_or_default();
+            if content_type != "text/event-stream" {
+                return Err(Error::Unsupported {
+                    message: format!(
+                        "the ToolJet stream endpoint answered {content_type:?}, not text/event-stream; poll the status instead"
+                    ),
+                    error: None,
+                });
+            }
+            Ok(body)
+        })
+    };
     let max_reconnects = shared.sse_options.max_reconnects;
     let reader = Reader {
         frames: sse_stream(connect, shared.sse_options.clone()),

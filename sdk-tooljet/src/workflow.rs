@@ -4,15 +4,13 @@
 use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use trigger_sdk_core::{
-    Auth, Error, FinishedRun, PollPolicy, Provider, RateLimit, Result, RetryPolicy, RunHandle,
-    RunId, RunOutcome, Safety, Secret, Transport, Trigger, TriggerMode, TriggerRequest,
-    async_trait,
+    Auth, ClientOptions, Error, FinishedRun, PollPolicy, Provider, RateLimit, Result, RunHandle,
+    RunId, RunOutcome, Secret, Transport, Trigger, TriggerMode, TriggerRequest, async_trait,
     sse::SseOptions,
-    transport::{HttpResponse, RateLimiter, Timeouts},
+    transport::{HttpResponse, RateLimiter},
 };
 
 use crate::{
@@ -23,10 +21,7 @@ use crate::{
 
 /// ToolJet's default webhook throttle (`WEBHOOK_THROTTLE_LIMIT` /
 /// `WEBHOOK_THROTTLE_TTL`): 100 requests per 60 s, per client IP and route.
-pub const DEFAULT_THROTTLE: RateLimit = RateLimit {
-    requests: 100,
-    per: Duration::from_secs(60),
-};
+pub const DEFAULT_THROTTLE: RateLimit = RateLimit::new(100, Duration::from_secs(60));
 
 /// ToolJet's default server-side run timeout (`WORKFLOW_TIMEOUT_SECONDS`).
 pub const SERVER_WORKFLOW_TIMEOUT: Duration = Duration::from_secs(60);
@@ -47,6 +42,39 @@ fn window_safe(limit: RateLimit) -> RateLimit {
     RateLimit::within_window(limit.requests, limit.per)
 }
 
+/// One limiter per webhook route, as ToolJet throttles (per client IP and
+/// per route: `trigger`, `trigger-async`, `status`, `stream`).
+#[derive(Debug, Default)]
+pub(crate) struct RouteLimits {
+    pub(crate) trigger: Option<RateLimiter>,
+    pub(crate) trigger_async: Option<RateLimiter>,
+    pub(crate) status: Option<RateLimiter>,
+    pub(crate) stream: Option<RateLimiter>,
+}
+
+impl RouteLimits {
+    fn new(limit: Option<RateLimit>) -> Self {
+        let limiter = || limit.map(|l| RateLimiter::new(window_safe(l)));
+        Self {
+            trigger: limiter(),
+            trigger_async: limiter(),
+            status: limiter(),
+            stream: limiter(),
+        }
+    }
+}
+
+/// `call`, waiting for `limiter` first when there is one.
+pub(crate) fn limited<'a>(
+    call: trigger_sdk_core::transport::Call<'a>,
+    limiter: &'a Option<RateLimiter>,
+) -> trigger_sdk_core::transport::Call<'a> {
+    match limiter {
+        Some(limiter) => call.limiter(limiter),
+        None => call,
+    }
+}
+
 /// What a workflow and its run handles share.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -54,23 +82,28 @@ pub(crate) struct Shared {
     pub(crate) environment: String,
     pub(crate) version: Option<String>,
     pub(crate) params: Option<Vec<ParamSpec>>,
-    /// `POST …/trigger`: long attempt timeout, its own throttle budget.
-    pub(crate) sync: Transport,
-    /// `POST …/trigger-async`.
-    pub(crate) trigger_async: Transport,
-    /// `GET …/status/…`.
-    pub(crate) status: Transport,
-    /// `GET …/stream`: no attempt timeout (the answer is long-lived).
-    pub(crate) stream: Transport,
-    /// The stream route's share of the throttle: each connection (first
-    /// open and every reconnect) takes a token. The stream is opened outside
-    /// [`Transport::send`], so its transport has no limiter of its own.
-    pub(crate) stream_limiter: Option<Arc<RateLimiter>>,
+    /// Every request goes through it (the routes' limiters are below).
+    pub(crate) transport: Transport,
+    /// The attempt timeout of `POST …/trigger` (it waits for the run).
+    pub(crate) sync_timeout: Duration,
+    pub(crate) limits: RouteLimits,
     pub(crate) poll: PollPolicy,
     pub(crate) sse_options: SseOptions,
 }
 
 /// Builds a [`ToolJetWorkflow`].
+///
+/// The [`ClientOptions`] methods (`options`, `http_client`, `timeouts`,
+/// `retry`, `rate_limit`, …) are the same on every provider builder. Here
+/// `rate_limit` keeps the client under the server's throttle, counted per
+/// client IP and route as ToolJet does: requests wait instead of collecting
+/// 429s. Each webhook route has its own limiter: sync triggers, async
+/// triggers, status polls (a follow loop, `wait`, the polling fallback of
+/// `events`) and stream connections (each open and reconnect). The limiters
+/// are shared by the clones of this workflow and its run handles. The server
+/// counts per route for all workflows a client calls; workflows built
+/// separately each have their own limiters, so give each its share of the
+/// throttle. Off by default; see [`ToolJetWorkflowBuilder::default_rate_limit`].
 #[derive(Debug, Clone)]
 pub struct ToolJetWorkflowBuilder {
     host: String,
@@ -79,12 +112,8 @@ pub struct ToolJetWorkflowBuilder {
     environment: String,
     version: Option<String>,
     params: Option<Vec<ParamSpec>>,
-    rate_limit: Option<RateLimit>,
     sync_timeout: Duration,
-    timeouts: Timeouts,
-    retry: RetryPolicy,
-    client: Option<reqwest::Client>,
-    poll: PollPolicy,
+    options: ClientOptions,
     sse_options: SseOptions,
 }
 
@@ -118,23 +147,10 @@ impl ToolJetWorkflowBuilder {
         self
     }
 
-    /// Keeps this client under the server's throttle (`requests` per `per`,
-    /// counted per client IP and route as ToolJet does): requests wait
-    /// instead of collecting 429s. Off by default; see [`DEFAULT_THROTTLE`].
-    ///
-    /// ToolJet throttles every webhook route, so each has its own limiter:
-    /// sync triggers, async triggers, status polls (a follow loop, `wait`,
-    /// the polling fallback of `events`) and stream connections (each open
-    /// and reconnect). The limiters are shared by the clones of this
-    /// workflow and its run handles. The server counts per route for all
-    /// workflows a client calls; workflows built separately each have their
-    /// own limiters, so give each its share of the throttle.
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
+    trigger_sdk_core::client_options_methods!();
 
-    /// Keeps this client under ToolJet's default throttle, 100 per 60 s.
+    /// Keeps this client under ToolJet's default throttle, 100 per 60 s per
+    /// route ([`DEFAULT_THROTTLE`]): requests wait instead of collecting 429s.
     pub fn default_rate_limit(self) -> Self {
         self.rate_limit(DEFAULT_THROTTLE)
     }
@@ -143,31 +159,6 @@ impl ToolJetWorkflowBuilder {
     /// 90 s); keep it above the server's run timeout (60 s by default).
     pub fn sync_timeout(mut self, timeout: Duration) -> Self {
         self.sync_timeout = timeout;
-        self
-    }
-
-    /// Timeouts of the other requests (async trigger, status); the stream
-    /// never has an attempt timeout.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Retries of status polls (triggers are never retried once sent).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Uses this `reqwest::Client` (and its connection pool).
-    pub fn client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    /// The poll backoff of `events()` when it falls back to polling.
-    pub fn poll_policy(mut self, poll: PollPolicy) -> Self {
-        self.poll = poll;
         self
     }
 
@@ -186,46 +177,24 @@ impl ToolJetWorkflowBuilder {
         if self.environment.trim().is_empty() {
             return Err(Error::Config("the ToolJet environment is empty".into()));
         }
-        let client = match self.client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .user_agent(trigger_sdk_core::transport::USER_AGENT_VALUE)
-                .connect_timeout(self.timeouts.connect)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
-        };
-        let limit = self.rate_limit.map(window_safe);
-        let transport = |timeouts: Timeouts, retry: RetryPolicy| {
-            Transport::builder(Provider::ToolJet, self.host.clone())
-                .client(client.clone())
-                .auth(Auth::bearer(self.token.clone()))
-                .timeouts(timeouts)
-                .retry(retry)
-                .rate_limit(limit)
-                .build()
-        };
-        let sync_timeouts = Timeouts {
-            attempt: Some(self.sync_timeout),
-            total: Some(self.sync_timeout + Duration::from_secs(30)),
-            ..self.timeouts
-        };
-        let stream_timeouts = Timeouts {
-            attempt: None,
-            total: None,
-            ..self.timeouts
-        };
+        let limits = RouteLimits::new(self.options.rate_limit);
+        let poll = self.options.poll;
+        // The routes' limiters replace the transport's own.
+        let options = self.options.rate_limit(None);
+        let transport = Transport::builder(Provider::ToolJet, self.host)
+            .options(options)
+            .auth(Auth::bearer(self.token))
+            .build()?;
         Ok(ToolJetWorkflow {
             shared: Arc::new(Shared {
                 workflow_id: self.workflow_id,
                 environment: self.environment,
                 version: self.version,
                 params: self.params,
-                sync: transport(sync_timeouts, self.retry)?,
-                trigger_async: transport(self.timeouts, self.retry)?,
-                status: transport(self.timeouts, self.retry)?,
-                stream: transport(stream_timeouts, RetryPolicy::none())?,
-                stream_limiter: limit.map(|l| Arc::new(RateLimiter::new(l))),
-                poll: self.poll,
+                transport,
+                sync_timeout: self.sync_timeout,
+                limits,
+                poll,
                 sse_options: self.sse_options,
             }),
         })
@@ -322,12 +291,8 @@ impl ToolJetWorkflow {
             environment: DEFAULT_ENVIRONMENT.to_owned(),
             version: None,
             params: None,
-            rate_limit: None,
             sync_timeout: DEFAULT_SYNC_TIMEOUT,
-            timeouts: Timeouts::default(),
-            retry: RetryPolicy::default(),
-            client: None,
-            poll: PollPolicy::default(),
+            options: ClientOptions::default(),
             sse_options: SseOptions::default(),
         }
     }
@@ -394,31 +359,42 @@ impl ToolJetWorkflow {
         Ok(payload)
     }
 
-    fn post(
+    /// `POST …/{endpoint}` with the environment, version, extra query and
+    /// headers, the JSON payload, the route's limiter and error table.
+    async fn post(
         &self,
-        transport: &Transport,
-        endpoint: &str,
+        route: Route,
         payload: &Value,
         query: &[(String, String)],
         headers: &[(String, String)],
-    ) -> Result<reqwest::RequestBuilder> {
-        let url = transport.url(&format!(
-            "api/v2/webhooks/workflows/{}/{endpoint}",
-            self.shared.workflow_id
-        ))?;
-        let mut request = transport
-            .request(Method::POST, url)
-            .query(&[("environment", self.shared.environment.as_str())]);
-        if let Some(version) = &self.shared.version {
-            request = request.query(&[("version", version.as_str())]);
-        }
-        if !query.is_empty() {
-            request = request.query(query);
-        }
+    ) -> Result<HttpResponse> {
+        let shared = &*self.shared;
+        let (endpoint, limiter) = match route {
+            Route::Trigger => ("trigger", &shared.limits.trigger),
+            _ => ("trigger-async", &shared.limits.trigger_async),
+        };
+        let url = shared.transport.endpoint(&[
+            "api",
+            "v2",
+            "webhooks",
+            "workflows",
+            &shared.workflow_id,
+            endpoint,
+        ])?;
+        let mut call = limited(shared.transport.post(url), limiter)
+            .query([("environment", shared.environment.as_str())])
+            .query(shared.version.as_deref().map(|v| ("version", v)))
+            .query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
+            call = call.header(name, value);
         }
-        Ok(request.json(payload))
+        if route == Route::Trigger {
+            call = call
+                .attempt_timeout(Some(shared.sync_timeout))
+                .total_timeout(Some(shared.sync_timeout + Duration::from_secs(30)));
+        }
+        let errors = move |answer: &HttpResponse| error_from_response(answer, route);
+        call.json(payload).errors(&errors).send().await
     }
 
     async fn send_sync(
@@ -428,12 +404,7 @@ impl ToolJetWorkflow {
         headers: &[(String, String)],
     ) -> Result<SyncResponse> {
         let payload = self.prepare(payload)?;
-        let transport = &self.shared.sync;
-        let request = self.post(transport, "trigger", &payload, query, headers)?;
-        let answer = transport.send(request, Safety::Unkeyed).await?;
-        if !answer.is_success() {
-            return Err(error_from_response(&answer, Route::Trigger));
-        }
+        let answer = self.post(Route::Trigger, &payload, query, headers).await?;
         SyncResponse::from_answer(&answer)
     }
 
@@ -444,26 +415,19 @@ impl ToolJetWorkflow {
         headers: &[(String, String)],
     ) -> Result<ToolJetRun> {
         let payload = self.prepare(payload)?;
-        let transport = &self.shared.trigger_async;
-        let request = self.post(transport, "trigger-async", &payload, query, headers)?;
-        let answer = transport.send(request, Safety::Unkeyed).await?;
-        if !answer.is_success() {
-            return Err(error_from_response(&answer, Route::TriggerAsync));
-        }
+        let answer = self
+            .post(Route::TriggerAsync, &payload, query, headers)
+            .await?;
         let body: Value = answer.json()?;
-        let id = [
-            "workflow_execution_id",
-            "workflowExecutionId",
-            "executionId",
-            "execution_id",
-        ]
-        .iter()
-        .find_map(|k| body.get(*k))
-        .and_then(|v| match v {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
+        let id = trigger_sdk_core::json::first_id(
+            &body,
+            &[
+                "workflow_execution_id",
+                "workflowExecutionId",
+                "executionId",
+                "execution_id",
+            ],
+        )
         .ok_or_else(|| {
             Error::decode(
                 "the trigger-async answer has no workflow_execution_id",
@@ -585,21 +549,14 @@ mod tests {
     }
 
     #[test]
-    fn sync_waits_longer_than_the_server_and_streams_never_time_out() {
+    fn sync_waits_longer_than_the_server() {
         let wf = ToolJetWorkflow::new("http://localhost:1", "wf", "t").expect("builds");
-        let sync = wf.shared.sync.timeouts();
-        assert!(sync.attempt.is_some_and(|t| t > SERVER_WORKFLOW_TIMEOUT));
-        assert!(sync.total.is_some_and(|t| t > DEFAULT_SYNC_TIMEOUT));
-        let stream = wf.shared.stream.timeouts();
-        assert_eq!((stream.attempt, stream.total), (None, None));
+        assert!(wf.shared.sync_timeout > SERVER_WORKFLOW_TIMEOUT);
         let custom = ToolJetWorkflow::builder("http://localhost:1", "wf", "t")
             .sync_timeout(Duration::from_secs(300))
             .build()
             .expect("builds");
-        assert_eq!(
-            custom.shared.sync.timeouts().attempt,
-            Some(Duration::from_secs(300))
-        );
+        assert_eq!(custom.shared.sync_timeout, Duration::from_secs(300));
     }
 
     #[test]

@@ -27,23 +27,25 @@ fn base() -> String {
 
 fn builder(server: &MockServer) -> ToolJetWorkflowBuilder {
     ToolJetWorkflow::builder(server.uri(), WF, TOKEN)
-        .retry(RetryPolicy {
-            max_retries: 3,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-            max_retry_after: Duration::from_secs(1),
-            jitter: false,
-        })
-        .poll_policy(PollPolicy {
-            initial: Duration::from_millis(5),
-            max: Duration::from_millis(20),
-            factor: 2.0,
-        })
-        .stream_options(SseOptions {
-            max_reconnects: 2,
-            backoff: Duration::from_millis(5),
-            last_event_id: None,
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_retries(3)
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5))
+                .max_retry_after(Duration::from_secs(1))
+                .jitter(false),
+        )
+        .poll(
+            PollPolicy::default()
+                .initial(Duration::from_millis(5))
+                .max(Duration::from_millis(20))
+                .factor(2.0),
+        )
+        .stream_options(
+            SseOptions::default()
+                .max_reconnects(2)
+                .backoff(Duration::from_millis(5)),
+        )
 }
 
 fn workflow(server: &MockServer) -> ToolJetWorkflow {
@@ -544,15 +546,16 @@ async fn wait_honours_its_deadline() {
     let e = workflow(&server)
         .run(EXEC)
         .wait(
-            WaitOptions::timeout(Duration::from_millis(50)).with_poll(PollPolicy {
-                initial: Duration::from_millis(5),
-                max: Duration::from_millis(10),
-                factor: 1.5,
-            }),
+            WaitOptions::timeout(Duration::from_millis(50)).with_poll(
+                PollPolicy::default()
+                    .initial(Duration::from_millis(5))
+                    .max(Duration::from_millis(10))
+                    .factor(1.5),
+            ),
         )
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
 }
 
 #[tokio::test]

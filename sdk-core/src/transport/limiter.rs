@@ -7,6 +7,7 @@ use tokio::{sync::Mutex, time::Instant};
 
 /// At most `requests` per `per`, with bursts up to `requests`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// How many requests.
     pub requests: u32,
@@ -16,12 +17,12 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// `requests` per `per`.
-    pub fn new(requests: u32, per: Duration) -> Self {
+    pub const fn new(requests: u32, per: Duration) -> Self {
         Self { requests, per }
     }
 
     /// `requests` per minute.
-    pub fn per_minute(requests: u32) -> Self {
+    pub const fn per_minute(requests: u32) -> Self {
         Self::new(requests, Duration::from_secs(60))
     }
 

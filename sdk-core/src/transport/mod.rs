@@ -1,31 +1,58 @@
-//! [`Transport`]: the one HTTP client every provider sends through — shared
-//! connection pool, base URL, auth, timeouts, User-Agent, tracing, retries
-//! (with `backon`) and an optional rate limiter.
+//! [`Transport`]: the one HTTP path every provider request takes — client,
+//! base URL, auth, timeouts, User-Agent, tracing, retries (with `backon`),
+//! rate limit, concurrency cap, answer cap, redirect and plain-http rules,
+//! and the classification of every outcome.
 //!
-//! The retry rules never run a workflow twice:
+//! A provider builds a [`Transport`] from [`ClientOptions`], declares its
+//! error table once ([`TransportBuilder::errors`]), and sends each request as
+//! a [`Call`] that states its [`Safety`]. The rules live here, once:
+//!
 //! - [`Safety::Safe`] requests (reads, status polls) and [`Safety::Keyed`]
-//!   ones (a trigger with an idempotency key, sent unchanged) are retried on
-//!   network errors, 408, 429 and 5xx, waiting `Retry-After` when the server
-//!   gives one (capped by [`RetryPolicy::max_retry_after`]);
-//! - [`Safety::Unkeyed`] requests (a trigger without a key) are retried only
-//!   when the connection was refused before anything was sent; any failure
-//!   after sending is [`Error::Ambiguous`].
+//!   ones (a request that can start a run, with an idempotency key, sent
+//!   unchanged) are retried on network errors, 408, 429 and 5xx, waiting
+//!   `Retry-After` when the server gives one (capped by
+//!   [`RetryPolicy::max_retry_after`]), within the total timeout;
+//! - [`Safety::Unkeyed`] requests (they can start a run and carry no key)
+//!   are retried only when the connection was refused before anything was
+//!   sent; any failure after sending — a timeout, a dropped connection, a
+//!   408 or 5xx without the provider's own error code (a proxy's 502, an
+//!   HTML page) — is [`Error::Ambiguous`]; an error answer in the provider's
+//!   own shape is the provider's word and is returned as its typed error;
+//! - a keyed request whose retries ran out after an attempt was sent is
+//!   [`Error::Ambiguous`] too, carrying the key ([`Error::idempotency_key`]):
+//!   resending with it is safe;
+//! - redirects: never one that changes origin, none at all for a request that
+//!   can start a run ([`Error::Redirect`] names the location), same-origin
+//!   redirects of reads per [`Redirects`];
+//! - answers are read up to [`ClientOptions::max_answer_size`]
+//!   ([`Error::TooLarge`] past it), within the attempt and total timeouts;
+//! - credentials over plain `http://` to a host that is not loopback are a
+//!   [`Error::Config`] unless [`ClientOptions::allow_insecure_http`];
+//! - at most [`ClientOptions::max_concurrent_requests`] requests per client
+//!   are in flight.
 
+mod body;
+mod call;
 mod limiter;
+pub mod lines;
+mod options;
+mod origin;
 mod response;
 mod retry;
 
 use std::{sync::Arc, time::Duration};
 
-use backon::Retryable;
-use reqwest::{
-    Method, RequestBuilder,
-    header::{HeaderName, HeaderValue, USER_AGENT},
-};
-use tracing::Instrument;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use tokio::sync::Semaphore;
 use url::Url;
 
+pub use body::BodyStream;
+pub(crate) use call::within;
+pub use call::{Call, ErrorMap};
 pub use limiter::{RateLimit, RateLimiter};
+pub use options::{
+    ClientOptions, DEFAULT_MAX_ANSWER_SIZE, DEFAULT_MAX_CONCURRENT_REQUESTS, Redirects, Timeouts,
+};
 pub use response::{HttpResponse, parse_retry_after};
 pub use retry::{RetryPolicy, Safety};
 
@@ -39,40 +66,38 @@ use crate::{
 /// such agents with an empty 204.
 pub const USER_AGENT_VALUE: &str = concat!("trigger-sdk/", env!("CARGO_PKG_VERSION"));
 
-/// Timeouts of a [`Transport`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// To open a connection.
-    pub connect: Duration,
-    /// For one attempt, from sending to the end of the body; `None` for no limit.
-    pub attempt: Option<Duration>,
-    /// For the whole call, retries included; `None` for no limit.
-    pub total: Option<Duration>,
+/// A `reqwest::ClientBuilder` with the settings the SDK relies on (no
+/// redirects followed by the client itself, the SDK's User-Agent, rustls):
+/// start here to give a client of your own to
+/// [`ClientOptions::http_client`].
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT_VALUE)
+        .redirect(reqwest::redirect::Policy::none())
 }
 
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(10),
-            attempt: Some(Duration::from_secs(30)),
-            total: Some(Duration::from_secs(120)),
-        }
-    }
+/// What the transports of one provider client share: the HTTP client and
+/// the cap on requests in flight.
+#[derive(Debug)]
+struct Shared {
+    client: reqwest::Client,
+    permits: Semaphore,
 }
 
 struct Inner {
-    client: reqwest::Client,
-    base: Url,
-    auth_header: Option<(HeaderName, HeaderValue)>,
-    auth: Auth,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    limiter: Option<RateLimiter>,
+    shared: Arc<Shared>,
     provider: Provider,
+    base: Url,
+    auth: Auth,
+    /// User-Agent, extra headers and the auth header (marked sensitive).
+    headers: HeaderMap,
+    errors: Option<ErrorMap>,
+    limiter: Option<Arc<RateLimiter>>,
+    options: ClientOptions,
 }
 
 /// The HTTP client of one provider client or trigger. Cloning is cheap and
-/// shares the connection pool and the rate limiter.
+/// shares the connection pool, the concurrency cap and the rate limiter.
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
@@ -84,8 +109,8 @@ impl std::fmt::Debug for Transport {
             .field("provider", &self.inner.provider)
             .field("base", &self.inner.base.as_str())
             .field("auth", &self.inner.auth)
-            .field("retry", &self.inner.retry)
-            .field("timeouts", &self.inner.timeouts)
+            .field("retry", &self.inner.options.retry)
+            .field("timeouts", &self.inner.options.timeouts)
             .field(
                 "rate_limit",
                 &self.inner.limiter.as_ref().map(|l| l.limit()),
@@ -95,21 +120,38 @@ impl std::fmt::Debug for Transport {
 }
 
 /// Builds a [`Transport`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TransportBuilder {
     provider: Provider,
     base_url: String,
-    client: Option<reqwest::Client>,
+    options: ClientOptions,
     auth: Auth,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    rate_limit: Option<RateLimit>,
+    errors: Option<ErrorMap>,
+    carries_secret: bool,
+    shared: Option<Arc<Shared>>,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl std::fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TransportBuilder {
-    /// Uses this `reqwest::Client` (and its connection pool) instead of a new one.
+    /// Takes every option from `options`.
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (see [`ClientOptions::http_client`]).
     pub fn client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.options.http_client = Some(client);
         self
     }
 
@@ -119,43 +161,65 @@ impl TransportBuilder {
         self
     }
 
+    /// Declares that requests carry a value derived from a secret (a
+    /// signature), so the plain-http rule applies as for credentials.
+    pub fn carries_secret(mut self) -> Self {
+        self.carries_secret = true;
+        self
+    }
+
+    /// The provider's error table: maps every non-2xx answer to a typed
+    /// error (a [`Call`] may override it). Without one, answers map by
+    /// status ([`Error::from_status`]).
+    pub fn errors(
+        mut self,
+        errors: impl Fn(&HttpResponse) -> Error + Send + Sync + 'static,
+    ) -> Self {
+        self.errors = Some(Arc::new(errors));
+        self
+    }
+
     /// Sets the retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.options.retry = retry;
         self
     }
 
     /// Sets all timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Sets the connect timeout.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.connect = timeout;
+        self.options.timeouts = timeouts;
         self
     }
 
     /// Sets the timeout of one attempt (`None`: no limit).
     pub fn attempt_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeouts.attempt = timeout;
+        self.options.timeouts.attempt = timeout;
         self
     }
 
     /// Sets the timeout of a whole call, retries included (`None`: no limit).
     pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeouts.total = timeout;
+        self.options.timeouts.total = timeout;
         self
     }
 
-    /// Keeps this client under `limit` with a token bucket.
+    /// Keeps this transport under `limit` with a token bucket of its own.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
-        self.rate_limit = limit;
+        self.options.rate_limit = limit;
+        self.limiter = None;
         self
     }
 
-    /// Builds the transport; fails on an invalid base URL or credential.
+    /// Shares `other`'s HTTP client, concurrency cap and rate limiter (one
+    /// provider client with several bases or credentials).
+    pub fn sharing(mut self, other: &Transport) -> Self {
+        self.shared = Some(other.inner.shared.clone());
+        self.limiter = other.inner.limiter.clone();
+        self
+    }
+
+    /// Builds the transport; fails on an invalid base URL, header or
+    /// credential, or credentials over plain http to a remote host.
     pub fn build(self) -> Result<Transport> {
         let mut base = Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL {:?}: {e}", self.base_url)))?;
@@ -167,24 +231,52 @@ impl TransportBuilder {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let client = match self.client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .user_agent(USER_AGENT_VALUE)
-                .connect_timeout(self.timeouts.connect)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        let credentialed = self.carries_secret || !matches!(self.auth, Auth::None);
+        if credentialed && !self.options.allow_insecure_http {
+            origin::refuse_plain_http(&base)?;
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        for (name, value) in &self.options.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| Error::Config(format!("invalid header name {name:?}: {e}")))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|e| Error::Config(format!("invalid value for header {name}: {e}")))?;
+            headers.append(name, value);
+        }
+        if let Some((name, value)) = self.auth.to_header()? {
+            headers.insert(name, value);
+        }
+        let shared = match self.shared {
+            Some(shared) => shared,
+            None => Arc::new(Shared {
+                client: match &self.options.http_client {
+                    Some(client) => client.clone(),
+                    None => http_client_builder()
+                        .connect_timeout(self.options.timeouts.connect)
+                        .build()
+                        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                },
+                permits: Semaphore::new(self.options.max_concurrent_requests.max(1)),
+            }),
+        };
+        let limiter = match self.limiter {
+            Some(limiter) => Some(limiter),
+            None => self
+                .options
+                .rate_limit
+                .map(|l| Arc::new(RateLimiter::new(l))),
         };
         Ok(Transport {
             inner: Arc::new(Inner {
-                client,
-                base,
-                auth_header: self.auth.to_header()?,
-                auth: self.auth,
-                retry: self.retry,
-                timeouts: self.timeouts,
-                limiter: self.rate_limit.map(RateLimiter::new),
+                shared,
                 provider: self.provider,
+                base,
+                auth: self.auth,
+                headers,
+                errors: self.errors,
+                limiter,
+                options: self.options,
             }),
         })
     }
@@ -196,11 +288,12 @@ impl Transport {
         TransportBuilder {
             provider,
             base_url: base_url.into(),
-            client: None,
+            options: ClientOptions::default(),
             auth: Auth::None,
-            retry: RetryPolicy::default(),
-            timeouts: Timeouts::default(),
-            rate_limit: None,
+            errors: None,
+            carries_secret: false,
+            shared: None,
+            limiter: None,
         }
     }
 
@@ -214,189 +307,62 @@ impl Transport {
         self.inner.provider
     }
 
-    /// The underlying `reqwest::Client` (for streaming requests).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.inner.client
-    }
-
     /// The credentials.
     pub fn auth(&self) -> &Auth {
         &self.inner.auth
     }
 
+    /// The options this transport was built from.
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
     /// The timeouts.
     pub fn timeouts(&self) -> Timeouts {
-        self.inner.timeouts
+        self.inner.options.timeouts
     }
 
-    /// The base URL with `path` appended, segment by segment (each one
-    /// percent-encoded; empty segments skipped).
+    /// The base URL with `path` appended, segment by segment (`/` separates
+    /// segments; each is percent-encoded; empty segments are skipped).
     pub fn url(&self, path: &str) -> Result<Url> {
-        let mut url = self.inner.base.clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("base URL cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(path.split('/').filter(|s| !s.is_empty()));
-        Ok(url)
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        join(&self.inner.base, &segments)
     }
 
-    /// A request with the auth header, the User-Agent and the attempt timeout set.
-    pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        let builder = self.stream_request(method, url);
-        match self.inner.timeouts.attempt {
-            Some(timeout) => builder.timeout(timeout),
-            None => builder,
+    /// The base URL with `segments` appended, each percent-encoded whole
+    /// (an id with a `/` stays one segment). An empty segment — an id that
+    /// is missing — is [`Error::Config`].
+    pub fn endpoint(&self, segments: &[&str]) -> Result<Url> {
+        if let Some(empty) = segments.iter().position(|s| s.is_empty()) {
+            return Err(Error::Config(format!(
+                "path segment {empty} of {segments:?} is empty (an id is missing)"
+            )));
         }
+        join(&self.inner.base, segments)
     }
 
-    /// A request with the auth header and the User-Agent but no attempt
-    /// timeout, for long-lived streams (SSE, NDJSON) whose body has no end
-    /// in sight; the connect timeout still applies.
-    pub fn stream_request(&self, method: Method, url: Url) -> RequestBuilder {
-        let mut builder = self
-            .inner
-            .client
-            .request(method, url)
-            .header(USER_AGENT, USER_AGENT_VALUE);
-        if let Some((name, value)) = &self.inner.auth_header {
-            builder = builder.header(name.clone(), value.clone());
-        }
-        builder
+    /// A request to `url`, to be sent with [`Call::send`] or [`Call::stream`].
+    pub fn call(&self, method: reqwest::Method, url: Url) -> Call<'_> {
+        Call::new(self, method, url)
     }
 
-    /// The auth header, value marked sensitive (for requests built elsewhere,
-    /// such as an SSE reconnect).
-    pub fn auth_header(&self) -> Option<(HeaderName, HeaderValue)> {
-        self.inner.auth_header.clone()
+    /// A `GET` of `url`.
+    pub fn get(&self, url: Url) -> Call<'_> {
+        self.call(reqwest::Method::GET, url)
     }
 
-    /// Sends a request with the retry rules of `safety` and reads the answer
-    /// whole. Any HTTP answer is `Ok` (error statuses included, after the
-    /// retries); the provider maps error answers to typed errors.
-    pub async fn send(&self, request: RequestBuilder, safety: Safety) -> Result<HttpResponse> {
-        let request = request
-            .build()
-            .map_err(|e| Error::Config(format!("invalid request: {e}")))?;
-        let span = tracing::debug_span!(
-            "http",
-            provider = %self.inner.provider,
-            method = %request.method(),
-            path = %request.url().path(),
-        );
-        let work = self.send_with_retries(request, safety).instrument(span);
-        match self.inner.timeouts.total {
-            None => work.await,
-            Some(total) => match tokio::time::timeout(total, work).await {
-                Ok(result) => result,
-                Err(_) if safety == Safety::Unkeyed => Err(Error::Ambiguous {
-                    reason: format!("no answer within the total timeout of {total:?}"),
-                    error: None,
-                }),
-                Err(_) => Err(Error::Timeout(format!(
-                    "no answer within the total timeout of {total:?}"
-                ))),
-            },
-        }
-    }
-
-    async fn send_with_retries(
-        &self,
-        request: reqwest::Request,
-        safety: Safety,
-    ) -> Result<HttpResponse> {
-        let retry = self.inner.retry;
-        let attempt = || async {
-            let request = request.try_clone().ok_or(Attempt::NotCloneable)?;
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
-            }
-            let mut response = self
-                .inner
-                .client
-                .execute(request)
-                .await
-                .map_err(Attempt::Network)?;
-            let status = response.status().as_u16();
-            let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(Attempt::Network)?;
-            let answer = HttpResponse {
-                status,
-                headers,
-                body,
-            };
-            tracing::debug!(status, "answer");
-            if safety.retries_answers() && RetryPolicy::is_retryable_status(status) {
-                return Err(Attempt::Retryable(answer));
-            }
-            Ok(answer)
-        };
-        let result = attempt
-            .retry(retry.backoff())
-            .sleep(tokio::time::sleep)
-            .when(|e| match e {
-                Attempt::Retryable(_) => true,
-                Attempt::Network(e) => safety.retries_answers() || e.is_connect(),
-                Attempt::NotCloneable => false,
-            })
-            .adjust(|e, backoff| {
-                let backoff = backoff?;
-                match e {
-                    Attempt::Retryable(answer) => match answer.retry_after() {
-                        Some(wait) if wait > retry.max_retry_after => None,
-                        Some(wait) => Some(wait),
-                        None => Some(backoff),
-                    },
-                    _ => Some(backoff),
-                }
-            })
-            .notify(|e, wait| tracing::debug!(error = %e, ?wait, "retrying"))
-            .await;
-        match result {
-            Ok(answer) | Err(Attempt::Retryable(answer)) => Ok(answer),
-            Err(Attempt::NotCloneable) => Err(Error::Config(
-                "a streaming body cannot be sent with retries".into(),
-            )),
-            Err(Attempt::Network(e)) => Err(network_error(e, safety)),
-        }
+    /// A `POST` to `url`.
+    pub fn post(&self, url: Url) -> Call<'_> {
+        self.call(reqwest::Method::POST, url)
     }
 }
 
-/// Why one attempt did not give a final answer.
-#[derive(Debug)]
-enum Attempt {
-    Retryable(HttpResponse),
-    Network(reqwest::Error),
-    NotCloneable,
-}
-
-impl std::fmt::Display for Attempt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Retryable(answer) => write!(f, "HTTP {}", answer.status),
-            Self::Network(e) => write!(f, "{e}"),
-            Self::NotCloneable => f.write_str("body not cloneable"),
-        }
-    }
-}
-
-/// Maps a network failure to `Ambiguous` when the request may have been
-/// processed, and to `Transport` / `Timeout` otherwise.
-fn network_error(e: reqwest::Error, safety: Safety) -> Error {
-    if safety == Safety::Unkeyed && !e.is_connect() {
-        return Error::Ambiguous {
-            reason: if e.is_timeout() {
-                "the request was sent but no answer came before the timeout".into()
-            } else {
-                format!("the connection failed after the request was sent: {e}")
-            },
-            error: None,
-        };
-    }
-    if e.is_timeout() {
-        return Error::Timeout(format!("request timed out: {e}"));
-    }
-    Error::Transport {
-        message: e.to_string(),
-        source: Some(e),
-    }
+/// `base` with `segments` appended, each percent-encoded whole.
+fn join(base: &Url, segments: &[&str]) -> Result<Url> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| Error::Config("the base URL cannot take a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
 }

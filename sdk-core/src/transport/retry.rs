@@ -27,7 +27,18 @@ impl Safety {
 }
 
 /// Retry with exponential backoff and jitter.
+///
+/// ```
+/// use std::time::Duration;
+/// use trigger_sdk_core::RetryPolicy;
+/// let retry = RetryPolicy::default()
+///     .max_retries(5)
+///     .initial_backoff(Duration::from_millis(50))
+///     .jitter(false);
+/// assert_eq!(retry.max_retries, 5);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retries).
     pub max_retries: usize,
@@ -61,6 +72,36 @@ impl RetryPolicy {
             max_retries: 0,
             ..Self::default()
         }
+    }
+
+    /// Sets the retries after the first attempt.
+    pub fn max_retries(mut self, retries: usize) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets the first backoff delay.
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// Sets the longest backoff delay.
+    pub fn max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// Sets the longest `Retry-After` honoured.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// Sets whether backoff delays get random jitter.
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// Whether an answer with this status is worth another attempt.

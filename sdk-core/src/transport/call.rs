@@ -1,0 +1,621 @@
+//! [`Call`]: one provider request and the one path it is sent on — retries,
+//! deadlines, the concurrency cap, redirects, the answer cap, and the
+//! classification of every outcome (see the [module rules](super)).
+
+use std::{sync::Arc, time::Duration};
+
+use backon::BackoffBuilder;
+use bytes::Bytes;
+use reqwest::{
+    Method,
+    header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION},
+};
+use serde::Serialize;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use super::{
+    RateLimiter, Redirects, Safety, Transport,
+    body::{BodyStream, ReadError, read_capped},
+    origin::same_origin,
+    response::HttpResponse,
+    retry::RetryPolicy,
+};
+use crate::error::{ApiError, BoxError, Error, Result};
+
+/// A provider's error table: maps a non-2xx answer to a typed error.
+pub type ErrorMap = Arc<dyn Fn(&HttpResponse) -> Error + Send + Sync>;
+
+/// A per-call error table (a closure borrowed for the call).
+type CallErrors<'t> = &'t (dyn Fn(&HttpResponse) -> Error + Send + Sync);
+
+/// One request of a provider, built with [`Transport::call`] (or
+/// [`Transport::get`] / [`Transport::post`]) and sent with [`Call::send`]
+/// (the answer read whole) or [`Call::stream`] (the body read as it comes).
+///
+/// Its [`Safety`] defaults by method: `GET`, `HEAD`, `PUT`, `DELETE` and
+/// `OPTIONS` are [`Safety::Safe`]; anything else is [`Safety::Unkeyed`] —
+/// the cautious default for a request that may start a run.
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call<'t> {
+    transport: &'t Transport,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    safety: Safety,
+    key: Option<String>,
+    errors: Option<CallErrors<'t>>,
+    attempt_timeout: Option<Option<Duration>>,
+    total_timeout: Option<Option<Duration>>,
+    deadline: Option<Instant>,
+    limiter: Option<&'t RateLimiter>,
+    invalid: Option<Error>,
+}
+
+impl std::fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("path", &self.url.path())
+            .field("safety", &self.safety)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one attempt ended.
+enum Attempt {
+    /// An answer, read whole (any status).
+    Answer(HttpResponse),
+    /// A 2xx answer whose body is left to stream.
+    Stream(BodyStream),
+    /// The client failed; `sent` unless the connection never opened.
+    Network(reqwest::Error),
+    /// The attempt's deadline passed after the request may have left.
+    TimedOut,
+    /// The body was over the cap.
+    TooLarge(u16),
+    /// A client of the caller's followed a redirect to another origin.
+    LeftOrigin(Url),
+}
+
+/// Whether the answer is read whole or streamed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Whole,
+    Stream,
+}
+
+impl<'t> Call<'t> {
+    pub(super) fn new(transport: &'t Transport, method: Method, url: Url) -> Self {
+        let safety = match method {
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS => {
+                Safety::Safe
+            }
+            _ => Safety::Unkeyed,
+        };
+        Self {
+            transport,
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            safety,
+            key: None,
+            errors: None,
+            attempt_timeout: None,
+            total_timeout: None,
+            deadline: None,
+            limiter: None,
+            invalid: None,
+        }
+    }
+
+    fn fail(mut self, error: Error) -> Self {
+        self.invalid.get_or_insert(error);
+        self
+    }
+
+    /// Appends query parameters (a key may repeat).
+    pub fn query<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut pairs = pairs.into_iter().peekable();
+        if pairs.peek().is_some() {
+            let mut query = self.url.query_pairs_mut();
+            for (k, v) in pairs {
+                query.append_pair(k.as_ref(), v.as_ref());
+            }
+        }
+        self
+    }
+
+    /// Adds a header; an invalid name or value fails the call with
+    /// [`Error::Config`] when it is sent.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let name = name.as_ref();
+        match (
+            HeaderName::try_from(name),
+            HeaderValue::try_from(value.as_ref()),
+        ) {
+            (Ok(name), Ok(value)) => self.header_value(name, value),
+            (Err(e), _) => self.fail(Error::Config(format!("invalid header name {name:?}: {e}"))),
+            (_, Err(e)) => self.fail(Error::Config(format!(
+                "invalid value for header {name}: {e}"
+            ))),
+        }
+    }
+
+    /// Adds a header, typed (mark a value derived from a secret sensitive).
+    pub fn header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// The body: `value` as JSON, with `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => self.body(body, Some("application/json")),
+            Err(e) => self.fail(Error::Config(format!(
+                "the body does not serialize to JSON: {e}"
+            ))),
+        }
+    }
+
+    /// The body, as bytes, with its media type.
+    pub fn body(mut self, body: impl Into<Bytes>, content_type: Option<&str>) -> Self {
+        self.body = Some(body.into());
+        match content_type.map(HeaderValue::try_from) {
+            Some(Ok(value)) => {
+                self.headers.insert(CONTENT_TYPE, value);
+                self
+            }
+            Some(Err(e)) => self.fail(Error::Config(format!("invalid content type: {e}"))),
+            None => self,
+        }
+    }
+
+    /// What the request does on the server, for the retry rules.
+    pub fn safety(mut self, safety: Safety) -> Self {
+        self.safety = safety;
+        self
+    }
+
+    /// A request that can start a run, carrying the idempotency key `key`
+    /// (in its body or a header, sent unchanged on every attempt):
+    /// [`Safety::Keyed`], and the key is kept in an [`Error::Ambiguous`].
+    pub fn keyed(mut self, key: impl Into<String>) -> Self {
+        self.safety = Safety::Keyed;
+        self.key = Some(key.into());
+        self
+    }
+
+    /// This call's error table, instead of the transport's.
+    pub fn errors(mut self, errors: CallErrors<'t>) -> Self {
+        self.errors = Some(errors);
+        self
+    }
+
+    /// This call's attempt timeout (`None`: no limit), instead of the transport's.
+    pub fn attempt_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// This call's total timeout (`None`: no limit), instead of the transport's.
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// A deadline for the whole call (a `wait` deadline): nothing of it runs
+    /// past this instant.
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(self.deadline.map_or(deadline, |d| d.min(deadline)));
+        self
+    }
+
+    /// Waits for a token of `limiter` before each attempt (besides the
+    /// transport's own limiter).
+    pub fn limiter(mut self, limiter: &'t RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Sends the request and reads the answer whole: `Ok` with a 2xx answer,
+    /// or the typed error (see the [module rules](super)).
+    ///
+    /// # Errors
+    ///
+    /// The provider's error for a non-2xx answer, [`Error::Ambiguous`],
+    /// [`Error::Redirect`], [`Error::TooLarge`], [`Error::Timeout`],
+    /// [`Error::Transport`], or [`Error::Config`] for a malformed request.
+    pub async fn send(self) -> Result<HttpResponse> {
+        match self.run(Read::Whole).await? {
+            Attempt::Answer(answer) => Ok(answer),
+            _ => Err(Error::Config(
+                "internal: a whole read ended without an answer".into(),
+            )),
+        }
+    }
+
+    /// Sends the request once (no retries) and returns a 2xx answer whose
+    /// body is read as it arrives; any other answer is the typed error, as
+    /// for [`Call::send`]. The attempt timeout covers only the wait for the
+    /// answer's head.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Call::send`].
+    pub async fn stream(self) -> Result<BodyStream> {
+        match self.run(Read::Stream).await? {
+            Attempt::Stream(stream) => Ok(stream),
+            _ => Err(Error::Config(
+                "internal: a streamed read ended without a stream".into(),
+            )),
+        }
+    }
+
+    async fn run(mut self, read: Read) -> Result<Attempt> {
+        if let Some(error) = self.invalid.take() {
+            return Err(error);
+        }
+        let span = tracing::debug_span!(
+            "http",
+            provider = %self.transport.inner.provider,
+            method = %self.method,
+            path = %self.url.path(),
+        );
+        self.send_with_rules(read).instrument(span).await
+    }
+
+    async fn send_with_rules(mut self, read: Read) -> Result<Attempt> {
+        let inner = &*self.transport.inner;
+        let options = &inner.options;
+        let started = Instant::now();
+        let total = self.total_timeout.unwrap_or(options.timeouts.total);
+        let deadline = match (total.map(|t| started + t), self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let retry = options.retry;
+        let mut delays = retry.backoff().build();
+        let mut sent = false;
+        let mut redirects = 0u8;
+        loop {
+            let attempt = self.attempt(read, deadline).await;
+            let attempt = match attempt {
+                Ok(attempt) => attempt,
+                Err(never_sent) => return Err(self.finish(never_sent, sent)),
+            };
+            match attempt {
+                Attempt::Answer(answer) if answer.is_success() => {
+                    tracing::debug!(status = answer.status, "answer");
+                    return Ok(Attempt::Answer(answer));
+                }
+                Attempt::Stream(stream) => return Ok(Attempt::Stream(stream)),
+                Attempt::Answer(answer) if is_redirect(answer.status) => {
+                    let next = self.redirect(&answer, options.redirects, redirects)?;
+                    redirects += 1;
+                    self.follow(answer.status, next);
+                }
+                Attempt::Answer(answer) => {
+                    sent = true;
+                    tracing::debug!(status = answer.status, "error answer");
+                    let retryable = read == Read::Whole
+                        && self.safety.retries_answers()
+                        && RetryPolicy::is_retryable_status(answer.status);
+                    if retryable
+                        && let Some(wait) =
+                            next_wait(&mut delays, answer.retry_after(), &retry, deadline)
+                    {
+                        tracing::debug!(status = answer.status, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let error = match self.errors {
+                        Some(map) => map(&answer),
+                        None => match &inner.errors {
+                            Some(map) => map(&answer),
+                            None => default_error(&answer),
+                        },
+                    };
+                    return Err(self.finish(error, true));
+                }
+                Attempt::Network(e) => {
+                    let connect = e.is_connect();
+                    sent |= !connect;
+                    let retryable =
+                        read == Read::Whole && (connect || self.safety.retries_answers());
+                    if retryable && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
+                    {
+                        tracing::debug!(error = %e, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let error = if e.is_timeout() {
+                        Error::Timeout {
+                            message: "the request timed out".into(),
+                            source: Some(Box::new(e)),
+                        }
+                    } else {
+                        Error::transport(
+                            if connect {
+                                "could not connect"
+                            } else {
+                                "the connection failed after the request was sent"
+                            },
+                            Some(Box::new(e) as BoxError),
+                        )
+                    };
+                    return Err(self.finish(error, sent));
+                }
+                Attempt::TimedOut => {
+                    sent = true;
+                    let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
+                    let retryable = read == Read::Whole && self.safety.retries_answers();
+                    if retryable
+                        && !out_of_time
+                        && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
+                    {
+                        tracing::debug!(?wait, "attempt timed out; retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let message = if out_of_time {
+                        format!(
+                            "no answer within the deadline ({:?} after the call started)",
+                            started.elapsed()
+                        )
+                    } else {
+                        format!(
+                            "no answer within the attempt timeout of {:?}",
+                            self.attempt_timeout
+                                .unwrap_or(options.timeouts.attempt)
+                                .unwrap_or_default()
+                        )
+                    };
+                    return Err(self.finish(Error::timeout(message), true));
+                }
+                Attempt::TooLarge(status) => {
+                    return Err(Error::TooLarge {
+                        what: "the answer body".into(),
+                        limit: options.max_answer_size,
+                        status: Some(status),
+                    });
+                }
+                Attempt::LeftOrigin(to) => {
+                    return Err(Error::Redirect {
+                        reason: "the HTTP client given in ClientOptions followed a redirect to \
+                                 another origin; build it with redirect::Policy::none()"
+                            .into(),
+                        location: to.to_string(),
+                        error: Box::new(ApiError::new(None, "redirected to another origin")),
+                    });
+                }
+            }
+        }
+    }
+
+    /// One attempt. `Err` is an error for which nothing was sent (a
+    /// deadline that passed while waiting for a token or a permit).
+    async fn attempt(&self, read: Read, deadline: Option<Instant>) -> Result<Attempt> {
+        let inner = &*self.transport.inner;
+        let queued = async {
+            if let Some(limiter) = self.limiter {
+                limiter.acquire().await;
+            }
+            if let Some(limiter) = &inner.limiter {
+                limiter.acquire().await;
+            }
+            inner.shared.permits.acquire().await
+        };
+        let permit = match within(deadline, queued).await {
+            Some(Ok(permit)) => permit,
+            Some(Err(_closed)) => return Err(Error::Config("the client was shut down".into())),
+            None => {
+                return Err(Error::timeout(
+                    "the deadline passed before the request could be sent (rate limit or \
+                     concurrency cap)",
+                ));
+            }
+        };
+        let attempt_timeout = self
+            .attempt_timeout
+            .unwrap_or(inner.options.timeouts.attempt);
+        let attempt_deadline = match (attempt_timeout.map(|t| Instant::now() + t), deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
+        let headers = request.headers_mut();
+        headers.clone_from(&inner.headers);
+        for (name, value) in &self.headers {
+            headers.append(name, value.clone());
+        }
+        if let Some(body) = &self.body {
+            *request.body_mut() = Some(body.clone().into());
+        }
+        let max = inner.options.max_answer_size;
+        let work = async {
+            let response = match inner.shared.client.execute(request).await {
+                Ok(response) => response,
+                Err(e) => return Attempt::Network(e),
+            };
+            if !same_origin(response.url(), &self.url) {
+                return Attempt::LeftOrigin(response.url().clone());
+            }
+            if read == Read::Stream && response.status().is_success() {
+                return Attempt::Stream(BodyStream::new(response));
+            }
+            match read_capped(response, max).await {
+                Ok(answer) => Attempt::Answer(answer),
+                Err((status, ReadError::TooLarge)) => Attempt::TooLarge(status),
+                Err((_, ReadError::Network(e))) => Attempt::Network(e),
+            }
+        };
+        let attempt = within(attempt_deadline, work)
+            .await
+            .unwrap_or(Attempt::TimedOut);
+        drop(permit);
+        Ok(attempt)
+    }
+
+    /// Where a redirect leads, if it may be followed.
+    fn redirect(&self, answer: &HttpResponse, policy: Redirects, followed: u8) -> Result<Url> {
+        let location = answer.header(LOCATION.as_str()).unwrap_or_default();
+        let refuse = |reason: String, location: String| Error::Redirect {
+            reason,
+            location,
+            error: Box::new(answer.api_error(format!("HTTP {} redirect", answer.status))),
+        };
+        let Ok(next) = self.url.join(location) else {
+            return Err(refuse(
+                "the redirect has no valid Location".into(),
+                location.to_owned(),
+            ));
+        };
+        if self.safety != Safety::Safe {
+            return Err(refuse(
+                "a request that can start a run follows no redirect (it could run twice, or \
+                 send its body and credentials elsewhere)"
+                    .into(),
+                next.to_string(),
+            ));
+        }
+        if !same_origin(&next, &self.url) {
+            return Err(refuse(
+                format!(
+                    "it leaves {} for another origin, and credentials never follow",
+                    self.url.origin().ascii_serialization()
+                ),
+                next.to_string(),
+            ));
+        }
+        match policy {
+            Redirects::SameOrigin { max } if followed < max => Ok(next),
+            Redirects::SameOrigin { max } => Err(refuse(
+                format!("more than {max} redirects"),
+                next.to_string(),
+            )),
+            Redirects::None => Err(refuse(
+                "redirects are off (ClientOptions::redirects)".into(),
+                next.to_string(),
+            )),
+        }
+    }
+
+    /// Points the call at a redirect's target (303, and 301/302 of a POST,
+    /// become a `GET` without a body).
+    fn follow(&mut self, status: u16, next: Url) {
+        tracing::debug!(status, to = %next.path(), "following a same-origin redirect");
+        if status == 303 || (matches!(status, 301 | 302) && self.method == Method::POST) {
+            self.method = Method::GET;
+            self.body = None;
+            self.headers.remove(CONTENT_TYPE);
+            self.headers.remove(CONTENT_LENGTH);
+        }
+        self.url = next;
+    }
+
+    /// The final error, after the rules for requests that can start a run.
+    fn finish(&self, error: Error, sent: bool) -> Error {
+        if self.safety == Safety::Safe || !sent {
+            return error;
+        }
+        let key = self.key.clone();
+        match error {
+            Error::Transport { message, source } => Error::Ambiguous {
+                reason: message,
+                error: None,
+                idempotency_key: key,
+                source,
+            },
+            Error::Timeout { message, source } => Error::Ambiguous {
+                reason: message,
+                error: None,
+                idempotency_key: key,
+                source,
+            },
+            // A keyed request: any 408/5xx after the retries. Without a key:
+            // one that does not carry the provider's own error code (a
+            // proxy's 502, an HTML page), which is no word on the run.
+            Error::Server(api) | Error::Http(api)
+                if api.status.is_some_and(|s| s == 408 || s >= 500)
+                    && (self.safety == Safety::Keyed || api.code.is_none()) =>
+            {
+                Error::Ambiguous {
+                    reason: format!(
+                        "HTTP {} answered a request that can start a run",
+                        api.status.unwrap_or_default()
+                    ),
+                    error: Some(api),
+                    idempotency_key: key,
+                    source: None,
+                }
+            }
+            Error::Ambiguous {
+                reason,
+                error,
+                idempotency_key,
+                source,
+            } => Error::Ambiguous {
+                reason,
+                error,
+                idempotency_key: idempotency_key.or(key),
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The answer mapped by status, for a transport without an error table.
+fn default_error(answer: &HttpResponse) -> Error {
+    let text = answer.text();
+    let text = text.trim();
+    let message = if text.is_empty() {
+        format!("HTTP {} with an empty body", answer.status)
+    } else {
+        text.chars().take(200).collect()
+    };
+    Error::from_status(answer.api_error(message), answer.retry_after())
+}
+
+/// The wait before the next attempt, if there is one and it ends before
+/// the deadline.
+fn next_wait(
+    delays: &mut impl Iterator<Item = Duration>,
+    retry_after: Option<Duration>,
+    retry: &RetryPolicy,
+    deadline: Option<Instant>,
+) -> Option<Duration> {
+    let backoff = delays.next()?;
+    let wait = match retry_after {
+        Some(wait) if wait > retry.max_retry_after => return None,
+        Some(wait) => wait,
+        None => backoff,
+    };
+    match deadline {
+        Some(deadline) if Instant::now() + wait >= deadline => None,
+        _ => Some(wait),
+    }
+}
+
+/// Runs `work` until `deadline` (`None`: without limit); `None` when the
+/// deadline passed first.
+pub(crate) async fn within<F: std::future::Future>(
+    deadline: Option<Instant>,
+    work: F,
+) -> Option<F::Output> {
+    match deadline {
+        None => Some(work.await),
+        Some(deadline) => tokio::time::timeout_at(deadline, work).await.ok(),
+    }
+}
