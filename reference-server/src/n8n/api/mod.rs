@@ -1,5 +1,6 @@
-//! `/api/v1`: routing (404 / 405 / unknown query parameter) before auth, the bot check,
-//! `X-N8N-API-KEY`, then the workflow, execution and tag handlers.
+//! `/api/v1`: the bot check, routing (404 / 405) before auth, `X-N8N-API-KEY`, unknown query
+//! parameters (refused by 1.x, ignored by 2.x), then the workflow, execution and tag
+//! handlers.
 
 mod executions;
 mod tags;
@@ -323,16 +324,18 @@ pub(crate) async fn handle(State(state): State<N8nState>, req: Request) -> Respo
             &format!("{method} method not allowed"),
         );
     };
+    if let Err(message) = authorized(&state, req.headers()) {
+        return answers::api_error(StatusCode::UNAUTHORIZED, message);
+    }
+    // 1.x validates the query after the key and refuses parameters it does not know;
+    // 2.x ignores them.
     let query = parse_query(req.uri().query().unwrap_or(""));
-    let known = |k: &str| def.query.contains(&k) && !(v1 && V2_ONLY_QUERY.contains(&k));
-    if let Some(unknown) = query.keys().find(|k| !known(k)) {
+    let known = |k: &str| def.query.contains(&k) && !V2_ONLY_QUERY.contains(&k);
+    if v1 && let Some(unknown) = query.keys().find(|k| !known(k)) {
         return answers::api_error(
             StatusCode::BAD_REQUEST,
             &format!("Unknown query parameter '{unknown}'"),
         );
-    }
-    if let Err(message) = authorized(&state, req.headers()) {
-        return answers::api_error(StatusCode::UNAUTHORIZED, message);
     }
     let Ok(bytes) = axum::body::to_bytes(req.into_body(), state.body_limit()).await else {
         return answers::api_error(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large");
