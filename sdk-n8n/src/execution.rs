@@ -123,12 +123,38 @@ impl Execution {
             .collect()
     }
 
-    /// This execution as a run snapshot (status per contract §4).
+    /// Whether a finished execution still shows the data it started with: n8n 1.x
+    /// writes an execution's status and its run data in two steps, so for a moment a
+    /// finished execution has an empty `runData` and its trigger still on the node stack.
+    fn data_not_saved_yet(&self) -> bool {
+        let Some(data) = &self.data else {
+            return false;
+        };
+        let no_run_data = data
+            .pointer("/resultData/runData")
+            .and_then(Value::as_object)
+            .is_none_or(serde_json::Map::is_empty);
+        let stacked = data
+            .pointer("/executionData/nodeExecutionStack")
+            .and_then(Value::as_array)
+            .is_some_and(|stack| !stack.is_empty());
+        let no_error = data.pointer("/resultData/error").is_none_or(Value::is_null);
+        no_run_data && stacked && no_error
+    }
+
+    /// This execution as a run snapshot (status per contract §4). A finished
+    /// execution whose run data n8n has not saved yet reads as running, so a
+    /// handle never reports an outcome without its output.
     pub fn snapshot(&self) -> RunSnapshot {
         let status = match &self.status {
             Some(status) => status.run_status(),
             None if self.finished => RunStatus::Succeeded,
             None => RunStatus::Running,
+        };
+        let status = if status.is_terminal() && self.data_not_saved_yet() {
+            RunStatus::Running
+        } else {
+            status
         };
         let failure = match status {
             RunStatus::Failed | RunStatus::Cancelled => self.failure().or_else(|| {
@@ -272,6 +298,28 @@ mod tests {
         let failure = e.failure().unwrap();
         assert_eq!(failure.step.as_deref(), Some("Boom"));
         assert_eq!(failure.code.as_deref(), Some("WrappedExecutionError"));
+    }
+
+    #[test]
+    fn a_finished_execution_without_its_run_data_yet_reads_as_running() {
+        // What n8n 1.x shows between saving the status and saving the data.
+        let stale = execution(json!({
+            "id": "58", "status": "success", "finished": true,
+            "data": {"resultData": {"runData": {}}, "executionData": {"nodeExecutionStack": [
+                {"node": {"name": "Webhook"}, "data": {"main": [[{"json": {"body": {}}}]]}}
+            ]}}
+        }));
+        assert_eq!(stale.snapshot().status, RunStatus::Running);
+        let saved = execution(json!({
+            "id": "58", "status": "success", "finished": true,
+            "data": {"resultData": {"lastNodeExecuted": "Webhook", "runData": {
+                "Webhook": [{"data": {"main": [[{"json": {"body": {}}}]]}}]
+            }}, "executionData": {"nodeExecutionStack": []}}
+        }));
+        assert_eq!(saved.snapshot().status, RunStatus::Succeeded);
+        // Without data (includeData=false) the status is taken as it is.
+        let plain = execution(json!({"id": "58", "status": "success", "finished": true}));
+        assert_eq!(plain.snapshot().status, RunStatus::Succeeded);
     }
 
     #[test]
