@@ -24,6 +24,10 @@ pub const N8N_INACTIVE: &str = "InactiveDemo0001";
 pub const N8N_RESPOND_NODE: &str = "RespondNodeDemo1";
 /// n8n: `POST basic-hook`, basic auth.
 pub const N8N_BASIC_AUTH: &str = "BasicAuthDemo001";
+/// n8n: `GET my-super-secret-webhook` (the second guide's), onReceived.
+pub const N8N_GUIDE_GET: &str = "GuideWebhookGet1";
+/// n8n: `POST my-super-secret-webhook` (the second guide's), onReceived.
+pub const N8N_GUIDE_POST: &str = "GuideWebhookPost";
 
 /// ToolJet demo workflow (params `name: string`, `emp_id: number`).
 pub const TOOLJET_WORKFLOW: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f50";
@@ -44,6 +48,10 @@ pub const FLOWMATIC_SECRET: &str = "whsec_demo_secret";
 pub const FLOWMATIC_SYNC_WEBHOOK: &str = "order-sync";
 /// Workflow of [`FLOWMATIC_SYNC_WEBHOOK`].
 pub const FLOWMATIC_SYNC_WORKFLOW: &str = "wf-order-sync";
+/// Flowmatic unsigned async webhook (the docs' POST and GET examples).
+pub const FLOWMATIC_ORDER_WEBHOOK: &str = "order-created";
+/// Workflow of [`FLOWMATIC_ORDER_WEBHOOK`].
+pub const FLOWMATIC_ORDER_WORKFLOW: &str = "wf-order-created";
 /// Webhook of the inactive Flowmatic workflow.
 pub const FLOWMATIC_INACTIVE_WEBHOOK: &str = "inactive-hook";
 /// Inactive Flowmatic workflow.

@@ -148,7 +148,32 @@ fn n8n_workflows() -> Vec<Workflow> {
         ..n8n("basic-hook", "POST", N8nResponseMode::LastNode, 7)
     });
 
-    vec![send, fire, echo, broken, inactive, respond, basic]
+    // The second n8n guide's webhook, by GET and by POST.
+    let guide = |id: &str, method: &str, webhook_no: u32| {
+        Workflow::new(
+            id,
+            &format!("My Super Secret Webhook ({method})"),
+            vec![
+                Step::transform(
+                    "received",
+                    json!({"query": "{{input.query}}", "body": "{{input.body}}"}),
+                )
+                .named("Received"),
+            ],
+        )
+        .on_n8n(n8n(
+            "my-super-secret-webhook",
+            method,
+            N8nResponseMode::OnReceived,
+            webhook_no,
+        ))
+    };
+    let guide_get = guide(creds::N8N_GUIDE_GET, "GET", 8);
+    let guide_post = guide(creds::N8N_GUIDE_POST, "POST", 9);
+
+    vec![
+        send, fire, echo, broken, inactive, respond, basic, guide_get, guide_post,
+    ]
 }
 
 fn tooljet_workflows() -> Vec<Workflow> {
@@ -231,6 +256,34 @@ fn flowmatic_workflows() -> Vec<Workflow> {
         active: true,
     });
 
+    // The docs' unsigned webhook: their POST and GET requests and the
+    // `_webhook` context they describe.
+    let order = Workflow::new(
+        creds::FLOWMATIC_ORDER_WORKFLOW,
+        "Order Created",
+        vec![
+            Step::delay("wait", 100).named("Wait"),
+            Step::transform(
+                "record",
+                json!({
+                    "customerId": "{{input.customer_id}}",
+                    "event": "{{input.event}}",
+                    "amount": "{{input.data.amount}}",
+                    "userAgent": "{{_webhook.headers.user-agent}}",
+                    "source": "{{_webhook.query.source}}"
+                }),
+            )
+            .named("Record"),
+        ],
+    )
+    .with_description("Records order events sent to an unsigned webhook")
+    .on_flowmatic(FlowmaticExposure {
+        webhook_id: creds::FLOWMATIC_ORDER_WEBHOOK.to_owned(),
+        trigger_id: "trigger-456".to_owned(),
+        secret: None,
+        active: true,
+    });
+
     let mut inactive = Workflow::new(
         creds::FLOWMATIC_INACTIVE_WORKFLOW,
         "Inactive Workflow",
@@ -242,7 +295,7 @@ fn flowmatic_workflows() -> Vec<Workflow> {
         secret: None,
         active: false,
     });
-    vec![process, sync, inactive]
+    vec![process, sync, order, inactive]
 }
 
 fn connectors() -> Vec<FlowmaticConnector> {

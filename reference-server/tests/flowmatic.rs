@@ -4,25 +4,11 @@ mod support;
 
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::Sha256;
-use support::{client, eventually};
+use support::{client, eventually, sign};
 use trigger_sdk_reference_server::config::{Config, FlowmaticExposure, Step, Workflow};
 use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
-
-fn sign(secret: &str, payload: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(payload);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
-}
 
 struct Fm {
     server: ReferenceServer,
@@ -335,7 +321,7 @@ async fn workflows_list_pages() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         all["pagination"],
-        json!({"page": 1, "limit": 20, "total": 3})
+        json!({"page": 1, "limit": 20, "total": 4})
     );
     let wf = all["data"]
         .as_array()
@@ -350,10 +336,10 @@ async fn workflows_list_pages() {
     let (_, page2) = fm
         .call(reqwest::Method::GET, "/workflows?page=2&limit=2", None)
         .await;
-    assert_eq!(page2["data"].as_array().unwrap().len(), 1);
+    assert_eq!(page2["data"].as_array().unwrap().len(), 2);
     assert_eq!(
         page2["pagination"],
-        json!({"page": 2, "limit": 2, "total": 3})
+        json!({"page": 2, "limit": 2, "total": 4})
     );
     for bad in ["limit=0", "limit=101", "page=0", "page=x"] {
         let (status, body) = fm

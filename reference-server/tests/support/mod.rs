@@ -1,4 +1,5 @@
-//! Helpers shared by the face tests: polling with a deadline.
+//! Helpers shared by the face tests: polling with a deadline, a client,
+//! Flowmatic signatures.
 
 #![allow(dead_code)]
 
@@ -27,4 +28,19 @@ where
 /// A plain reqwest client.
 pub fn client() -> reqwest::Client {
     reqwest::Client::new()
+}
+
+/// `sha256=<hex HMAC-SHA256(secret, payload)>`: Flowmatic's `X-Webhook-Signature`.
+pub fn sign(secret: &str, payload: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(payload);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
 }
