@@ -21,6 +21,7 @@ mod demo;
 pub mod document;
 pub mod engine;
 mod flowmatic;
+pub mod harness;
 mod n8n;
 mod path;
 mod ratelimit;
@@ -31,8 +32,7 @@ pub mod time;
 mod tooljet;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::StatusCode;
@@ -125,6 +125,70 @@ impl ReferenceServer {
         &self.state.config
     }
 
+    /// The runs of a workflow still kept, oldest first, each with the input
+    /// and the request headers it received ([`engine::RunSnapshot::headers`]).
+    ///
+    /// ```no_run
+    /// # async fn t() -> std::io::Result<()> {
+    /// # let server = trigger_sdk_reference_server::ReferenceServer::start_demo().await?;
+    /// for run in server.runs_of("SendEmailDemo001") {
+    ///     println!("{} {} {:?}", run.id, run.input["body"], run.headers.get("user-agent"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn runs_of(&self, workflow_id: &str) -> Vec<engine::RunSnapshot> {
+        let mut runs = self.state.engine.list_runs();
+        runs.retain(|r| r.workflow_id == workflow_id);
+        runs
+    }
+
+    /// Registers an expectation on the runs that start from now on; checked
+    /// by [`verify`](Self::verify) and when the server is dropped (a panic
+    /// with the report, unless the thread is panicking already).
+    pub fn expect(&self, expectation: harness::Expectation) {
+        self.state.harness.expectations.add(expectation);
+    }
+
+    /// Every expectation and its count so far.
+    pub fn report(&self) -> harness::Report {
+        self.state.harness.expectations.report()
+    }
+
+    /// `Ok` when every expectation is met; otherwise the report, whose
+    /// `Display` says which were not and what arrived instead.
+    pub fn verify(&self) -> Result<(), harness::Report> {
+        let report = self.report();
+        if report.is_met() { Ok(()) } else { Err(report) }
+    }
+
+    /// Forgets every expectation (nothing is checked on drop).
+    pub fn clear_expectations(&self) {
+        self.state.harness.expectations.clear();
+    }
+
+    /// Arms a fault for the next requests of a route (see [`harness::Fault`]);
+    /// faults on one route apply in the order they were armed.
+    ///
+    /// ```no_run
+    /// # async fn t() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use trigger_sdk_reference_server::harness::{Fault, Route};
+    /// # let server = trigger_sdk_reference_server::ReferenceServer::start_demo().await?;
+    /// let hook = Route::post("/n8n/webhook/send-email");
+    /// server.inject(hook.clone(), Fault::status(503).times(2));
+    /// server.inject(hook, Fault::too_many_requests(Duration::from_secs(1)));
+    /// // the next two calls get 503, the third 429 with Retry-After: 1, then normal answers
+    /// # Ok(()) }
+    /// ```
+    pub fn inject(&self, route: harness::Route, fault: harness::Fault) {
+        self.state.harness.faults.inject(route, fault);
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.state.harness.faults.clear();
+    }
+
     /// Stops accepting connections and waits (up to 5 s) for open ones to
     /// finish; long-lived streams still open after that are cut.
     pub async fn shutdown(mut self) {
@@ -140,6 +204,13 @@ impl ReferenceServer {
 impl Drop for ReferenceServer {
     fn drop(&mut self) {
         self.task.abort();
+        if std::thread::panicking() || self.state.harness.expectations.is_empty() {
+            return;
+        }
+        let report = self.report();
+        if !report.is_met() {
+            panic!("reference server expectations not met\n{report}");
+        }
     }
 }
 
@@ -147,6 +218,7 @@ impl Drop for ReferenceServer {
 fn router(state: AppState) -> Router {
     let n8n = n8n::router(state.n8n.clone());
     Router::new()
+        .merge(harness::admin::router())
         .route("/__admin/n8n/arm-test-webhook", post(arm_test_webhook))
         .route("/__admin/actions", get(action_calls))
         .route("/__admin/health", get(|| async { "ok" }))
@@ -157,7 +229,10 @@ fn router(state: AppState) -> Router {
         .nest("/flowmatic", flowmatic::router(state.clone()))
         .nest("/tooljet", tooljet::router(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.harness.clone(),
+            harness::around_request,
+        ))
 }
 
 async fn not_found() -> Response {
@@ -202,19 +277,4 @@ async fn action_calls(State(state): State<AppState>) -> Response {
         })
         .collect();
     axum::Json(json!({ "data": calls })).into_response()
-}
-
-async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    response
 }

@@ -18,7 +18,7 @@ const USAGE: &str =
                         config's n8n.version, 2.x)
   --print-demo-config   print the demo set as a JSON fixture and exit
 
-Logs one line per request; set RUST_LOG (e.g. RUST_LOG=debug) to change the level.";
+RUST_LOG=debug logs one line per request (the default level, info, does not).";
 
 struct Args {
     config: Option<String>,

@@ -6,6 +6,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::harness::{Faults, Harness};
 use crate::n8n::N8nState;
 
 /// What the faces' routers get: the engine, the configuration, and the n8n
@@ -20,13 +21,20 @@ pub(crate) struct AppState {
     pub n8n: N8nState,
     /// Set when the server shuts down, so long-lived streams can end.
     pub closing: Arc<watch::Sender<bool>>,
+    /// Armed faults and expectations.
+    pub harness: Arc<Harness>,
 }
 
 impl AppState {
     pub(crate) fn new(config: Config) -> Self {
         let engine = Engine::with_retention(config.workflows.clone(), config.retention.clone());
         let n8n = N8nState::new(engine.clone(), &config);
+        let harness = Arc::new(Harness {
+            faults: Faults::default(),
+            expectations: engine.expectations(),
+        });
         Self {
+            harness,
             engine,
             config: Arc::new(config),
             n8n,

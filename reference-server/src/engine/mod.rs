@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use crate::config::{Retention, Workflow};
+use crate::harness::Expectations;
 pub use run::{
     ActionCall, EventKind, RunError, RunEvent, RunResponse, RunSnapshot, RunStatus, StepState,
     StepStatus,
@@ -117,6 +118,7 @@ struct Inner {
     actions: Mutex<VecDeque<ActionCall>>,
     max_action_calls: usize,
     counter: AtomicU64,
+    expectations: Arc<Expectations>,
 }
 
 pub(crate) struct RunEntry {
@@ -222,6 +224,7 @@ impl Engine {
                 runs: Mutex::new(RunTable::new(retention)),
                 actions: Mutex::new(VecDeque::new()),
                 counter: AtomicU64::new(0),
+                expectations: Arc::default(),
             }),
         };
         for wf in workflows {
@@ -412,6 +415,7 @@ impl Engine {
             meta: req.meta,
             retry_of,
             last_seq: 0,
+            headers: crate::harness::request_headers(),
         };
         let entry = {
             let mut table = self.lock_runs();
@@ -432,6 +436,7 @@ impl Engine {
         };
         entry.record(EventKind::Created, |_| {});
         let pending = entry.lock().snapshot.clone();
+        self.inner.expectations.observe(&pending);
         tokio::spawn(exec::execute(self.clone(), entry, wf, start_index));
         Ok(pending)
     }
@@ -461,6 +466,11 @@ impl Engine {
             self.lock_runs().finished(entry.number);
         }
         ended
+    }
+
+    /// The expectations counted as runs start.
+    pub(crate) fn expectations(&self) -> Arc<Expectations> {
+        self.inner.expectations.clone()
     }
 
     /// How many runs the engine keeps now, and how many of them have

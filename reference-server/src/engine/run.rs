@@ -157,6 +157,9 @@ pub struct RunSnapshot {
     pub retry_of: Option<String>,
     /// Sequence number of the last event.
     pub last_seq: u64,
+    /// The headers of the request that started the run (empty when it was
+    /// started outside a request).
+    pub headers: std::sync::Arc<http::HeaderMap>,
 }
 
 impl RunSnapshot {

@@ -1,0 +1,413 @@
+//! Throughput, memory and slow-client shedding of the `reference-server`
+//! binary (the demo set, default options, default logging), driven over
+//! loopback by a small keep-alive HTTP/1.1 load generator in this process.
+//!
+//! `cargo bench -p trigger-sdk-reference-server --bench server [-- OPTIONS]`
+//!
+//! - `--connections N` (64), `--seconds S` per round (3), `--rounds R` (3):
+//!   the health route and the n8n `lastNode` and `onReceived` webhooks in
+//!   turn, each route's best round kept; prints req/s and the webhook/health
+//!   ratios;
+//! - `--sustain N` (200,000): then N more webhook requests (half each kind),
+//!   printing the server's RSS every tenth, to show it stays flat;
+//! - `--slow N` (5,000): then N connections that send part of a request head
+//!   and stall; prints how fast normal requests are answered meanwhile and
+//!   how many slow connections the server closed.
+//!
+//! It measures and prints; it asserts nothing. Other processes share the
+//! cores, so compare the ratios within one run.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+struct Options {
+    connections: usize,
+    seconds: u64,
+    rounds: usize,
+    sustain: u64,
+    slow: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        connections: 64,
+        seconds: 3,
+        rounds: 3,
+        sustain: 200_000,
+        slow: 5_000,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || -> u64 {
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{arg} needs a number"))
+        };
+        match arg.as_str() {
+            "--connections" => o.connections = value() as usize,
+            "--seconds" => o.seconds = value(),
+            "--rounds" => o.rounds = value() as usize,
+            "--sustain" => o.sustain = value(),
+            "--slow" => o.slow = value() as usize,
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    o
+}
+
+/// The server as a child process, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start reference-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Read the banner for the port, then keep draining the request log.
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut tx = Some(tx);
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("reference-server listening on http://")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("banner")
+            .parse()
+            .expect("address");
+        Self { child, addr }
+    }
+
+    /// Resident set size in MB (Linux), 0 when unknown.
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Route {
+    Health,
+    LastNode,
+    OnReceived,
+}
+
+impl Route {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Health => "GET /__admin/health",
+            Self::LastNode => "n8n lastNode webhook",
+            Self::OnReceived => "n8n onReceived webhook",
+        }
+    }
+
+    fn request(self) -> Vec<u8> {
+        let post = |path: &str| {
+            let body = r#"{"to":"ann@example.com","subject":"Welcome"}"#;
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-webhook-secret: demo-webhook-secret\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        match self {
+            Self::Health => "GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_owned(),
+            Self::LastNode => post("/n8n/webhook/send-email"),
+            Self::OnReceived => post("/n8n/webhook/send-email-async"),
+        }
+        .into_bytes()
+    }
+}
+
+/// One keep-alive connection sending `request` and reading each answer.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(8192),
+        })
+    }
+
+    /// Sends one request and reads its answer; the status code.
+    async fn call(&mut self, request: &[u8]) -> std::io::Result<u16> {
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        let mut chunk = [0u8; 8192];
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..end]).to_ascii_lowercase();
+                let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while self.buf.len() < end + 4 + length {
+                    let n = self.stream.read(&mut chunk).await?;
+                    if n == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
+                    self.buf.extend_from_slice(&chunk[..n]);
+                }
+                return Ok(status);
+            }
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Requests answered 200 and failures, `connections` at a time, until
+/// `deadline` or until `budget` requests were sent.
+async fn load(
+    addr: SocketAddr,
+    routes: &[Route],
+    connections: usize,
+    deadline: Option<Instant>,
+    budget: Option<u64>,
+) -> (u64, u64) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let sent = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let requests: Arc<Vec<Vec<u8>>> = Arc::new(routes.iter().map(|r| r.request()).collect());
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (ok, failed, sent, stop, requests) = (
+            ok.clone(),
+            failed.clone(),
+            sent.clone(),
+            stop.clone(),
+            requests.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut conn = None;
+            let mut i = c;
+            while !stop.load(Ordering::Relaxed) {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    break;
+                }
+                if budget.is_some_and(|b| sent.fetch_add(1, Ordering::Relaxed) >= b) {
+                    break;
+                }
+                if conn.is_none() {
+                    conn = Conn::open(addr).await.ok();
+                }
+                let Some(c) = conn.as_mut() else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                match c.call(&requests[i % requests.len()]).await {
+                    Ok(200) => {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(_) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        conn = None;
+                    }
+                }
+                i += 1;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
+}
+
+async fn throughput(server: &Server, o: &Options) -> Vec<(Route, f64)> {
+    let routes = [Route::Health, Route::LastNode, Route::OnReceived];
+    let mut best = vec![0.0f64; routes.len()];
+    // Warm up every route.
+    load(server.addr, &routes, o.connections, None, Some(5_000)).await;
+    for round in 0..o.rounds {
+        for (i, route) in routes.iter().enumerate() {
+            let started = Instant::now();
+            let deadline = started + Duration::from_secs(o.seconds);
+            let (ok, failed) =
+                load(server.addr, &[*route], o.connections, Some(deadline), None).await;
+            let rate = ok as f64 / started.elapsed().as_secs_f64();
+            println!(
+                "  round {}  {:<24} {:>9.0} req/s  ({failed} failed)",
+                round + 1,
+                route.name(),
+                rate
+            );
+            best[i] = best[i].max(rate);
+        }
+    }
+    routes.into_iter().zip(best).collect()
+}
+
+async fn sustain(server: &Server, o: &Options) {
+    let steps = 10;
+    let per_step = (o.sustain / steps).max(1);
+    let started = Instant::now();
+    for step in 1..=steps {
+        let (_, failed) = load(
+            server.addr,
+            &[Route::LastNode, Route::OnReceived],
+            o.connections,
+            None,
+            Some(per_step),
+        )
+        .await;
+        println!(
+            "  after {:>9} webhook requests  RSS {:>6.1} MB  ({failed} failed)",
+            step * per_step,
+            server.rss_mb()
+        );
+    }
+    println!(
+        "  {:.0} req/s over the sustained run",
+        (steps * per_step) as f64 / started.elapsed().as_secs_f64()
+    );
+}
+
+async fn slow_clients(server: &Server, o: &Options) {
+    let mut slow = Vec::with_capacity(o.slow);
+    let mut refused = 0;
+    for _ in 0..o.slow {
+        match TcpStream::connect(server.addr).await {
+            Ok(mut s) => {
+                if s.write_all(b"POST /n8n/webhook/send-email HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                    .await
+                    .is_ok()
+                {
+                    slow.push(s);
+                }
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    println!(
+        "  {} slow connections open ({refused} refused at connect)",
+        slow.len()
+    );
+    let mut times = Vec::new();
+    let mut failed = 0;
+    for _ in 0..200 {
+        let started = Instant::now();
+        let answered = async {
+            let mut c = Conn::open(server.addr).await?;
+            c.call(&Route::Health.request()).await
+        }
+        .await;
+        match answered {
+            Ok(200) => times.push(started.elapsed()),
+            _ => failed += 1,
+        }
+    }
+    times.sort();
+    let pct =
+        |p: f64| times.get(((times.len() as f64 * p) as usize).min(times.len().saturating_sub(1)));
+    println!(
+        "  a new connection's health request meanwhile: p50 {:?}, p99 {:?}, max {:?} ({failed} failed of 200)",
+        pct(0.5).copied().unwrap_or_default(),
+        pct(0.99).copied().unwrap_or_default(),
+        times.last().copied().unwrap_or_default()
+    );
+    println!("  RSS with the slow connections: {:.1} MB", server.rss_mb());
+    // The slow ones are shed past the cap or cut by the header read timeout.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut closed = 0;
+    let mut buf = [0u8; 64];
+    for s in &mut slow {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => closed += 1,
+            _ => {}
+        }
+    }
+    println!(
+        "  {closed} of {} slow connections closed by the server within 20 s; RSS {:.1} MB",
+        slow.len(),
+        server.rss_mb()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let o = options();
+    let server = Server::start();
+    let rss_start = server.rss_mb();
+    println!(
+        "reference-server at {} (release demo set, default options); {} connections, {} s rounds",
+        server.addr, o.connections, o.seconds
+    );
+    let best = throughput(&server, &o).await;
+    let health = best[0].1;
+    println!("best rounds:");
+    for (route, rate) in &best {
+        println!(
+            "  {:<24} {:>9.0} req/s  ratio to health {:.2}",
+            route.name(),
+            rate,
+            rate / health
+        );
+    }
+    println!(
+        "RSS: {rss_start:.1} MB at start, {:.1} MB after the rounds",
+        server.rss_mb()
+    );
+    if o.sustain > 0 {
+        println!("sustained load:");
+        sustain(&server, &o).await;
+    }
+    if o.slow > 0 {
+        println!("slow clients:");
+        slow_clients(&server, &o).await;
+    }
+}

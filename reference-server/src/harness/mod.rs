@@ -1,0 +1,100 @@
+//! A harness for your own contract tests: start the server with fixtures,
+//! let your code talk to it, then assert on what arrived.
+//!
+//! - [`ReferenceServer::runs_of`] lists the runs of a workflow, each with the
+//!   input and the request headers it received;
+//! - [`ReferenceServer::expect`] registers an [`Expectation`] (how many runs,
+//!   with what input and headers), counted as runs start and checked by
+//!   [`ReferenceServer::verify`] and when the server is dropped, failing with
+//!   a readable [`Report`] (like wiremock's `.expect(n)`);
+//! - [`ReferenceServer::inject`] arms a [`Fault`] on a [`Route`]: the next N
+//!   requests answer 5xx, 429 with `Retry-After`, lose their connection, or
+//!   are delayed, so you can test your own retry handling.
+//!
+//! The same is reachable over HTTP for non-Rust users: `GET /__admin/runs`,
+//! `POST|GET|DELETE /__admin/expectations`, `POST|GET|DELETE /__admin/faults`
+//! (see the crate's README).
+//!
+//! ```no_run
+//! # async fn t() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use trigger_sdk_reference_server::harness::{Expectation, Fault, Route};
+//! use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+//!
+//! let server = ReferenceServer::start(demo()).await?;
+//! server.inject(Route::post("/n8n/webhook/send-email"), Fault::status(503));
+//! server.expect(Expectation::runs_of(creds::N8N_SEND_EMAIL).times(1));
+//! // ... run the code under test against server.n8n_url() ...
+//! server.verify()?; // or let the drop at the end of the test check it
+//! # Ok(()) }
+//! ```
+//!
+//! [`ReferenceServer::runs_of`]: crate::ReferenceServer::runs_of
+//! [`ReferenceServer::expect`]: crate::ReferenceServer::expect
+//! [`ReferenceServer::verify`]: crate::ReferenceServer::verify
+//! [`ReferenceServer::inject`]: crate::ReferenceServer::inject
+
+pub(crate) mod admin;
+mod expect;
+mod faults;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::HeaderMap;
+
+pub(crate) use expect::Expectations;
+pub use expect::{Checked, Expectation, Report, Times};
+pub(crate) use faults::Faults;
+pub use faults::{Fault, FaultKind, Route};
+
+tokio::task_local! {
+    /// The headers of the request being handled (runs started by it keep them).
+    static REQUEST_HEADERS: Arc<HeaderMap>;
+}
+
+/// The headers of the request being handled; empty outside a request.
+pub(crate) fn request_headers() -> Arc<HeaderMap> {
+    REQUEST_HEADERS
+        .try_with(Arc::clone)
+        .unwrap_or_else(|_| Arc::new(HeaderMap::new()))
+}
+
+/// The harness's state: armed faults and registered expectations.
+#[derive(Default)]
+pub(crate) struct Harness {
+    pub(crate) faults: Faults,
+    pub(crate) expectations: Arc<Expectations>,
+}
+
+/// Around every request: applies an armed fault, keeps the request headers
+/// for the runs it starts, and logs the request at debug level.
+pub(crate) async fn around_request(
+    State(harness): State<Arc<Harness>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let log = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        (
+            req.method().clone(),
+            req.uri().path().to_owned(),
+            std::time::Instant::now(),
+        )
+    });
+    let headers = Arc::new(req.headers().clone());
+    let response = REQUEST_HEADERS
+        .scope(headers, harness.faults.apply(req, next))
+        .await;
+    if let Some((method, path, started)) = log {
+        tracing::debug!(
+            %method,
+            %path,
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    }
+    response
+}
