@@ -581,6 +581,7 @@ mod tests {
             meta: Map::new(),
             retry_of: None,
             last_seq: 0,
+            headers: Default::default(),
         }
     }
 
