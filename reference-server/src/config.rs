@@ -85,7 +85,7 @@ impl Default for HttpOptions {
 #[serde(default)]
 #[non_exhaustive]
 pub struct Retention {
-    /// Finished runs kept (10,000).
+    /// Finished runs kept (2,000).
     pub max_finished_runs: usize,
     /// How long a finished run is kept after it ended (1 h).
     #[serde(with = "millis")]
@@ -97,7 +97,7 @@ pub struct Retention {
 impl Default for Retention {
     fn default() -> Self {
         Self {
-            max_finished_runs: 10_000,
+            max_finished_runs: 2_000,
             max_age: Duration::from_secs(3600),
             max_action_calls: 10_000,
         }

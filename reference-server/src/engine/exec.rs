@@ -116,8 +116,9 @@ async fn run_steps(
             .and_then(|s| s.output.clone())
             .unwrap_or_else(|| data.snapshot.input.clone())
     };
+    // Built once; each completed step adds its output.
+    let mut ctx = context(entry);
     for (index, step) in wf.steps.iter().enumerate().skip(start_index) {
-        let ctx = context(entry);
         entry.record(
             EventKind::StepStarted {
                 step: step.id.clone(),
@@ -238,6 +239,9 @@ async fn run_steps(
                         }
                     },
                 );
+                if let Some(Value::Object(steps)) = ctx.get_mut("steps") {
+                    steps.insert(step.id.clone(), json!({ "output": output }));
+                }
                 last = output;
             }
             Err(error) => {
@@ -261,7 +265,6 @@ async fn run_steps(
     }
     match &wf.output {
         Some(template) => {
-            let ctx = context(entry);
             render_value(template, &ctx).map_err(|e| RunError {
                 code: "TEMPLATE_ERROR".to_owned(),
                 message: format!("Workflow output: {e}"),
