@@ -264,13 +264,11 @@ async fn run_steps(
         }
     }
     match &wf.output {
-        Some(template) => {
-            render_value(template, &ctx).map_err(|e| RunError {
-                code: "TEMPLATE_ERROR".to_owned(),
-                message: format!("Workflow output: {e}"),
-                step: None,
-            })
-        }
+        Some(template) => render_value(template, &ctx).map_err(|e| RunError {
+            code: "TEMPLATE_ERROR".to_owned(),
+            message: format!("Workflow output: {e}"),
+            step: None,
+        }),
         None => Ok(last),
     }
 }
