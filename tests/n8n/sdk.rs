@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use trigger_sdk_core::{Error, RunHandle, RunStatus, Trigger, TriggerRequest, WaitOptions};
 use trigger_sdk_n8n::{
-    BodyFormat, ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, NewWorkflow,
+    BodyFormat, Execution, ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, NewWorkflow,
     ResponseMode, WebhookBody, WebhookTrigger, WebhookTriggerBuilder, WorkflowFilter,
 };
 
@@ -43,6 +43,40 @@ async fn error_of(t: &Target, hook: WebhookTriggerBuilder, payload: Value) -> Er
     {
         Ok(run) => panic!("{}: expected an error, got a run {run:?}", t.label),
         Err(e) => e,
+    }
+}
+
+/// Asserts `err` is `Unauthorized` with n8n's plain text `text` as its detail.
+fn assert_auth_rejected(t: &Target, err: &Error, text: &str) {
+    assert!(
+        matches!(err, Error::Unauthorized(_)),
+        "{}: {err:?}",
+        t.label
+    );
+    assert_eq!(
+        kind(err),
+        Some(&N8nErrorKind::AuthRejected {
+            message: text.to_owned()
+        }),
+        "{}",
+        t.label
+    );
+}
+
+/// The newest execution `filter` lists, once it lists one (30 s deadline).
+async fn first_listed(t: &Target, c: &N8nClient, filter: &ExecutionFilter) -> Execution {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = c.executions_page(filter, None).await.expect("page");
+        if let Some(e) = page.data.into_iter().next() {
+            return e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}: nothing listed for {filter:?}",
+            t.label
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -440,19 +474,7 @@ pub async fn sdk_webhook_auth(t: Arc<Target>) {
         ),
     ] {
         let err = error_of(&t, builder, json!({})).await;
-        assert!(
-            matches!(err, Error::Unauthorized(_)),
-            "{}: {err:?}",
-            t.label
-        );
-        assert_eq!(
-            kind(&err),
-            Some(&N8nErrorKind::AuthRejected {
-                message: text.to_owned()
-            }),
-            "{}",
-            t.label
-        );
+        assert_auth_rejected(&t, &err, text);
     }
 }
 
@@ -591,28 +613,10 @@ pub async fn sdk_retry_stop_delete(t: Arc<Target>) {
         .trigger(TriggerRequest::new(json!({})))
         .await
         .expect("accepted");
-    let wf = t.id("ONRECEIVED_ERROR");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let failed = loop {
-        let page = c
-            .executions_page(
-                &ExecutionFilter::default()
-                    .workflow_id(wf.clone())
-                    .status(ExecutionStatus::Error),
-                None,
-            )
-            .await
-            .expect("page");
-        if let Some(e) = page.data.into_iter().next() {
-            break e;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{}: no failed execution",
-            t.label
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let errors = ExecutionFilter::default()
+        .workflow_id(t.id("ONRECEIVED_ERROR"))
+        .status(ExecutionStatus::Error);
+    let failed = first_listed(&t, &c, &errors).await;
     let retried = c
         .retry_execution(&failed.id, Some(true))
         .await
@@ -797,19 +801,7 @@ pub async fn sdk_jwt_auth(t: Arc<Target>) {
         ),
     ] {
         let err = error_of(&t, builder, json!({})).await;
-        assert!(
-            matches!(err, Error::Unauthorized(_)),
-            "{}: {err:?}",
-            t.label
-        );
-        assert_eq!(
-            kind(&err),
-            Some(&N8nErrorKind::AuthRejected {
-                message: text.to_owned()
-            }),
-            "{}",
-            t.label
-        );
+        assert_auth_rejected(&t, &err, text);
     }
 }
 
@@ -885,19 +877,7 @@ pub async fn sdk_stopped_last_node_call(t: Arc<Target>) {
     let running = ExecutionFilter::default()
         .workflow_id(t.id("SLOW_LASTNODE"))
         .status(ExecutionStatus::Running);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let id = loop {
-        let page = c.executions_page(&running, None).await.expect("page");
-        if let Some(e) = page.data.first() {
-            break e.id.clone();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{}: never running",
-            t.label
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let id = first_listed(&t, &c, &running).await.id;
     match t.line {
         Line::V1 => {
             let err = c.stop_execution(&id).await.expect_err("no stop route");

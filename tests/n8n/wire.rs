@@ -19,6 +19,17 @@ pub async fn successful_execution(t: &Target) -> String {
     id
 }
 
+/// n8n's empty answer: `application/json` and no body (never to be JSON-decoded).
+fn assert_empty_json(t: &Target, r: &Reply) {
+    assert_eq!(
+        r.content_type().as_deref(),
+        Some("application/json"),
+        "{}",
+        t.label
+    );
+    assert!(r.body.is_empty(), "{}: {:?}", t.label, r.text());
+}
+
 fn assert_auth_failure(t: &Target, r: &Reply, status: u16, body: &str) {
     assert_eq!(r.status.as_u16(), status, "{}: {}", t.label, r.text());
     assert_eq!(r.text(), body, "{}", t.label);
@@ -225,13 +236,7 @@ pub async fn webhook_last_node_all_entries(t: Arc<Target>) {
 pub async fn webhook_last_node_no_data(t: Arc<Target>) {
     let r = t.post_json("nodata", json!({"a": 1})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", t.label);
-    assert_eq!(
-        r.content_type().as_deref(),
-        Some("application/json"),
-        "{}",
-        t.label
-    );
-    assert!(r.body.is_empty(), "{}: {:?}", t.label, r.text());
+    assert_empty_json(&t, &r);
 }
 
 /// §1 lastNode/firstEntryJson with no items: 500 `No item to return was found`.
@@ -266,13 +271,7 @@ pub async fn webhook_response_node(t: Arc<Target>) {
 pub async fn webhook_response_node_unreached_empty_200(t: Arc<Target>) {
     let r = t.post_json("respond-skip", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}: {}", t.label, r.text());
-    assert_eq!(
-        r.content_type().as_deref(),
-        Some("application/json"),
-        "{}",
-        t.label
-    );
-    assert!(r.body.is_empty(), "{}: {:?}", t.label, r.text());
+    assert_empty_json(&t, &r);
 }
 
 /// §1 node error in lastNode: 500 `{"message":"Error in workflow"}` exactly. In
@@ -317,29 +316,9 @@ pub async fn webhook_on_received_then_error(t: Arc<Target>) {
         "{}",
         t.label
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let wf = t.id("ONRECEIVED_ERROR");
-    loop {
-        let l = t
-            .call(
-                Method::GET,
-                &format!("/executions?workflowId={wf}&status=error&limit=1"),
-                None,
-            )
-            .await;
-        assert_eq!(l.status, StatusCode::OK, "{}: {}", t.label, l.text());
-        if let Some(ex) = l.json()["data"].get(0) {
-            assert_eq!(ex["status"], "error", "{}", t.label);
-            assert_eq!(ex["finished"], false, "{}", t.label);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{}: no error execution",
-            t.label
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let failed = t.newest_execution("ONRECEIVED_ERROR", "error").await;
+    let ex = t.execution_until(&failed, &["error"]).await;
+    assert_eq!(ex["finished"], false, "{}", t.label);
 }
 
 /// §1 streaming: 200, `application/json`, NDJSON chunks `{"type":"begin"|"item"|"end"|"error",..}`.
