@@ -752,6 +752,20 @@ pub async fn sdk_response_node_not_reached(t: Arc<Target>) {
         let outcome = followed.wait(wait()).await.expect("followed to its end");
         assert_eq!(outcome.status, status, "{}: {path}: {outcome:?}", t.label);
         assert!(outcome.run_id.is_some(), "{}: {path}", t.label);
+        // Any API client will do: a trigger that expects the id in the answer finds the
+        // execution by its marker too (without a workflow id to narrow the search).
+        let by_id = hook(&t, path, ResponseMode::ResponseNode)
+            .track_execution_id("/executionId", client(&t))
+            .build()
+            .expect("trigger")
+            .trigger(TriggerRequest::new(json!({"path": path, "by": "id"})))
+            .await
+            .expect("answered")
+            .wait(wait())
+            .await
+            .expect("followed to its end");
+        assert_eq!(by_id.status, status, "{}: {path}: {by_id:?}", t.label);
+        assert_ne!(by_id.run_id, outcome.run_id, "{}: {path}", t.label);
         if status == RunStatus::Failed {
             let failure = outcome.failure.clone().expect("failure");
             assert!(
