@@ -11,6 +11,7 @@ mod table;
 pub mod template;
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -437,7 +438,13 @@ impl Engine {
         entry.record(EventKind::Created, |_| {});
         let pending = entry.lock().snapshot.clone();
         self.inner.expectations.observe(&pending);
-        tokio::spawn(exec::execute(self.clone(), entry, wf, start_index));
+        // Steps that need no waiting run right here; a run that has to wait
+        // (a delay, a cancel) goes on on its own task from where it stopped.
+        let mut run = Box::pin(exec::execute(self.clone(), entry, wf, start_index));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if run.as_mut().poll(&mut cx).is_pending() {
+            tokio::spawn(run);
+        }
         Ok(pending)
     }
 
