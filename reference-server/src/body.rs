@@ -39,7 +39,10 @@ mod tests {
             read_limited(Body::from("0123456789"), 4).await,
             Err(BodyError::TooLarge)
         ));
-        assert_eq!(&read_limited(Body::from("0123"), 4).await.unwrap()[..], b"0123");
+        assert_eq!(
+            &read_limited(Body::from("0123"), 4).await.unwrap()[..],
+            b"0123"
+        );
         let broken = futures::stream::iter([
             Ok(Bytes::from_static(b"ab")),
             Err(std::io::Error::other("reset")),

@@ -5,19 +5,32 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::response::{IntoResponse, Response};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Face, FlowmaticFace, IdPath, Reply, error, execution_json, flatten, is_flowmatic_run,
-    new_execution_id, status_name,
+    Face, FlowmaticFace, IdPath, Reply, error, execution_json, is_flowmatic_run, new_execution_id,
+    status_name,
 };
 use crate::body::{BodyError, read_limited};
 use crate::config::{FlowmaticExposure, Step, Workflow};
 use crate::engine::{RunSnapshot, StartRun};
 use crate::path::FacePath;
+
+/// A request of the REST API with a valid bearer token, counted against the
+/// token's rate limit (an extractor: the handler never runs otherwise).
+pub(super) struct ApiToken;
+
+impl FromRequestParts<Face> for ApiToken {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, face: &Face) -> Result<Self, Response> {
+        face.guard(&parts.headers).map(|()| Self)
+    }
+}
 
 impl FlowmaticFace {
     /// Checks the bearer token and the per-token rate limit.
@@ -133,34 +146,28 @@ async fn read_object(face: &FlowmaticFace, body: Body) -> Result<Map<String, Val
 
 pub(super) async fn list_workflows(
     State(face): State<Face>,
-    headers: HeaderMap,
+    _token: ApiToken,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        let (page, limit) = paging(&query)?;
-        let items: Vec<Value> = face
-            .app
-            .engine
-            .workflows()
-            .iter()
-            .filter(|w| w.flowmatic.is_some())
-            .map(|w| face.workflow_json(w))
-            .collect();
-        Ok(page_of(items, page, limit))
-    })())
+) -> Reply {
+    let (page, limit) = paging(&query)?;
+    let items: Vec<Value> = face
+        .app
+        .engine
+        .workflows()
+        .iter()
+        .filter(|w| w.flowmatic.is_some())
+        .map(|w| face.workflow_json(w))
+        .collect();
+    Ok(page_of(items, page, limit))
 }
 
 pub(super) async fn get_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        let wf = face.flowmatic_workflow(&id)?;
-        Ok(axum::Json(face.workflow_json(&wf)).into_response())
-    })())
+    _token: ApiToken,
+) -> Reply {
+    let wf = face.flowmatic_workflow(&id)?;
+    Ok(axum::Json(face.workflow_json(&wf)).into_response())
 }
 
 /// Applies `name`, `description`, `status`, `steps` and `triggers[0]` of a
@@ -235,70 +242,54 @@ fn apply(
 
 pub(super) async fn create_workflow(
     State(face): State<Face>,
-    headers: HeaderMap,
+    _token: ApiToken,
     body: Body,
-) -> Response {
-    flatten(
-        async {
-            face.guard(&headers)?;
-            let body = read_object(&face, body).await?;
-            let id = format!("wf-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-            let mut wf = Workflow::new(&id, "", Vec::new());
-            wf.flowmatic = Some(FlowmaticExposure::default());
-            apply(&face, &mut wf, &body, true)?;
-            face.app.engine.put_workflow(wf.clone());
-            face.touch(&id, true);
-            Ok((StatusCode::CREATED, axum::Json(face.workflow_json(&wf))).into_response())
-        }
-        .await,
-    )
+) -> Reply {
+    let body = read_object(&face, body).await?;
+    let id = format!("wf-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let mut wf = Workflow::new(&id, "", Vec::new());
+    wf.flowmatic = Some(FlowmaticExposure::default());
+    apply(&face, &mut wf, &body, true)?;
+    face.app.engine.put_workflow(wf.clone());
+    face.touch(&id, true);
+    Ok((StatusCode::CREATED, axum::Json(face.workflow_json(&wf))).into_response())
 }
 
 pub(super) async fn update_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
+    _token: ApiToken,
     body: Body,
-) -> Response {
-    flatten(
-        async {
-            face.guard(&headers)?;
-            let current = face.flowmatic_workflow(&id)?;
-            let body = read_object(&face, body).await?;
-            let mut wf = Workflow::clone(&current);
-            apply(&face, &mut wf, &body, false)?;
-            face.app.engine.put_workflow(wf.clone());
-            face.touch(&id, false);
-            Ok(axum::Json(face.workflow_json(&wf)).into_response())
-        }
-        .await,
-    )
+) -> Reply {
+    let current = face.flowmatic_workflow(&id)?;
+    let body = read_object(&face, body).await?;
+    let mut wf = Workflow::clone(&current);
+    apply(&face, &mut wf, &body, false)?;
+    face.app.engine.put_workflow(wf.clone());
+    face.touch(&id, false);
+    Ok(axum::Json(face.workflow_json(&wf)).into_response())
 }
 
 pub(super) async fn delete_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        face.flowmatic_workflow(&id)?;
-        face.app.engine.remove_workflow(&id);
-        Ok(StatusCode::NO_CONTENT.into_response())
-    })())
+    _token: ApiToken,
+) -> Reply {
+    face.flowmatic_workflow(&id)?;
+    face.app.engine.remove_workflow(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn execute_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
+    _token: ApiToken,
     body: Body,
-) -> Response {
-    flatten(execute(&face, &id, &headers, body).await)
+) -> Reply {
+    execute(&face, &id, body).await
 }
 
-async fn execute(face: &FlowmaticFace, id: &str, headers: &HeaderMap, body: Body) -> Reply {
-    face.guard(headers)?;
+async fn execute(face: &FlowmaticFace, id: &str, body: Body) -> Reply {
     let wf = face.flowmatic_workflow(id)?;
     let body = read_object(face, body).await?;
     let input = match body.get("input") {
@@ -341,69 +332,60 @@ const STATUSES: [&str; 6] = [
 
 pub(super) async fn list_executions(
     State(face): State<Face>,
-    headers: HeaderMap,
+    _token: ApiToken,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        let (page, limit) = paging(&query)?;
-        let q = query.map(|Query(q)| q).unwrap_or_default();
-        let status = q.get("status").map(|s| s.to_ascii_uppercase());
-        if let Some(s) = &status
-            && !STATUSES.contains(&s.as_str())
-        {
-            return Err(validation(&format!(
-                "status must be one of {}",
-                STATUSES.join(", ")
-            )));
-        }
-        let workflow_id = q.get("workflowId");
-        let mut runs: Vec<RunSnapshot> = face
-            .app
-            .engine
-            .list_runs()
-            .into_iter()
-            .filter(is_flowmatic_run)
-            .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
-            .filter(|r| status.as_deref().is_none_or(|s| status_name(r.status) == s))
-            .collect();
-        runs.reverse();
-        Ok(page_of(
-            runs.iter().map(execution_json).collect(),
-            page,
-            limit,
-        ))
-    })())
+) -> Reply {
+    let (page, limit) = paging(&query)?;
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    let status = q.get("status").map(|s| s.to_ascii_uppercase());
+    if let Some(s) = &status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(validation(&format!(
+            "status must be one of {}",
+            STATUSES.join(", ")
+        )));
+    }
+    let workflow_id = q.get("workflowId");
+    let mut runs: Vec<RunSnapshot> = face
+        .app
+        .engine
+        .list_runs()
+        .into_iter()
+        .filter(is_flowmatic_run)
+        .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
+        .filter(|r| status.as_deref().is_none_or(|s| status_name(r.status) == s))
+        .collect();
+    runs.reverse();
+    Ok(page_of(
+        runs.iter().map(execution_json).collect(),
+        page,
+        limit,
+    ))
 }
 
 pub(super) async fn get_execution(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        let run = face
-            .app
-            .engine
-            .snapshot(&id)
-            .filter(is_flowmatic_run)
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, "NOT_FOUND", "Execution not found"))?;
-        Ok(axum::Json(execution_json(&run)).into_response())
-    })())
+    _token: ApiToken,
+) -> Reply {
+    let run = face
+        .app
+        .engine
+        .snapshot(&id)
+        .filter(is_flowmatic_run)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "NOT_FOUND", "Execution not found"))?;
+    Ok(axum::Json(execution_json(&run)).into_response())
 }
 
-pub(super) async fn list_connectors(State(face): State<Face>, headers: HeaderMap) -> Response {
-    flatten((|| {
-        face.guard(&headers)?;
-        let data: Vec<Value> = face
-            .app
-            .config
-            .flowmatic
-            .connectors
-            .iter()
-            .map(|c| json!({"id": c.id, "name": c.name, "category": c.category, "actions": c.actions}))
-            .collect();
-        Ok(axum::Json(json!({ "data": data })).into_response())
-    })())
+pub(super) async fn list_connectors(State(face): State<Face>, _token: ApiToken) -> Reply {
+    let data: Vec<Value> = face
+        .app
+        .config
+        .flowmatic
+        .connectors
+        .iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "category": c.category, "actions": c.actions}))
+        .collect();
+    Ok(axum::Json(json!({ "data": data })).into_response())
 }

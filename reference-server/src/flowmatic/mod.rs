@@ -96,12 +96,6 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn flatten(reply: Reply) -> Response {
-    match reply {
-        Ok(r) | Err(r) => r,
-    }
-}
-
 /// Flowmatic's execution status names.
 fn status_name(s: RunStatus) -> &'static str {
     match s {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use serde_json::{Map, Value, json};
 
-use super::{Face, IdPath, Reply, error, flatten, new_execution_id, signature, status_name};
+use super::{Face, IdPath, Reply, error, new_execution_id, signature, status_name};
 use crate::body::{BodyError, read_limited};
 use crate::config::Workflow;
 use crate::engine::StartRun;
@@ -21,29 +21,24 @@ pub(super) async fn post_webhook(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    flatten(
-        async {
-            let wf = find(&face, &webhook_id)?;
-            let limit = face.app.config.body_limit;
-            let bytes = read_limited(body, limit).await.map_err(|e| match e {
-                BodyError::TooLarge => error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PAYLOAD_TOO_LARGE",
-                    &format!("Request body exceeds the limit of {limit} bytes"),
-                ),
-                BodyError::Read => error(
-                    StatusCode::BAD_REQUEST,
-                    "VALIDATION_ERROR",
-                    "Could not read the request body",
-                ),
-            })?;
-            check_signature(&wf, &headers, &bytes)?;
-            let fields = parse_body(&headers, &bytes)?;
-            trigger(&face, &wf, &webhook_id, &headers, &uri, fields).await
-        }
-        .await,
-    )
+) -> Reply {
+    let wf = find(&face, &webhook_id)?;
+    let limit = face.app.config.body_limit;
+    let bytes = read_limited(body, limit).await.map_err(|e| match e {
+        BodyError::TooLarge => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("Request body exceeds the limit of {limit} bytes"),
+        ),
+        BodyError::Read => error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Could not read the request body",
+        ),
+    })?;
+    check_signature(&wf, &headers, &bytes)?;
+    let fields = parse_body(&headers, &bytes)?;
+    trigger(&face, &wf, &webhook_id, &headers, &uri, fields).await
 }
 
 pub(super) async fn get_webhook(
@@ -51,26 +46,21 @@ pub(super) async fn get_webhook(
     FacePath(webhook_id, _): IdPath<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    flatten(
-        async {
-            let wf = find(&face, &webhook_id)?;
-            let raw_query = uri.query().unwrap_or_default();
-            check_signature(&wf, &headers, raw_query.as_bytes())?;
-            let fields = match query_map(&uri) {
-                Some(Value::Object(map)) => map,
-                _ => {
-                    return Err(error(
-                        StatusCode::BAD_REQUEST,
-                        "VALIDATION_ERROR",
-                        "Malformed query string",
-                    ));
-                }
-            };
-            trigger(&face, &wf, &webhook_id, &headers, &uri, fields).await
+) -> Reply {
+    let wf = find(&face, &webhook_id)?;
+    let raw_query = uri.query().unwrap_or_default();
+    check_signature(&wf, &headers, raw_query.as_bytes())?;
+    let fields = match query_map(&uri) {
+        Some(Value::Object(map)) => map,
+        _ => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                "Malformed query string",
+            ));
         }
-        .await,
-    )
+    };
+    trigger(&face, &wf, &webhook_id, &headers, &uri, fields).await
 }
 
 fn find(face: &super::FlowmaticFace, webhook_id: &str) -> Result<Arc<Workflow>, Response> {
