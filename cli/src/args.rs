@@ -128,18 +128,25 @@ impl TargetFlags {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a run; prints its id (and, once it ends, its status and output).
+    #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Print a run's status; exits 1 when the run failed.
+    #[command(after_help = EXIT_CODES)]
     Status(RunRef),
     /// Wait until a run ends.
+    #[command(after_help = EXIT_CODES)]
     Wait(WaitArgs),
     /// Cancel a run (n8n with an API key, runs).
+    #[command(after_help = EXIT_CODES)]
     Cancel(RunRef),
     /// List recent runs (runs; n8n and Flowmatic with a workflow id and a key).
+    #[command(after_help = EXIT_CODES)]
     List(ListArgs),
     /// Start one run per line of a JSON Lines file, resumable through a journal.
+    #[command(after_help = EXIT_CODES)]
     Batch(BatchArgs),
     /// Print the curl command that starts the same run (secrets masked).
+    #[command(after_help = EXIT_CODES)]
     Curl(CurlArgs),
     /// List the targets of the config file (or of --demo).
     Targets,

@@ -110,6 +110,12 @@ async fn every_exit_code_from_the_reference_server() {
             "{args:?}: stderr lacks {:?}: {run:?}",
             row.stderr
         );
+        if row.code == 3 {
+            assert!(
+                run.first_line().starts_with("run_"),
+                "the id comes first: {run:?}"
+            );
+        }
         if row.stderr == CLAP {
             continue;
         }
