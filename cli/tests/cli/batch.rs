@@ -71,6 +71,8 @@ async fn a_batch_killed_halfway_and_rerun_starts_each_line_once() {
     child.wait().expect("reaped");
     drop(stdin);
     let started_before = journal_events(&journal, "started").len();
+    let sent_before = journal_events(&journal, "starting").len();
+    eprintln!("killed with {sent_before} starts sent, {started_before} answered");
     assert!(
         started_before < LINES,
         "the batch was killed before its end"
