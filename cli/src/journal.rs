@@ -404,6 +404,8 @@ mod tests {
             };
             assert!(error.to_string().contains(expected), "{error}");
         }
-        std::fs::remove_file(&path).ok();
+        if let Some(dir) = path.parent() {
+            std::fs::remove_dir_all(dir).ok();
+        }
     }
 }
