@@ -410,7 +410,32 @@ pub enum StepKind {
         /// The message template tree.
         config: Value,
     },
+    /// An HTTP request, as n8n's HTTP Request node sends it: the body
+    /// template rendered and sent as JSON to the rendered `url` (a callback
+    /// URL taken from the input, say), signed with `secret` when one is set
+    /// (`X-Webhook-Signature: sha256=<hex of HMAC-SHA256(secret, body)>`).
+    /// Bounded by `timeout_ms`; no redirect is followed and at most 64 KiB of
+    /// the answer is read. Output = `{"status": <code>, "body": <answer>}`;
+    /// a transport error, a timeout or a non-2xx answer fails the step.
+    HttpRequest {
+        /// `POST` unless set.
+        method: String,
+        /// The URL (a template).
+        url: String,
+        /// Extra headers (values are templates).
+        headers: BTreeMap<String, String>,
+        /// Body template tree, sent as JSON (`null`: no body).
+        body: Value,
+        /// HMAC secret signing the body; never listed with the workflow.
+        #[serde(skip_serializing)]
+        secret: Option<String>,
+        /// The whole exchange must end within this many milliseconds.
+        timeout_ms: u64,
+    },
 }
+
+/// The `timeout_ms` of an `http_request` step without one: 10 s.
+pub const HTTP_REQUEST_TIMEOUT_MS: u64 = 10_000;
 
 impl Step {
     /// A `transform` step.
@@ -464,6 +489,22 @@ impl Step {
         Self::new(id, StepKind::Email { config })
     }
 
+    /// An `http_request` step: `POST` of `body` (JSON) to `url`, signed
+    /// with `secret` when given, within [`HTTP_REQUEST_TIMEOUT_MS`].
+    pub fn http_request(id: &str, url: &str, body: Value, secret: Option<&str>) -> Self {
+        Self::new(
+            id,
+            StepKind::HttpRequest {
+                method: "POST".to_owned(),
+                url: url.to_owned(),
+                headers: BTreeMap::new(),
+                body,
+                secret: secret.map(str::to_owned),
+                timeout_ms: HTTP_REQUEST_TIMEOUT_MS,
+            },
+        )
+    }
+
     /// A step with a name.
     pub fn named(mut self, name: &str) -> Self {
         self.name = name.to_owned();
@@ -487,6 +528,7 @@ impl Step {
             StepKind::Fail { .. } => "fail",
             StepKind::Action { .. } => "action",
             StepKind::Email { .. } => "email",
+            StepKind::HttpRequest { .. } => "http_request",
         }
     }
 

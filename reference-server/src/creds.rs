@@ -28,6 +28,12 @@ pub const N8N_BASIC_AUTH: &str = "BasicAuthDemo001";
 pub const N8N_GUIDE_GET: &str = "GuideWebhookGet1";
 /// n8n: `POST my-super-secret-webhook` (the second guide's), onReceived.
 pub const N8N_GUIDE_POST: &str = "GuideWebhookPost";
+/// n8n: `POST send-email-callback`, onReceived; its last step POSTs
+/// `{"executionId", "result"}` to the input's `callbackUrl`, signed with
+/// [`N8N_CALLBACK_SECRET`] (`X-Webhook-Signature: sha256=<hex>`).
+pub const N8N_CALLBACK: &str = "CallbackDemo0001";
+/// The secret [`N8N_CALLBACK`] signs its callback with.
+pub const N8N_CALLBACK_SECRET: &str = "whsec_callback_demo";
 
 /// ToolJet demo workflow (params `name: string`, `emp_id: number`).
 pub const TOOLJET_WORKFLOW: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f50";

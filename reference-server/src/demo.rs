@@ -48,7 +48,7 @@ fn n8n(path: &str, method: &str, mode: N8nResponseMode, webhook_no: u32) -> N8nE
         path: path.to_owned(),
         method: method.to_owned(),
         response_mode: mode,
-        webhook_id: format!("5f0c2b1e-7a3d-4e8f-9b6a-00000000000{webhook_no}"),
+        webhook_id: format!("5f0c2b1e-7a3d-4e8f-9b6a-{webhook_no:012x}"),
         ..N8nExposure::default()
     }
 }
@@ -171,8 +171,33 @@ fn n8n_workflows() -> Vec<Workflow> {
     let guide_get = guide(creds::N8N_GUIDE_GET, "GET", 8);
     let guide_post = guide(creds::N8N_GUIDE_POST, "POST", 9);
 
+    // The first guide's step 7 ("push results back via a second webhook"):
+    // a fire-and-forget run whose last step calls the caller back.
+    let callback = Workflow::new(
+        creds::N8N_CALLBACK,
+        "Send Email With Callback",
+        vec![
+            Step::delay("wait", 100).named("Wait"),
+            Step::transform("send", json!({"sent": true, "to": "{{input.body.to}}"}))
+                .named("Send Email"),
+            Step::http_request(
+                "callback",
+                "{{input.body.callbackUrl}}",
+                json!({"executionId": "{{execution.id}}", "result": "{{steps.send.output}}"}),
+                Some(creds::N8N_CALLBACK_SECRET),
+            )
+            .named("Call Back"),
+        ],
+    )
+    .on_n8n(n8n(
+        "send-email-callback",
+        "POST",
+        N8nResponseMode::OnReceived,
+        10,
+    ));
+
     vec![
-        send, fire, echo, broken, inactive, respond, basic, guide_get, guide_post,
+        send, fire, echo, broken, inactive, respond, basic, guide_get, guide_post, callback,
     ]
 }
 

@@ -30,8 +30,11 @@
 //!   (`"action": "<connector>.<method>"`, `config` = its parameters) and
 //!   `email` (`config` = the message), and the reference server's own
 //!   `delay` (`config.ms`), `respond` (`config.status`, `config.headers`,
-//!   `config.body`: the answer of sync webhooks) and `fail`
-//!   (`config.message`, `config.code`).
+//!   `config.body`: the answer of sync webhooks), `fail`
+//!   (`config.message`, `config.code`) and `http_request` (`config.url`,
+//!   `config.method`, `config.headers`, `config.body`, `config.secret`,
+//!   `config.timeoutMs`: n8n's HTTP Request node, e.g. a callback; the
+//!   secret is never written back out).
 //! - Besides, a workflow may carry `output` (a template for the run's output;
 //!   the last step's output when absent), `timeout_ms`, and `n8n`,
 //!   `tooljet`, `flowmatic` exposures. Unknown fields are refused, so a typo
@@ -211,9 +214,30 @@ impl TryFrom<StepDocument> for Step {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .ok_or_else(|| missing("config.message"))?,
             },
+            "http_request" => {
+                let text = |name: &str| field(name).and_then(|v| v.as_str().map(str::to_owned));
+                StepKind::HttpRequest {
+                    method: text("method").unwrap_or_else(|| "POST".to_owned()),
+                    url: text("url").ok_or_else(|| missing("config.url"))?,
+                    headers: match field("headers") {
+                        None => BTreeMap::new(),
+                        Some(v) => serde_json::from_value(v)
+                            .map_err(|_| missing("config.headers to map names to strings"))?,
+                    },
+                    body: field("body").unwrap_or(Value::Null),
+                    secret: text("secret"),
+                    timeout_ms: match field("timeoutMs") {
+                        None => crate::config::HTTP_REQUEST_TIMEOUT_MS,
+                        Some(v) => v
+                            .as_u64()
+                            .filter(|ms| *ms > 0)
+                            .ok_or_else(|| missing("config.timeoutMs (milliseconds)"))?,
+                    },
+                }
+            }
             other => {
                 return Err(format!(
-                    "step '{id}' has unknown type {other:?} (expected transform, action, email, delay, respond or fail)"
+                    "step '{id}' has unknown type {other:?} (expected transform, action, email, delay, respond, fail or http_request)"
                 ));
             }
         };
@@ -265,6 +289,25 @@ impl From<Step> for StepDocument {
                 }
                 Value::Object(config)
             }
+            // The secret stays out: documents are what the APIs list.
+            StepKind::HttpRequest {
+                method,
+                url,
+                headers,
+                body,
+                secret: _,
+                timeout_ms,
+            } => {
+                let mut config = Map::new();
+                config.insert("method".into(), method.into());
+                config.insert("url".into(), url.into());
+                if !headers.is_empty() {
+                    config.insert("headers".into(), json!(headers));
+                }
+                config.insert("body".into(), body);
+                config.insert("timeoutMs".into(), timeout_ms.into());
+                Value::Object(config)
+            }
         };
         Self {
             id: step.id,
@@ -298,6 +341,7 @@ mod tests {
                 Step::delay("d", 5),
                 Step::respond("r", 201, json!({"ok": true})),
                 Step::fail("f", "boom"),
+                Step::http_request("h", "{{input.callbackUrl}}", json!({"ok": true}), None),
             ],
         )
         .on_runs(RunsExposure::draft());
@@ -311,6 +355,31 @@ mod tests {
         assert_eq!(back.steps[2].type_name(), "action");
         assert_eq!(back.steps[3].type_name(), "email");
         assert!(back.runs.is_some_and(|r| r.status == "draft"));
+        assert_eq!(text["steps"][7]["config"]["url"], "{{input.callbackUrl}}");
+        assert_eq!(text["steps"][7]["config"]["timeoutMs"], 10_000);
+    }
+
+    #[test]
+    fn an_http_request_secret_is_read_but_never_written_out() {
+        let wf = parse(json!({"id": "w", "steps": [{"id": "cb", "type": "http_request",
+            "config": {"url": "{{input.body.callbackUrl}}", "secret": "whsec_cb", "timeoutMs": 500}}]}))
+        .unwrap();
+        match &wf.steps[0].kind {
+            StepKind::HttpRequest {
+                method,
+                secret,
+                timeout_ms,
+                ..
+            } => {
+                assert_eq!(method, "POST");
+                assert_eq!(secret.as_deref(), Some("whsec_cb"));
+                assert_eq!(*timeout_ms, 500);
+            }
+            other => panic!("expected an http_request step, got {other:?}"),
+        }
+        let listed = serde_json::to_string(&wf).unwrap();
+        let parameters = serde_json::to_string(&wf.steps[0].kind).unwrap();
+        assert!(!listed.contains("whsec_cb") && !parameters.contains("whsec_cb"));
     }
 
     #[test]
@@ -339,6 +408,15 @@ mod tests {
         assert!(step(json!({"id": "d", "type": "delay"})).contains("config.ms"));
         assert!(step(json!({"id": "f", "type": "fail", "config": {}})).contains("config.message"));
         assert!(step(json!({"id": "x", "type": "loop", "config": {}})).contains("unknown type"));
+        assert!(
+            step(json!({"id": "h", "type": "http_request", "config": {}})).contains("config.url")
+        );
+        assert!(
+            step(
+                json!({"id": "h", "type": "http_request", "config": {"url": "x", "timeoutMs": 0}})
+            )
+            .contains("config.timeoutMs")
+        );
         assert!(
             step(json!({"id": "r", "type": "respond", "config": {"status": 70000}}))
                 .contains("HTTP status")

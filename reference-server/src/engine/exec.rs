@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value, json};
 
 use super::connectors;
+use super::http_step;
 use super::template::{TemplateError, render_str, render_value, to_text};
 use super::{
     ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
@@ -221,6 +222,40 @@ async fn run_steps(
                     |e| (Value::Null, Err(template_error(e))),
                     |(i, o)| (i, Ok(o)),
                 )
+            }
+            StepKind::HttpRequest {
+                method,
+                url,
+                headers,
+                body,
+                secret,
+                timeout_ms,
+            } => {
+                let rendered = render_str(url, &ctx).and_then(|url| {
+                    let headers = headers
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), to_text(&render_str(v, &ctx)?))))
+                        .collect::<Result<Vec<_>, TemplateError>>()?;
+                    Ok((to_text(&url), headers, render_value(body, &ctx)?))
+                });
+                match rendered {
+                    Err(e) => (Value::Null, Err(template_error(e))),
+                    Ok((url, headers, body)) => {
+                        let exchange = http_step::Exchange {
+                            method,
+                            url,
+                            headers,
+                            body: body.clone(),
+                            secret: secret.as_deref(),
+                            timeout: Duration::from_millis(*timeout_ms),
+                        };
+                        let output = match engine.http_client() {
+                            Ok(client) => http_step::send(client, exchange).await,
+                            Err(why) => Err(("HTTP_REQUEST_ERROR", why)),
+                        };
+                        (body, output.map_err(|(code, message)| fail(code, message)))
+                    }
+                }
             }
         };
         match result {

@@ -6,6 +6,7 @@
 
 mod connectors;
 mod exec;
+mod http_step;
 pub mod run;
 mod table;
 pub mod template;
@@ -14,7 +15,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::SystemTime;
 
 use futures::Stream;
@@ -120,6 +121,8 @@ struct Inner {
     max_action_calls: usize,
     counter: AtomicU64,
     expectations: Arc<Expectations>,
+    /// The client of `http_request` steps, built on first use.
+    http: OnceLock<Result<reqwest::Client, String>>,
 }
 
 pub(crate) struct RunEntry {
@@ -226,6 +229,7 @@ impl Engine {
                 actions: Mutex::new(VecDeque::new()),
                 counter: AtomicU64::new(0),
                 expectations: Arc::default(),
+                http: OnceLock::new(),
             }),
         };
         for wf in workflows {
@@ -626,6 +630,15 @@ impl Engine {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// The client of `http_request` steps (one per engine, built on first use).
+    fn http_client(&self) -> Result<&reqwest::Client, String> {
+        self.inner
+            .http
+            .get_or_init(http_step::client)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn record_action(&self, call: ActionCall) {

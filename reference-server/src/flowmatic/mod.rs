@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
-mod signature;
+pub(crate) mod signature;
 mod webhook;
 
 use std::collections::HashMap;

@@ -3,9 +3,9 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// `sha256=<lower-case hex>` of HMAC-SHA256(secret, payload).
-#[cfg(test)]
-fn sign(secret: &str, payload: &[u8]) -> String {
+/// `sha256=<lower-case hex>` of HMAC-SHA256(secret, payload) (also what
+/// `http_request` steps with a secret send).
+pub(crate) fn sign(secret: &str, payload: &[u8]) -> String {
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
         return String::new();
     };
