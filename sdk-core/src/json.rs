@@ -24,6 +24,28 @@ pub fn text(value: &Value) -> String {
     }
 }
 
+/// An error value as one line of text: a string as itself, an object's
+/// `message` string, any other value as JSON; `None` for `null`.
+///
+/// ```
+/// use serde_json::json;
+/// use trigger_sdk_core::json::error_message;
+/// assert_eq!(error_message(&json!("boom")).as_deref(), Some("boom"));
+/// assert_eq!(error_message(&json!({"message": "card declined", "code": 7})).as_deref(), Some("card declined"));
+/// assert_eq!(error_message(&json!({"code": 7})).as_deref(), Some(r#"{"code":7}"#));
+/// assert_eq!(error_message(&json!(null)), None);
+/// ```
+pub fn error_message(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Object(map) => Some(match map.get("message") {
+            Some(Value::String(s)) => s.clone(),
+            _ => value.to_string(),
+        }),
+        other => Some(text(other)),
+    }
+}
+
 /// An id sent as a string or a number (`"42"` or `42`); `None` for anything
 /// else and for an empty string.
 ///

@@ -126,15 +126,16 @@ impl WaitOptions {
 /// Runs `work` until `deadline` (`None`: without limit); when the deadline
 /// passes first, [`Error::Timeout`] with the message `late()` gives. For
 /// providers that override `RunHandle::wait`: bound every await by it.
-pub async fn within_deadline<T>(
+pub fn within_deadline<T>(
     deadline: Option<Instant>,
     late: impl FnOnce() -> String,
     work: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    match crate::transport::within(deadline, work).await {
+) -> impl std::future::Future<Output = Result<T>> {
+    use futures::FutureExt;
+    crate::transport::within(deadline, work).map(|result| match result {
         Some(result) => result,
         None => Err(Error::timeout(late())),
-    }
+    })
 }
 
 fn not_trackable<H: RunHandle + ?Sized>(handle: &H) -> Error {
@@ -158,11 +159,11 @@ pub async fn poll_until_terminal<H: RunHandle + ?Sized>(
         let timeout = options.timeout.unwrap_or_default();
         match last {
             Some(status) => format!(
-                "the {} run {id} was still {status} after {timeout:?}",
+                "{} run {id} was still {status} after {timeout:?}",
                 handle.provider()
             ),
             None => format!(
-                "the {} run {id}: no status within {timeout:?}",
+                "{} run {id}: no status within {timeout:?}",
                 handle.provider()
             ),
         }

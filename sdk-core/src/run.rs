@@ -516,8 +516,14 @@ mod tests {
                 .with_code("STEP_ERROR")
                 .with_step("charge"),
         );
-        match o.into_result() {
-            Err(Error::WorkflowFailed(api)) => {
+        let err = o.into_result().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "workflow failed: [STEP_ERROR] card declined (step charge)",
+            "the code shows once"
+        );
+        match err {
+            Error::WorkflowFailed(api) => {
                 assert_eq!(api.code.as_deref(), Some("STEP_ERROR"));
                 assert!(api.message.contains("charge"));
             }

@@ -152,12 +152,12 @@ async fn keyed_post_whose_retries_run_out_is_ambiguous_with_its_key() {
 async fn unkeyed_post_that_times_out_is_ambiguous_after_one_request() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
         .mount(&server)
         .await;
     let t = Transport::builder(Provider::new("test"), server.uri())
         .retry(policy())
-        .attempt_timeout(Some(Duration::from_millis(200)))
+        .attempt_timeout(Some(Duration::from_secs(1)))
         .build()
         .unwrap();
     let err = t.post(t.url("hook").unwrap()).send().await.unwrap_err();

@@ -312,10 +312,7 @@ fn query_of(payload: &Value) -> Result<Vec<(String, String)>> {
             .iter()
             .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| {
-                let text = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
+                let text = trigger_sdk_core::json::text(v);
                 (k.clone(), text)
             })
             .collect()),

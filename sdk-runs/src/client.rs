@@ -255,7 +255,10 @@ impl RunsClient {
             idempotency_key: &key,
         };
         let answer = self
-            .limited(self.inner.transport.post(url), &self.inner.execute)
+            .inner
+            .transport
+            .post(url)
+            .limiter(self.inner.execute.as_ref())
             .json(&body)
             .keyed(&key)
             .send()
@@ -302,7 +305,10 @@ impl RunsClient {
     pub(crate) async fn fetch_run(&self, run_id: &str) -> Result<(Run, Value)> {
         let url = self.endpoint(&["runs", run_id])?;
         let answer = self
-            .limited(self.inner.transport.get(url), &self.inner.reads)
+            .inner
+            .transport
+            .get(url)
+            .limiter(self.inner.reads.as_ref())
             .send()
             .await?;
         let decoded = decode::<Run>(&answer)?;
@@ -318,7 +324,10 @@ impl RunsClient {
         let url = self.endpoint(&["runs"])?;
         let query = filter.query(cursor.as_deref())?;
         let answer = self
-            .limited(self.inner.transport.get(url), &self.inner.reads)
+            .inner
+            .transport
+            .get(url)
+            .limiter(self.inner.reads.as_ref())
             .query(query)
             .send()
             .await?;
@@ -365,7 +374,10 @@ impl RunsClient {
         let url = self.endpoint(&["runs", run_id, "cancel"])?;
         // Sending a cancel again cannot start anything: safe to retry.
         let answer = self
-            .limited(self.inner.transport.post(url), &self.inner.writes)
+            .inner
+            .transport
+            .post(url)
+            .limiter(self.inner.writes.as_ref())
             .safety(Safety::Safe)
             .send()
             .await?;
@@ -379,7 +391,10 @@ impl RunsClient {
     pub async fn retry_run(&self, run_id: &str) -> Result<RunsHandle> {
         let url = self.endpoint(&["runs", run_id, "retry"])?;
         let answer = self
-            .limited(self.inner.transport.post(url), &self.inner.writes)
+            .inner
+            .transport
+            .post(url)
+            .limiter(self.inner.writes.as_ref())
             .safety(Safety::Unkeyed)
             .send()
             .await?;
@@ -400,18 +415,6 @@ impl RunsClient {
     /// `{base}/api/v1/<segments>`, each segment percent-encoded whole.
     fn endpoint(&self, segments: &[&str]) -> Result<Url> {
         self.inner.transport.endpoint(segments)
-    }
-
-    /// `call`, waiting for a token of `limiter` (a class limit) first.
-    fn limited<'a>(
-        &self,
-        call: trigger_sdk_core::transport::Call<'a>,
-        limiter: &'a Option<RateLimiter>,
-    ) -> trigger_sdk_core::transport::Call<'a> {
-        match limiter {
-            Some(limiter) => call.limiter(limiter),
-            None => call,
-        }
     }
 }
 

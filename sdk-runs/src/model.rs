@@ -195,15 +195,8 @@ impl Run {
         if self.error.is_null() && self.status != RunStatus::Failed {
             return None;
         }
-        let message = match &self.error {
-            Value::String(s) => s.clone(),
-            Value::Object(o) => o
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("the run failed")
-                .to_owned(),
-            _ => "the run failed".to_owned(),
-        };
+        let message = trigger_sdk_core::json::error_message(&self.error)
+            .unwrap_or_else(|| "the run failed".to_owned());
         let mut failure = RunFailure::new(message);
         if let Some(code) = self.error.get("code").and_then(Value::as_str) {
             failure = failure.with_code(code);
@@ -438,29 +431,7 @@ pub fn parse_step_status(value: &str) -> StepStatus {
 /// Tolerant deserializers: ids as strings or numbers, statuses as text.
 mod de {
     use super::*;
-
-    fn id_text(value: Value) -> Option<String> {
-        match value {
-            Value::String(s) => Some(s),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
-
-    pub fn id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-        id_text(Value::deserialize(d)?)
-            .ok_or_else(|| serde::de::Error::custom("an id must be a string or a number"))
-    }
-
-    pub fn opt_id<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<Option<String>, D::Error> {
-        Ok(id_text(Value::deserialize(d)?))
-    }
-
-    pub fn run_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<RunId, D::Error> {
-        id(d).map(RunId::new)
-    }
+    pub use trigger_sdk_core::json::de::{id, opt_id, run_id};
 
     pub fn run_status<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<RunStatus, D::Error> {
         Ok(match Value::deserialize(d)? {

@@ -64,10 +64,7 @@ impl ErrorBody {
             Value::Array(items) => Some(
                 items
                     .iter()
-                    .map(|item| match item {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
+                    .map(trigger_sdk_core::json::text)
                     .collect::<Vec<_>>()
                     .join("; "),
             ),

@@ -13,7 +13,7 @@ use crate::{
     error::{Route, error_from_response},
     status::ExecutionStatus,
     stream::{self, StreamEvent},
-    workflow::{Shared, limited},
+    workflow::Shared,
 };
 
 /// A ToolJet execution started with `trigger-async` (or rebuilt from its
@@ -61,17 +61,12 @@ impl ToolJetRun {
     /// 5xx and network errors.
     pub async fn execution_status(&self) -> Result<ExecutionStatus> {
         let shared = &*self.shared;
-        let url = shared.transport.endpoint(&[
-            "api",
-            "v2",
-            "webhooks",
-            "workflows",
-            &shared.workflow_id,
-            "status",
-            self.run_id.as_str(),
-        ])?;
+        let url = shared.endpoint(&["status", self.run_id.as_str()])?;
         let errors = |answer: &HttpResponse| error_from_response(answer, Route::Status);
-        let answer = limited(shared.transport.get(url), &shared.limits.status)
+        let answer = shared
+            .transport
+            .get(url)
+            .limiter(shared.limits.status.as_ref())
             .errors(&errors)
             .send()
             .await?;

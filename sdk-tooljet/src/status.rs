@@ -268,17 +268,10 @@ impl ExecutionStatus {
     }
 }
 
-/// An error value as one line of text: a string, an object's `message`, or JSON.
+/// An error value as one line of text (see [`trigger_sdk_core::json::error_message`]).
 pub(crate) fn error_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Object(map) => match map.get("message") {
-            Some(Value::String(s)) => s.clone(),
-            _ => value.to_string(),
-        },
-        Value::Null => "the workflow execution failed".to_owned(),
-        other => other.to_string(),
-    }
+    trigger_sdk_core::json::error_message(value)
+        .unwrap_or_else(|| "the workflow execution failed".to_owned())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use trigger_sdk_core::{
 use crate::{
     error::{Route, error_from_response},
     status::error_text,
-    workflow::{Shared, limited},
+    workflow::Shared,
 };
 
 /// The `type` of a stream event.
@@ -214,16 +214,7 @@ impl Dedup {
 /// server closes is resumed, never taken as the end. Yields an `Err` and
 /// ends when the stream cannot be opened or resumed.
 pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Result<StreamEvent>> {
-    let url = match shared.transport.endpoint(&[
-        "api",
-        "v2",
-        "webhooks",
-        "workflows",
-        &shared.workflow_id,
-        "execution",
-        run_id.as_str(),
-        "stream",
-    ]) {
+    let url = match shared.endpoint(&["execution", run_id.as_str(), "stream"]) {
         Ok(url) => url,
         Err(e) => return futures::stream::iter([Err(e)]).boxed(),
     };
@@ -235,7 +226,10 @@ pub(crate) fn open(shared: Arc<Shared>, run_id: RunId) -> BoxStream<'static, Res
         let shared = connect_shared.clone();
         let url = url.clone();
         Box::pin(async move {
-            let mut call = limited(shared.transport.get(url), &shared.limits.stream)
+            let mut call = shared
+                .transport
+                .get(url)
+                .limiter(shared.limits.stream.as_ref())
                 .header(ACCEPT.as_str(), "text/event-stream")
                 .header(CACHE_CONTROL.as_str(), "no-cache");
             if let Some(id) = last_event_id {

@@ -64,14 +64,18 @@ impl RouteLimits {
     }
 }
 
-/// `call`, waiting for `limiter` first when there is one.
-pub(crate) fn limited<'a>(
-    call: trigger_sdk_core::transport::Call<'a>,
-    limiter: &'a Option<RateLimiter>,
-) -> trigger_sdk_core::transport::Call<'a> {
-    match limiter {
-        Some(limiter) => call.limiter(limiter),
-        None => call,
+impl Shared {
+    /// `{host}/api/v2/webhooks/workflows/{workflow_id}/<segments>`.
+    pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<trigger_sdk_core::reqwest::Url> {
+        let mut all = vec![
+            "api",
+            "v2",
+            "webhooks",
+            "workflows",
+            self.workflow_id.as_str(),
+        ];
+        all.extend_from_slice(segments);
+        self.transport.endpoint(&all)
     }
 }
 
@@ -373,15 +377,11 @@ impl ToolJetWorkflow {
             Route::Trigger => ("trigger", &shared.limits.trigger),
             _ => ("trigger-async", &shared.limits.trigger_async),
         };
-        let url = shared.transport.endpoint(&[
-            "api",
-            "v2",
-            "webhooks",
-            "workflows",
-            &shared.workflow_id,
-            endpoint,
-        ])?;
-        let mut call = limited(shared.transport.post(url), limiter)
+        let url = shared.endpoint(&[endpoint])?;
+        let mut call = shared
+            .transport
+            .post(url)
+            .limiter(limiter.as_ref())
             .query([("environment", shared.environment.as_str())])
             .query(shared.version.as_deref().map(|v| ("version", v)))
             .query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));

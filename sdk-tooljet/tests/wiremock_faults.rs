@@ -582,11 +582,13 @@ async fn an_unanswered_sync_trigger_is_ambiguous_and_sent_once() {
     let sync_path = format!("{}/trigger", base());
     Mock::given(method("POST"))
         .and(path(sync_path.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
         .mount(&server)
         .await;
+    // Long enough for the request to reach the server on a loaded machine,
+    // far shorter than the answer's delay.
     let wf = builder(&server)
-        .sync_timeout(Duration::from_millis(100))
+        .sync_timeout(Duration::from_secs(1))
         .build()
         .expect("builds");
     let e = wf.trigger_sync(&json!({})).await.unwrap_err();

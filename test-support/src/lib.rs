@@ -93,15 +93,20 @@ async fn serve_async(answer: Answer, silent: bool) -> Server {
             answer(&received)
         }
     });
+    Server {
+        base: bind(app).await,
+        received,
+    }
+}
+
+/// Serves `app` on a free loopback port; returns `http://127.0.0.1:<port>`.
+async fn bind(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    Server {
-        base: format!("http://{addr}"),
-        received,
-    }
+    format!("http://{addr}")
 }
 
 /// A server that answers 200 `{"ok":true}` (JSON) to everything: the
@@ -217,14 +222,9 @@ pub async fn holding_server(hold: Duration) -> (Server, Arc<std::sync::atomic::A
             json(StatusCode::OK, "{}")
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
     (
         Server {
-            base: format!("http://{addr}"),
+            base: bind(app).await,
             received,
         },
         most,

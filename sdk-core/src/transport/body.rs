@@ -20,8 +20,10 @@ pub(crate) enum ReadError {
 
 /// Reads `response` whole, refusing more than `max` bytes (at once from a
 /// declared `Content-Length`, else as soon as the count passes the cap).
+/// Borrows the response: an `async fn` keeps its arguments in its state, so
+/// taking it by value would hold a second copy.
 pub(crate) async fn read_capped(
-    mut response: reqwest::Response,
+    response: &mut reqwest::Response,
     max: usize,
 ) -> std::result::Result<HttpResponse, (u16, ReadError)> {
     let status = response.status().as_u16();

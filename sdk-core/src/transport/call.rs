@@ -11,7 +11,7 @@ use reqwest::{
     header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION},
 };
 use serde::Serialize;
-use tokio::time::Instant;
+use tokio::{sync::SemaphorePermit, time::Instant};
 use tracing::Instrument;
 use url::Url;
 
@@ -218,9 +218,11 @@ impl<'t> Call<'t> {
     }
 
     /// Waits for a token of `limiter` before each attempt (besides the
-    /// transport's own limiter).
-    pub fn limiter(mut self, limiter: &'t RateLimiter) -> Self {
-        self.limiter = Some(limiter);
+    /// transport's own limiter); `None` leaves the call as it is.
+    pub fn limiter(mut self, limiter: impl Into<Option<&'t RateLimiter>>) -> Self {
+        if let Some(limiter) = limiter.into() {
+            self.limiter = Some(limiter);
+        }
         self
     }
 
@@ -232,7 +234,7 @@ impl<'t> Call<'t> {
     /// The provider's error for a non-2xx answer, [`Error::Ambiguous`],
     /// [`Error::Redirect`], [`Error::TooLarge`], [`Error::Timeout`],
     /// [`Error::Transport`], or [`Error::Config`] for a malformed request.
-    pub async fn send(self) -> Result<HttpResponse> {
+    pub async fn send(mut self) -> Result<HttpResponse> {
         match self.run(Read::Whole).await? {
             Attempt::Answer(answer) => Ok(answer),
             _ => Err(Error::Config(
@@ -249,7 +251,7 @@ impl<'t> Call<'t> {
     /// # Errors
     ///
     /// As for [`Call::send`].
-    pub async fn stream(self) -> Result<BodyStream> {
+    pub async fn stream(mut self) -> Result<BodyStream> {
         match self.run(Read::Stream).await? {
             Attempt::Stream(stream) => Ok(stream),
             _ => Err(Error::Config(
@@ -258,7 +260,9 @@ impl<'t> Call<'t> {
         }
     }
 
-    async fn run(mut self, read: Read) -> Result<Attempt> {
+    // The call is borrowed, not moved, down the layers: a waiting call
+    // (thousands of handles queued for a permit) holds one copy of it.
+    async fn run(&mut self, read: Read) -> Result<Attempt> {
         if let Some(error) = self.invalid.take() {
             return Err(error);
         }
@@ -268,10 +272,16 @@ impl<'t> Call<'t> {
             method = %self.method,
             path = %self.url.path(),
         );
-        self.send_with_rules(read).instrument(span).await
+        // A disabled span (no subscriber listening) is not worth wrapping the
+        // call's future for.
+        if span.is_disabled() {
+            self.send_with_rules(read).await
+        } else {
+            self.send_with_rules(read).instrument(span).await
+        }
     }
 
-    async fn send_with_rules(mut self, read: Read) -> Result<Attempt> {
+    async fn send_with_rules(&mut self, read: Read) -> Result<Attempt> {
         let inner = &*self.transport.inner;
         let options = &inner.options;
         let started = Instant::now();
@@ -285,11 +295,18 @@ impl<'t> Call<'t> {
         let mut sent = false;
         let mut redirects = 0u8;
         loop {
-            let attempt = self.attempt(read, deadline).await;
-            let attempt = match attempt {
-                Ok(attempt) => attempt,
+            let permit = match self.free_permit() {
+                Some(permit) => Ok(permit),
+                // Boxed: only a call that must wait holds the waiting state.
+                None => Box::pin(self.permit(deadline)).await,
+            };
+            let permit = match permit {
+                Ok(permit) => permit,
                 Err(never_sent) => return Err(self.finish(never_sent, sent)),
             };
+            // Boxed, and only once a permit is held: a call waiting its turn
+            // holds a small future, the large one exists only in flight.
+            let attempt = Box::pin(self.attempt(read, deadline, permit)).await;
             match attempt {
                 Attempt::Answer(answer) if answer.is_success() => {
                     tracing::debug!(status = answer.status, "answer");
@@ -312,7 +329,7 @@ impl<'t> Call<'t> {
                             next_wait(&mut delays, answer.retry_after(), &retry, deadline)
                     {
                         tracing::debug!(status = answer.status, ?wait, "retrying");
-                        tokio::time::sleep(wait).await;
+                        Box::pin(tokio::time::sleep(wait)).await;
                         continue;
                     }
                     let error = match self.errors {
@@ -332,7 +349,7 @@ impl<'t> Call<'t> {
                     if retryable && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
                     {
                         tracing::debug!(error = %e, ?wait, "retrying");
-                        tokio::time::sleep(wait).await;
+                        Box::pin(tokio::time::sleep(wait)).await;
                         continue;
                     }
                     let error = if e.is_timeout() {
@@ -361,7 +378,7 @@ impl<'t> Call<'t> {
                         && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
                     {
                         tracing::debug!(?wait, "attempt timed out; retrying");
-                        tokio::time::sleep(wait).await;
+                        Box::pin(tokio::time::sleep(wait)).await;
                         continue;
                     }
                     let message = if out_of_time {
@@ -399,9 +416,19 @@ impl<'t> Call<'t> {
         }
     }
 
-    /// One attempt. `Err` is an error for which nothing was sent (a
-    /// deadline that passed while waiting for a token or a permit).
-    async fn attempt(&self, read: Read, deadline: Option<Instant>) -> Result<Attempt> {
+    /// A slot under the concurrency cap, when one is free at once and no
+    /// limiter must be asked first (the common case, with no timer).
+    fn free_permit(&self) -> Option<SemaphorePermit<'t>> {
+        let inner = &self.transport.inner;
+        if self.limiter.is_some() || inner.limiter.is_some() {
+            return None;
+        }
+        inner.shared.permits.try_acquire().ok()
+    }
+
+    /// Waits for the rate limiters and a free slot under the concurrency cap;
+    /// `Err` when the deadline passed first (nothing was sent).
+    async fn permit(&self, deadline: Option<Instant>) -> Result<SemaphorePermit<'t>> {
         let inner = &*self.transport.inner;
         let queued = async {
             if let Some(limiter) = self.limiter {
@@ -412,16 +439,24 @@ impl<'t> Call<'t> {
             }
             inner.shared.permits.acquire().await
         };
-        let permit = match within(deadline, queued).await {
-            Some(Ok(permit)) => permit,
-            Some(Err(_closed)) => return Err(Error::Config("the client was shut down".into())),
-            None => {
-                return Err(Error::timeout(
-                    "the deadline passed before the request could be sent (rate limit or \
-                     concurrency cap)",
-                ));
-            }
-        };
+        match within(deadline, queued).await {
+            Some(Ok(permit)) => Ok(permit),
+            Some(Err(_closed)) => Err(Error::Config("the client was shut down".into())),
+            None => Err(Error::timeout(
+                "the deadline passed before the request could be sent (rate limit or \
+                 concurrency cap)",
+            )),
+        }
+    }
+
+    /// One attempt, holding `permit` until it ends.
+    async fn attempt(
+        &self,
+        read: Read,
+        deadline: Option<Instant>,
+        permit: SemaphorePermit<'t>,
+    ) -> Attempt {
+        let inner = &*self.transport.inner;
         let attempt_timeout = self
             .attempt_timeout
             .unwrap_or(inner.options.timeouts.attempt);
@@ -429,18 +464,9 @@ impl<'t> Call<'t> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-        let headers = request.headers_mut();
-        headers.clone_from(&inner.headers);
-        for (name, value) in &self.headers {
-            headers.append(name, value.clone());
-        }
-        if let Some(body) = &self.body {
-            *request.body_mut() = Some(body.clone().into());
-        }
         let max = inner.options.max_answer_size;
         let work = async {
-            let response = match inner.shared.client.execute(request).await {
+            let mut response = match inner.shared.client.execute(self.request()).await {
                 Ok(response) => response,
                 Err(e) => return Attempt::Network(e),
             };
@@ -450,7 +476,7 @@ impl<'t> Call<'t> {
             if read == Read::Stream && response.status().is_success() {
                 return Attempt::Stream(BodyStream::new(response));
             }
-            match read_capped(response, max).await {
+            match read_capped(&mut response, max).await {
                 Ok(answer) => Attempt::Answer(answer),
                 Err((status, ReadError::TooLarge)) => Attempt::TooLarge(status),
                 Err((_, ReadError::Network(e))) => Attempt::Network(e),
@@ -460,7 +486,23 @@ impl<'t> Call<'t> {
             .await
             .unwrap_or(Attempt::TimedOut);
         drop(permit);
-        Ok(attempt)
+        attempt
+    }
+
+    /// The `reqwest::Request` of one attempt: the transport's headers (auth,
+    /// User-Agent, extra headers), the call's, and its body.
+    fn request(&self) -> reqwest::Request {
+        let inner = &*self.transport.inner;
+        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
+        let headers = request.headers_mut();
+        headers.clone_from(&inner.headers);
+        for (name, value) in &self.headers {
+            headers.append(name, value.clone());
+        }
+        if let Some(body) = &self.body {
+            *request.body_mut() = Some(body.clone().into());
+        }
+        request
     }
 
     /// Where a redirect leads, if it may be followed.
@@ -609,13 +651,17 @@ fn next_wait(
 }
 
 /// Runs `work` until `deadline` (`None`: without limit); `None` when the
-/// deadline passed first.
-pub(crate) async fn within<F: std::future::Future>(
+/// deadline passed first. A plain function returning an `Either`, not an
+/// `async fn`: an `async fn` would keep a second copy of `work` in its state.
+pub(crate) fn within<F: std::future::Future>(
     deadline: Option<Instant>,
     work: F,
-) -> Option<F::Output> {
+) -> impl std::future::Future<Output = Option<F::Output>> {
+    use futures::FutureExt;
     match deadline {
-        None => Some(work.await),
-        Some(deadline) => tokio::time::timeout_at(deadline, work).await.ok(),
+        None => futures::future::Either::Left(work.map(Some)),
+        Some(deadline) => {
+            futures::future::Either::Right(tokio::time::timeout_at(deadline, work).map(Result::ok))
+        }
     }
 }

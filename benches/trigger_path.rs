@@ -1,0 +1,304 @@
+//! The SDK's full trigger path against raw `reqwest`, on the same reference
+//! server in the same run, and the memory of 10,000 handles waiting at once.
+//!
+//! `cargo bench --bench trigger_path` prints, for `WebhookTrigger::trigger`
+//! (n8n lastNode webhook with header auth) and `RunsClient::run` (runs API,
+//! idempotency key, envelope decoded), sequentially and at 64 requests in
+//! flight: µs per request of wall time and of client CPU time (the client
+//! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
+//! runs on its own threads), and the ratios SDK / raw. Then it starts 10,000
+//! `RunsHandle::wait`s at once against a server that keeps the runs
+//! `running` for a while, and prints the peak RSS and the connections the
+//! server saw. It measures; it asserts nothing.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{Json, Router, extract::Path, routing::get, serve::ListenerExt};
+use futures::future::join_all;
+use serde_json::{Value, json};
+use trigger_sdk::{
+    RunHandle, Trigger, TriggerRequest, WaitOptions, n8n::WebhookTrigger, runs::RunRequest,
+    runs::RunsClient,
+};
+use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+
+const REQUESTS: usize = 2_048;
+const ROUNDS: usize = 5;
+const CONCURRENT: usize = 64;
+const HANDLES: usize = 10_000;
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+/// Peak and current RSS of the process, in MiB.
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Starts the reference server (demo set, rate limits off) on a runtime of
+/// its own, on its own thread; returns its base URL.
+fn start_server() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let mut config = demo();
+            config.runs.execute_per_minute = u32::MAX;
+            config.runs.reads_per_minute = u32::MAX;
+            config.runs.writes_per_minute = u32::MAX;
+            let server = ReferenceServer::start(config).await.expect("server");
+            tx.send(server.base_url()).expect("send the URL");
+            futures::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("server URL")
+}
+
+/// Wall and client CPU time of `REQUESTS` calls of `call`, `concurrency` in flight.
+async fn measure<F, Fut>(concurrency: usize, call: &F) -> (Duration, Duration)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let cpu = thread_cpu();
+    let start = Instant::now();
+    let per_task = REQUESTS / concurrency;
+    join_all((0..concurrency).map(|task| async move {
+        for i in 0..per_task {
+            call(task * per_task + i).await;
+        }
+    }))
+    .await;
+    (start.elapsed(), thread_cpu() - cpu)
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6 / REQUESTS as f64
+}
+
+/// Alternates raw and SDK rounds and keeps each one's best, then prints.
+async fn compare<R, RF, S, SF>(name: &str, concurrency: usize, raw: &R, sdk: &S)
+where
+    R: Fn(usize) -> RF,
+    RF: std::future::Future<Output = ()>,
+    S: Fn(usize) -> SF,
+    SF: std::future::Future<Output = ()>,
+{
+    // Warm both pools.
+    measure(concurrency, raw).await;
+    measure(concurrency, sdk).await;
+    let (mut raw_wall, mut raw_cpu, mut sdk_wall, mut sdk_cpu) =
+        (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        let (wall, cpu) = measure(concurrency, raw).await;
+        raw_wall = raw_wall.min(wall);
+        raw_cpu = raw_cpu.min(cpu);
+        let (wall, cpu) = measure(concurrency, sdk).await;
+        sdk_wall = sdk_wall.min(wall);
+        sdk_cpu = sdk_cpu.min(cpu);
+    }
+    println!(
+        "{name:<28} {concurrency:>3} in flight | wall raw {:7.1} µs  sdk {:7.1} µs  ratio {:5.3} | client cpu raw {:6.1} µs  sdk {:6.1} µs  ratio {:5.3}",
+        us(raw_wall),
+        us(sdk_wall),
+        sdk_wall.as_secs_f64() / raw_wall.as_secs_f64(),
+        us(raw_cpu),
+        us(sdk_cpu),
+        sdk_cpu.as_secs_f64() / raw_cpu.as_secs_f64(),
+    );
+}
+
+async fn trigger_paths(base: &str) {
+    let raw = reqwest::Client::new();
+    let payload = json!({"to": "ada@example.com", "subject": "Welcome", "body": "Hello"});
+
+    // n8n: a lastNode webhook with header auth; the answer is the output.
+    let hook = WebhookTrigger::builder(format!("{base}/n8n"), "send-email")
+        .header_auth(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
+        .response_mode(trigger_sdk::n8n::ResponseMode::LastNode)
+        .build()
+        .expect("webhook");
+    let hook_url = format!("{base}/n8n/webhook/send-email");
+    let raw_n8n = |_: usize| {
+        let request = raw
+            .post(&hook_url)
+            .header(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
+            .json(&payload);
+        async move {
+            let answer = request.send().await.expect("raw n8n");
+            assert!(answer.status().is_success());
+            let body = answer.bytes().await.expect("raw body");
+            let _: Value = serde_json::from_slice(&body).expect("raw json");
+        }
+    };
+    let sdk_n8n = |_: usize| {
+        let request = TriggerRequest::new(payload.clone());
+        let hook = &hook;
+        async move {
+            let run = hook.trigger(request).await.expect("sdk n8n");
+            run.wait(WaitOptions::default()).await.expect("finished");
+        }
+    };
+
+    // runs: POST /workflows/{id}/run with an idempotency key; envelope decoded.
+    let runs = RunsClient::new(format!("{base}/runs"), creds::RUNS_API_KEY).expect("runs");
+    let input = json!({"customerId": "cus_123", "amount": 9900});
+    let run_url = format!(
+        "{base}/runs/api/v1/workflows/{}/run",
+        creds::RUNS_CREATE_INVOICE
+    );
+    let raw_runs = |i: usize| {
+        let request = raw
+            .post(&run_url)
+            .header("x-api-key", creds::RUNS_API_KEY)
+            .json(&json!({"input": input, "idempotencyKey": format!("raw-{i}-{}", uuid::Uuid::new_v4())}));
+        async move {
+            let answer = request.send().await.expect("raw runs");
+            assert!(answer.status().is_success(), "{}", answer.status());
+            let body = answer.bytes().await.expect("raw body");
+            let envelope: Value = serde_json::from_slice(&body).expect("raw json");
+            assert!(envelope["data"]["runId"].is_string());
+        }
+    };
+    let sdk_runs = |_: usize| {
+        let request = RunRequest::new(input.clone());
+        let runs = &runs;
+        async move {
+            runs.run(creds::RUNS_CREATE_INVOICE, request)
+                .await
+                .expect("sdk runs");
+        }
+    };
+
+    // `TRIGGER_PATH_PROFILE=raw|sdk`: only that n8n loop, long, for a profiler.
+    if let Ok(which) = std::env::var("TRIGGER_PATH_PROFILE") {
+        for _ in 0..10 {
+            match which.as_str() {
+                "raw" => measure(1, &raw_n8n).await,
+                _ => measure(1, &sdk_n8n).await,
+            };
+        }
+        return;
+    }
+    for concurrency in [1, CONCURRENT] {
+        compare(
+            "n8n WebhookTrigger::trigger",
+            concurrency,
+            &raw_n8n,
+            &sdk_n8n,
+        )
+        .await;
+        compare("runs RunsClient::run", concurrency, &raw_runs, &sdk_runs).await;
+    }
+}
+
+/// A runs API that answers `running` for each run's first `polls` reads,
+/// then `completed`; counts the connections it accepted.
+async fn slow_runs_server(polls: usize) -> (String, Arc<AtomicUsize>) {
+    let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let app = Router::new().route(
+        "/api/v1/runs/{id}",
+        get(move |Path(id): Path<String>| {
+            let seen = seen.clone();
+            async move {
+                let n = {
+                    let mut seen = seen.lock().expect("lock");
+                    let n = seen.entry(id.clone()).or_default();
+                    *n += 1;
+                    *n
+                };
+                let status = if n > polls { "completed" } else { "running" };
+                Json(json!({"success": true, "data": {
+                    "id": id, "workflowId": "wf_1", "status": status,
+                    "input": {}, "output": {"ok": true}, "steps": []
+                }}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    let listener = listener.tap_io(move |_| {
+        counted.fetch_add(1, Ordering::Relaxed);
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), connections)
+}
+
+async fn many_handles() {
+    let (base, connections) = slow_runs_server(3).await;
+    let (_, before) = rss_mib();
+    let server_only = before;
+    let client = RunsClient::builder(base, creds::RUNS_API_KEY)
+        .poll(trigger_sdk::PollPolicy::fixed(Duration::from_millis(200)))
+        .build()
+        .expect("client");
+    let start = Instant::now();
+    let waits = (0..HANDLES).map(|i| {
+        let handle = client.handle(format!("run_{i}"));
+        async move {
+            handle
+                .wait(WaitOptions::timeout(Duration::from_secs(600)))
+                .await
+                .expect("wait")
+        }
+    });
+    let outcomes = join_all(waits).await;
+    let (peak, _) = rss_mib();
+    println!(
+        "{HANDLES} handles waiting at once: all {} finished in {:.1} s; RSS {server_only:.1} MiB before (process and server), peak {peak:.1} MiB: {:.1} MiB for the handles; the server accepted {} connections (cap {})",
+        outcomes.iter().filter(|o| o.is_success()).count(),
+        start.elapsed().as_secs_f64(),
+        peak - server_only,
+        connections.load(Ordering::Relaxed),
+        trigger_sdk::transport::DEFAULT_MAX_CONCURRENT_REQUESTS,
+    );
+}
+
+fn main() {
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    // First, in a fresh process: the handles' memory is not mixed with the
+    // reference server's runs.
+    if std::env::var_os("TRIGGER_PATH_PROFILE").is_none() {
+        client.block_on(many_handles());
+    }
+    let base = start_server();
+    println!(
+        "best of {ROUNDS} alternating rounds of {REQUESTS} requests; client on one thread, reference server on its own"
+    );
+    client.block_on(trigger_paths(&base));
+}
