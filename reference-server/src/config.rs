@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Everything the server needs: options per face and the workflows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Largest accepted request body in bytes (16 MiB by default).
     pub body_limit: usize,
@@ -48,7 +48,7 @@ impl Default for Config {
 
 /// Connection limits, so slow or idle clients cannot hold the server.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct HttpOptions {
     /// A request head must be complete this long after its first byte
@@ -82,7 +82,7 @@ impl Default for HttpOptions {
 /// evicted. An evicted run is gone from every face (404, absent from lists),
 /// as if the platform had pruned it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Retention {
     /// Finished runs kept (2,000).
@@ -106,7 +106,7 @@ impl Default for Retention {
 
 /// Options of the n8n face.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct N8nOptions {
     /// Model a server that has `POST /api/v1/workflows/{id}/execute` (false by default).
     pub execute_endpoint: bool,
@@ -187,7 +187,7 @@ impl std::str::FromStr for N8nVersion {
 
 /// Options of the ToolJet face.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ToolJetOptions {
     /// Requests allowed per client IP and route within `throttle_ttl` (100),
     /// on every webhook route: trigger, trigger-async, status, stream.
@@ -216,7 +216,7 @@ impl Default for ToolJetOptions {
 
 /// Options of the Flowmatic face.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowmaticOptions {
     /// How long a sync webhook (Response node) waits before acknowledging (30 s).
     #[serde(with = "millis")]
@@ -242,7 +242,7 @@ impl Default for FlowmaticOptions {
 
 /// A connector listed by the Flowmatic REST API.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowmaticConnector {
     /// Connector id.
     pub id: String,
@@ -256,7 +256,7 @@ pub struct FlowmaticConnector {
 
 /// Options of the runs face.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunsOptions {
     /// Run requests per key per minute (500).
     pub execute_per_minute: u32,
@@ -300,7 +300,7 @@ impl Default for RunsOptions {
 /// A runs API key with its scopes (`workflows:read`, `workflows:write`,
 /// `workflows:execute`, `runs:read`).
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunsApiKey {
     /// The key (`wfk_<32 chars>`).
     pub key: String,
@@ -544,7 +544,7 @@ impl Step {
 
 /// How an n8n webhook exposes a workflow (the Webhook node's settings).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct N8nExposure {
     /// Webhook path, e.g. `send-email` or `users/:id`.
     pub path: String,
@@ -646,7 +646,7 @@ pub enum N8nResponseData {
 
 /// How ToolJet exposes a workflow.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ToolJetExposure {
     /// The workflow's bearer token.
     pub token: String,
@@ -681,7 +681,7 @@ impl Default for ToolJetExposure {
 
 /// A declared ToolJet parameter.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ToolJetParam {
     /// Parameter name.
     pub key: String,
@@ -692,7 +692,7 @@ pub struct ToolJetParam {
 
 /// How Flowmatic exposes a workflow.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowmaticExposure {
     /// Webhook id (`/api/webhooks/{webhookId}`).
     pub webhook_id: String,
@@ -718,7 +718,7 @@ impl Default for FlowmaticExposure {
 /// How the runs API exposes a workflow. In a fixture these are the
 /// document's top-level `trigger`, `status`, `version` and `inputSchema`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RunsExposure {
     /// `active` or `draft`.

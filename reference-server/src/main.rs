@@ -1,5 +1,5 @@
-//! `reference-server [--config FILE] [--listen ADDR]`: runs the four faces
-//! until Ctrl-C. Without `--config` it serves the demo set.
+//! `reference-server [--config FILE] [--listen ADDR] [--n8n-version V]`: runs
+//! the four faces until Ctrl-C. Without `--config` it serves the demo set.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -7,53 +7,84 @@ use std::process::ExitCode;
 use trigger_sdk_reference_server::config::N8nVersion;
 use trigger_sdk_reference_server::{Config, ReferenceServer, creds, demo};
 
-const USAGE: &str =
-    "usage: reference-server [--config FILE] [--listen ADDR] [--n8n-version 1.x|2.x]
-                        [--print-demo-config]
+const USAGE: &str = "usage: reference-server [OPTIONS]
 
-  --config FILE         JSON fixture (a serialized Config: options + workflows);
-                        the demo set when absent
+Runs the n8n, ToolJet, Flowmatic and runs API faces over one in-memory engine
+until Ctrl-C.
+
+options (each also written --flag=value):
+  --config FILE         JSON fixture (a serialized Config: options + workflows;
+                        unknown fields are refused); the demo set when absent
   --listen ADDR         address to bind (default 127.0.0.1:8080; port 0 = any)
   --n8n-version V       answer as n8n 1.x or 2.x where they differ (default: the
                         config's n8n.version, 2.x)
   --print-demo-config   print the demo set as a JSON fixture and exit
+  -h, --help            print this help and exit
+  -V, --version         print the version and exit
 
 RUST_LOG=debug logs one line per request (the default level, info, does not).";
 
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+enum Command {
+    Serve(Args),
+    PrintDemo,
+    Help,
+    Version,
+}
+
+#[derive(Debug, PartialEq)]
 struct Args {
     config: Option<String>,
     listen: SocketAddr,
     n8n_version: Option<N8nVersion>,
-    print_demo: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut args = Args {
         config: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         n8n_version: None,
-        print_demo: false,
     };
-    let mut it = std::env::args().skip(1);
+    let mut print_demo = false;
+    let mut it = argv.into_iter();
     while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--config" => args.config = Some(it.next().ok_or("--config needs a file")?),
+        // `--flag=value` and `--flag value` mean the same.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg, None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs {what}"))
+        };
+        match flag.as_str() {
+            "--config" => args.config = Some(value("a file")?),
             "--listen" => {
-                let addr = it.next().ok_or("--listen needs an address")?;
+                let addr = value("an address")?;
                 args.listen = addr
                     .parse()
                     .map_err(|e| format!("bad --listen address {addr:?}: {e}"))?;
             }
-            "--n8n-version" => {
-                let v = it.next().ok_or("--n8n-version needs 1.x or 2.x")?;
-                args.n8n_version = Some(v.parse()?);
+            "--n8n-version" => args.n8n_version = Some(value("1.x or 2.x")?.parse()?),
+            "--print-demo-config" | "-h" | "--help" | "-V" | "--version" if inline.is_some() => {
+                return Err(format!("{flag} takes no value"));
             }
-            "--print-demo-config" => args.print_demo = true,
-            "-h" | "--help" => return Err(String::new()),
+            "--print-demo-config" => print_demo = true,
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(args)
+    Ok(if print_demo {
+        Command::PrintDemo
+    } else {
+        Command::Serve(args)
+    })
 }
 
 fn load(path: &str) -> Result<Config, String> {
@@ -63,30 +94,33 @@ fn load(path: &str) -> Result<Config, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}\n");
-            }
-            eprintln!("{USAGE}");
-            return if e.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Serve(args)) => args,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("reference-server {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::PrintDemo) => {
+            return match serde_json::to_string_pretty(&demo()) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             };
         }
-    };
-    if args.print_demo {
-        match serde_json::to_string_pretty(&demo()) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
         }
-        return ExitCode::SUCCESS;
-    }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -188,4 +222,75 @@ fn print_banner(server: &ReferenceServer, is_demo: bool) {
         creds::RUNS_CUSTOMER_ORDER,
         creds::RUNS_API_KEY
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        parse_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn flags_take_their_value_after_a_space_or_an_equals_sign() {
+        let spaced = parse(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            "f.json",
+            "--n8n-version",
+            "1.x",
+        ]);
+        let joined = parse(&[
+            "--listen=127.0.0.1:0",
+            "--config=f.json",
+            "--n8n-version=1.x",
+        ]);
+        let expected = Command::Serve(Args {
+            config: Some("f.json".into()),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            n8n_version: Some(N8nVersion::V1),
+        });
+        assert_eq!(spaced, Ok(expected));
+        assert_eq!(joined, spaced);
+    }
+
+    #[test]
+    fn help_version_and_mistakes() {
+        let rows: &[(&[&str], Result<Command, &str>)] = &[
+            (&["--help"], Ok(Command::Help)),
+            (&["-h"], Ok(Command::Help)),
+            (&["--version"], Ok(Command::Version)),
+            (&["-V"], Ok(Command::Version)),
+            (&["--print-demo-config"], Ok(Command::PrintDemo)),
+            (&["--listen"], Err("--listen needs an address")),
+            (
+                &["--config="],
+                Ok(Command::Serve(Args {
+                    config: Some(String::new()),
+                    listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                    n8n_version: None,
+                })),
+            ),
+            (&["--help=yes"], Err("--help takes no value")),
+            (&["--lisen=1"], Err("unknown argument \"--lisen\"")),
+        ];
+        for (args, expected) in rows {
+            let got = parse(args);
+            match expected {
+                Ok(cmd) => assert_eq!(got.as_ref(), Ok(cmd), "{args:?}"),
+                Err(msg) => assert_eq!(
+                    got.as_ref().err().map(String::as_str),
+                    Some(*msg),
+                    "{args:?}"
+                ),
+            }
+        }
+        assert!(
+            parse(&["--listen=nope"])
+                .unwrap_err()
+                .starts_with("bad --listen address \"nope\"")
+        );
+    }
 }

@@ -354,4 +354,47 @@ fn binary_rejects_bad_arguments_and_fixtures() {
         .unwrap();
     let printed: Config = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed.workflows.len(), demo().workflows.len());
+
+    // Conventions: help and version on stdout with status 0.
+    let out = Command::new(bin).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.starts_with("usage: reference-server"), "{help}");
+    assert!(out.stderr.is_empty());
+    let out = Command::new(bin).arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("reference-server {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    // A fixture field nobody reads is refused, by name, at every level.
+    let rows = [
+        (json!({"body_limt": 1}), "body_limt"),
+        (json!({"retention": {"max_runz": 5}}), "max_runz"),
+        (json!({"n8n": {"versoin": "1.x"}}), "versoin"),
+        (
+            json!({"workflows": [{"id": "w", "name": "w", "steps": [], "n8m": {}}]}),
+            "n8m",
+        ),
+    ];
+    for (fixture, field) in rows {
+        let path = std::env::temp_dir().join(format!(
+            "refsrv-unknown-{}-{field}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, fixture.to_string()).unwrap();
+        let out = Command::new(bin)
+            .arg(format!("--config={}", path.display()))
+            .arg("--listen=127.0.0.1:0")
+            .output()
+            .unwrap();
+        std::fs::remove_file(&path).ok();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{fixture}: {stderr}");
+        assert!(
+            stderr.contains(&format!("unknown field `{field}`")),
+            "{fixture}: {stderr}"
+        );
+    }
 }
