@@ -7,6 +7,17 @@
 //! The core items are re-exported at the top; each provider is a module behind
 //! a cargo feature of the same name (all on by default): [`n8n`], [`tooljet`],
 //! [`flowmatic`], [`runs`].
+//!
+//! Two more features, off by default, add the receiving side (they pull a
+//! server stack, axum):
+//!
+//! - `callbacks`: module `callback`, a `CallbackReceiver` that hands out
+//!   per-run callback URLs and a `RunHandle` that ends when the workflow
+//!   posts its result back (an axum `Router` to mount, or a standalone
+//!   `CallbackServer`); it turns on `verify`;
+//! - `verify`: module `verify`, a tower layer and axum extractors that check
+//!   signed inbound webhooks on the raw body (Flowmatic's `sha256=`, the
+//!   timestamped `t=…,v1=…`, or your own scheme) and answer `401` otherwise.
 #![warn(missing_docs)]
 
 pub use trigger_sdk_core::*;

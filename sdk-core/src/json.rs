@@ -46,6 +46,24 @@ pub fn error_message(value: &Value) -> Option<String> {
     }
 }
 
+/// The value of a body: its JSON when it parses, its text as a JSON string
+/// otherwise (lossy UTF-8), `Null` when it is empty.
+///
+/// ```
+/// use serde_json::json;
+/// use trigger_sdk_core::json::body_value;
+/// assert_eq!(body_value(br#"{"ok":true}"#), json!({"ok": true}));
+/// assert_eq!(body_value(b"done"), json!("done"));
+/// assert_eq!(body_value(b""), json!(null));
+/// ```
+pub fn body_value(body: &[u8]) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+}
+
 /// An id sent as a string or a number (`"42"` or `42`); `None` for anything
 /// else and for an empty string.
 ///

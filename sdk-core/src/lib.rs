@@ -17,6 +17,20 @@
 //! - [`paginate`]: cursor loops as streams; [`sse`]: Server-Sent Events with
 //!   reconnect.
 //!
+//! # Features
+//!
+//! The receiving side pulls a server stack (axum) and sits behind features,
+//! off by default:
+//!
+//! - `verify` adds module `verify`: a tower layer and axum extractors that
+//!   check signed inbound webhooks on the raw body before any handler
+//!   (Flowmatic's `sha256=` and the timestamped `t=…,v1=…` built in, other
+//!   schemes pluggable);
+//! - `callbacks` (with `verify`) adds module `callback`: a receiver for the
+//!   callbacks that finish fire-and-forget runs — per-run URLs, a
+//!   `RunHandle` that ends when the callback arrives, an axum `Router` to
+//!   mount or a standalone listener.
+//!
 //! ```
 //! use trigger_sdk_core::{RunOutcome, RunStatus};
 //! let outcome = RunOutcome::succeeded(None, serde_json::json!({"total": 42}));
@@ -25,8 +39,12 @@
 //! # Ok::<(), trigger_sdk_core::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
+#[cfg(feature = "callbacks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "callbacks")))]
+pub mod callback;
 pub mod error;
 pub mod finished;
 pub mod handle;
@@ -39,6 +57,9 @@ pub mod secret;
 pub mod signature;
 pub mod sse;
 pub mod transport;
+#[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
+pub mod verify;
 
 pub use auth::Auth;
 pub use error::{ApiError, BoxError, Error, Result, ValidationDetail};

@@ -130,13 +130,7 @@ impl WebhookAnswer {
 /// when it parses (as a JSON string of the text otherwise, `Null` when
 /// empty), and the HTTP status and raw bytes.
 pub(crate) fn response_outcome(status: u16, body: Bytes) -> RunOutcome {
-    let output = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-    };
-    RunOutcome::succeeded(None, output).with_http(status, body)
+    RunOutcome::succeeded(None, trigger_sdk_core::json::body_value(&body)).with_http(status, body)
 }
 
 /// A finished run from a Response node's answer.
