@@ -9,8 +9,8 @@
 //! cargo run --example contract_harness
 //! ```
 
-use std::error::Error;
 use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::{Value, json};
 use trigger_sdk_reference_server::harness::{Expectation, Fault, Route};
@@ -18,11 +18,7 @@ use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 /// The code under test: sends a welcome e-mail through an n8n webhook,
 /// retrying 5xx and 429 (honouring `Retry-After`) up to three attempts.
-async fn send_welcome(
-    http: &reqwest::Client,
-    n8n_url: &str,
-    email: &str,
-) -> Result<Value, Box<dyn Error>> {
+async fn send_welcome(http: &reqwest::Client, n8n_url: &str, email: &str) -> Result<Value, Report> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -53,7 +49,7 @@ async fn send_welcome(
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let server = ReferenceServer::start(demo()).await?;
     let http = reqwest::Client::new();
     let hook = Route::post("/n8n/webhook/send-email");

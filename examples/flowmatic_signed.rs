@@ -11,7 +11,8 @@
 //! cargo run --example flowmatic_signed
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use futures::StreamExt;
 use serde_json::json;
@@ -22,8 +23,8 @@ use trigger_sdk::{RunEvent, RunHandle, TriggerRequest, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    let env = |name: &str| std::env::var(name);
+async fn main() -> Result<(), Report> {
+    let env = trigger_sdk::env::var;
     let (_server, base, token, webhook_id, secret) = match env("FLOWMATIC_URL") {
         Ok(url) => {
             let (token, id) = (env("FLOWMATIC_TOKEN")?, env("FLOWMATIC_WEBHOOK_ID")?);

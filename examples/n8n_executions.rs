@@ -11,16 +11,15 @@
 //! cargo run --example n8n_executions
 //! ```
 
-use std::error::Error;
-
 use futures::TryStreamExt;
 use serde_json::json;
+use trigger_sdk::Report;
 use trigger_sdk::n8n::{ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, WebhookTrigger};
 use trigger_sdk::{Trigger, TriggerRequest};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("N8N_BASE_URL") {
         Ok(url) => (None, url, std::env::var("N8N_API_KEY")?),
         Err(_) => {
@@ -83,7 +82,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Two successful runs of `send-email` and one failing run of `broken`.
-async fn seed_executions(base_url: &str) -> Result<(), Box<dyn Error>> {
+async fn seed_executions(base_url: &str) -> Result<(), Report> {
     let send_email = WebhookTrigger::builder(base_url, "send-email")
         .header_auth(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
         .build()?;

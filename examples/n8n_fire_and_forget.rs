@@ -12,7 +12,8 @@
 //! cargo run --example n8n_fire_and_forget
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::n8n::{N8nClient, WebhookTrigger};
@@ -20,7 +21,7 @@ use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("N8N_BASE_URL") {
         Ok(url) => (None, url, std::env::var("N8N_API_KEY")?),
         Err(_) => {
@@ -78,7 +79,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 /// The demo set plus `send-email-tracked`: the fire-and-forget workflow whose
 /// immediate answer carries its execution id (in n8n: the Webhook node's
 /// "Response Data" option set to `{"executionId":"{{$execution.id}}"}`).
-fn demo_with_tracked_copy() -> Result<trigger_sdk_reference_server::Config, Box<dyn Error>> {
+fn demo_with_tracked_copy() -> Result<trigger_sdk_reference_server::Config, Report> {
     let mut config = trigger_sdk_reference_server::demo();
     let mut tracked = config
         .workflows

@@ -9,15 +9,14 @@
 //! cargo run --example n8n_webhook
 //! ```
 
-use std::error::Error;
-
 use serde_json::json;
+use trigger_sdk::Report;
 use trigger_sdk::n8n::{ResponseMode, WebhookTrigger};
 use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     // A real n8n when configured, else the embedded server with the demo set.
     let (_server, base_url, secret) = match std::env::var("N8N_BASE_URL") {
         Ok(url) => (None, url, std::env::var("N8N_WEBHOOK_SECRET")?),

@@ -231,7 +231,7 @@ async fn follow(job: Job, progress: Progress) -> Report {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn main() -> Result<(), trigger_sdk::Report> {
     let server = ReferenceServer::start_demo().await?;
     println!("reference server (demo set) at {}\n", server.base_url());
 

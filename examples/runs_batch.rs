@@ -11,7 +11,8 @@
 //! cargo run --example runs_batch
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::runs::{RateLimits, RunRequest, RunsClient};
@@ -21,9 +22,9 @@ use trigger_sdk_reference_server::{ReferenceServer, creds};
 const CONCURRENCY: usize = 4;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, std::env::var("RUNS_API_KEY")?),
+        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.runs_url();

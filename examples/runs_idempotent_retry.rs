@@ -10,7 +10,8 @@
 //! cargo run --example runs_idempotent_retry
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use futures::TryStreamExt;
 use serde_json::json;
@@ -19,9 +20,9 @@ use trigger_sdk::{RunHandle, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, std::env::var("RUNS_API_KEY")?),
+        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.runs_url();

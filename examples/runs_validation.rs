@@ -10,7 +10,8 @@
 //! cargo run --example runs_validation
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::runs::{RunRequest, RunsApiError, RunsClient};
@@ -18,9 +19,9 @@ use trigger_sdk::{RunHandle, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, std::env::var("RUNS_API_KEY")?),
+        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.runs_url();

@@ -10,7 +10,8 @@
 //! cargo run --example tooljet_poll
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::tooljet::ToolJetWorkflow;
@@ -18,11 +19,11 @@ use trigger_sdk::{RunHandle, RunStatus, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
         Ok(url) => {
-            let id = std::env::var("TOOLJET_WORKFLOW_ID")?;
-            (None, url, id, std::env::var("TOOLJET_TOKEN")?)
+            let id = trigger_sdk::env::var("TOOLJET_WORKFLOW_ID")?;
+            (None, url, id, trigger_sdk::env::var("TOOLJET_TOKEN")?)
         }
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;

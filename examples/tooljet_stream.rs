@@ -10,20 +10,19 @@
 //! cargo run --example tooljet_stream
 //! ```
 
-use std::error::Error;
-
 use futures::StreamExt;
 use serde_json::json;
+use trigger_sdk::Report;
 use trigger_sdk::tooljet::{StreamEventKind, ToolJetWorkflow};
 use trigger_sdk::{RunEvent, RunHandle};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
         Ok(url) => {
-            let id = std::env::var("TOOLJET_WORKFLOW_ID")?;
-            (None, url, id, std::env::var("TOOLJET_TOKEN")?)
+            let id = trigger_sdk::env::var("TOOLJET_WORKFLOW_ID")?;
+            (None, url, id, trigger_sdk::env::var("TOOLJET_TOKEN")?)
         }
         Err(_) => {
             let mut config = trigger_sdk_reference_server::demo();

@@ -10,10 +10,9 @@
 //! cargo run --example tooljet_sync
 //! ```
 
-use std::error::Error;
-
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use trigger_sdk::Report;
 use trigger_sdk::tooljet::{DataType, ToolJetWorkflow};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
@@ -30,11 +29,11 @@ struct Welcome {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
         Ok(url) => {
-            let id = std::env::var("TOOLJET_WORKFLOW_ID")?;
-            (None, url, id, std::env::var("TOOLJET_TOKEN")?)
+            let id = trigger_sdk::env::var("TOOLJET_WORKFLOW_ID")?;
+            (None, url, id, trigger_sdk::env::var("TOOLJET_TOKEN")?)
         }
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;

@@ -12,7 +12,8 @@
 //! cargo run --example wait_deadline
 //! ```
 
-use std::{error::Error, time::Duration, time::Instant};
+use std::{time::Duration, time::Instant};
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::runs::RunsClient;
@@ -20,9 +21,9 @@ use trigger_sdk::{Trigger, TriggerMode, TriggerRequest, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, std::env::var("RUNS_API_KEY")?),
+        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
         Err(_) => {
             let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
             let url = server.runs_url();

@@ -21,7 +21,7 @@
 #   KEEP_DATA=1      reuse an existing REAL_N8N_RUN instead of wiping it
 #   EXTRA_ENV        extra "K=V K2=V2" passed to n8n
 #
-# Everything this script knows about n8n's setup comes from ../shared/contracts/evidence/n8n-real.md
+# Everything this script knows about n8n's setup comes from docs/evidence/n8n-real.md
 # ("Exact setup sequence"). Install needs ~5 min and ~3 GB; start needs ~25-45 s.
 set -euo pipefail
 

@@ -1,5 +1,5 @@
 //! sdk-flowmatic against the reference server's Flowmatic face, one test per
-//! row of `contracts/flowmatic.md` (the demo set, `trigger_sdk_reference_server::creds`).
+//! row of `sdk-flowmatic/docs/contract.md` (the demo set, `trigger_sdk_reference_server::creds`).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! sdk-runs against the reference server's runs face (contracts/runs.md),
+//! sdk-runs against the reference server's runs face (sdk-runs/docs/contract.md),
 //! over a real loopback socket, one test per contract row.
 
 use std::{collections::HashSet, time::Duration};

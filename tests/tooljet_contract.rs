@@ -1,4 +1,4 @@
-//! sdk-tooljet against the reference server's ToolJet face (`contracts/tooljet.md`),
+//! sdk-tooljet against the reference server's ToolJet face (`sdk-tooljet/docs/contract.md`),
 //! over a real loopback socket: one test per contract row.
 
 #![cfg(feature = "tooljet")]

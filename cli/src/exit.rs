@@ -130,22 +130,7 @@ impl fmt::Display for CliError {
     }
 }
 
-/// An error's message on one line, followed by each cause down its chain
-/// that the message does not already say.
-pub fn message_with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        let line = text.lines().next().unwrap_or_default().trim();
-        if !line.is_empty() && !message.contains(line) {
-            message.push_str(": ");
-            message.push_str(line);
-        }
-        next = cause.source();
-    }
-    message.replace('\n', " ")
-}
+pub use trigger_sdk::report::message_with_causes;
 
 /// What to do next after an error, when there is something to say.
 pub fn advice(error: &CliError) -> Option<String> {

@@ -131,7 +131,7 @@ impl Default for N8nOptions {
 }
 
 /// An n8n release line, for the answers where 1.x and 2.x differ (checked against real
-/// 1.123.81 and 2.41.1; `contracts/evidence/n8n-real.md`, "1.x vs 2.x differences").
+/// 1.123.81 and 2.41.1; `docs/evidence/n8n-real.md`, "1.x vs 2.x differences").
 ///
 /// 1.x differs in: basic auth with a wrong password (403 `Authorization data is wrong!`),
 /// a `responseNode` workflow failing before its Respond node (200, empty body),

@@ -13,6 +13,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 pub mod config;
@@ -278,3 +279,8 @@ async fn action_calls(State(state): State<AppState>) -> Response {
         .collect();
     axum::Json(json!({ "data": calls })).into_response()
 }
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,4 @@
-//! The Flowmatic face against `contracts/flowmatic.md`, over loopback with plain reqwest.
+//! The Flowmatic face against `sdk-flowmatic/docs/contract.md`, over loopback with plain reqwest.
 
 mod support;
 

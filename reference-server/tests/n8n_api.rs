@@ -1,4 +1,4 @@
-//! The n8n face's public API (`/api/v1`), row by row (contracts/n8n.md §2 and §3 and the
+//! The n8n face's public API (`/api/v1`), row by row (sdk-n8n/docs/contract.md §2 and §3 and the
 //! real-n8n evidence), over a real loopback socket with plain reqwest.
 
 mod n8n_support;

@@ -1,4 +1,4 @@
-//! The n8n face's webhooks, row by row (contracts/n8n.md §1 and the real-n8n evidence),
+//! The n8n face's webhooks, row by row (sdk-n8n/docs/contract.md §1 and the real-n8n evidence),
 //! over a real loopback socket with plain reqwest.
 
 mod n8n_support;

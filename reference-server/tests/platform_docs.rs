@@ -2,7 +2,7 @@
 //! API's "API Triggers", ToolJet's "Trigger Using Webhook", Flowmatic's
 //! "Webhook & REST API", the two n8n guides), sent as written to the demo
 //! set, with the answer the page shows. Where a page and the real platform
-//! disagree, the row expects what `contracts/*.md` says and its `contract`
+//! disagree, the row expects what the providers' contracts (`sdk-*/docs/contract.md`) says and its `contract`
 //! says why. Placeholders of the pages (`{WORKFLOW_ID}`, `:id`,
 //! `{webhookId}`) are the demo set's ids.
 //!
@@ -234,7 +234,7 @@ fn runs_rows() -> Vec<Row> {
                         "details": [{"path": ["connectionId"], "message": "Connection not found"}]}}))),
             ],
         )
-        .contract("conn_xxx is a placeholder and no such connection exists: contracts/runs.md answers an unknown connectionId with VALIDATION_ERROR on path [\"connectionId\"]"),
+        .contract("conn_xxx is a placeholder and no such connection exists: sdk-runs/docs/contract.md answers an unknown connectionId with VALIDATION_ERROR on path [\"connectionId\"]"),
         row(
             "runs: Specifying a Connection (\"connectionId\": \"conn_production_stripe\")",
             vec![
@@ -389,7 +389,7 @@ fn runs_rows() -> Vec<Row> {
                         "event": "invoice.paid", "invoiceId": "in_test", "amountPaid": 9900}}}))),
             ],
         )
-        .contract("curl -d without -H sends application/x-www-form-urlencoded; the page shows the request working, so the runs face reads the body as JSON whatever its Content-Type (contracts/runs.md is silent on it)"),
+        .contract("curl -d without -H sends application/x-www-form-urlencoded; the page shows the request working, so the runs face reads the body as JSON whatever its Content-Type (sdk-runs/docs/contract.md is silent on it)"),
         row(
             "runs: Use Cases, Batch Processing (triggerWorkflow('wf_customer_sync', {input: {customerId}, idempotencyKey: `sync-${customer.id}-${today}`}) per customer, sent again)",
             vec![
@@ -485,7 +485,7 @@ fn tooljet_rows() -> Vec<Row> {
                     .answers(404, error(404, "Invalid environment")),
             ],
         )
-        .contract("contracts/tooljet.md: a request without ?environment is 404 Invalid environment (the page's \"Copy as cURL\" adds the environment)"),
+        .contract("sdk-tooljet/docs/contract.md: a request without ?environment is 404 Invalid environment (the page's \"Copy as cURL\" adds the environment)"),
         row(
             "tooljet: Triggering a Webhook (Postman: POST the Endpoint URL with the Bearer token and the Test JSON parameters)",
             vec![
@@ -504,7 +504,7 @@ fn tooljet_rows() -> Vec<Row> {
                     .answers(401, error(401, "Invalid authentication token")),
             ],
         )
-        .contract("the page's token is an example: contracts/tooljet.md answers a wrong token 401 Invalid authentication token"),
+        .contract("the page's token is an example: sdk-tooljet/docs/contract.md answers a wrong token 401 Invalid authentication token"),
         row(
             "tooljet: Parameters (\"name\": \"string\", \"emp_id\": \"number\"): one missing, one of the wrong type",
             vec![
@@ -541,7 +541,7 @@ fn tooljet_rows() -> Vec<Row> {
                     .with_header("content-type", "text/event-stream"),
             ],
         )
-        .contract("the page shows the async answer's body but no status: contracts/tooljet.md answers 201"),
+        .contract("the page shows the async answer's body but no status: sdk-tooljet/docs/contract.md answers 201"),
         row(
             "tooljet: Restrictions, WEBHOOK_THROTTLE_LIMIT 100 per WEBHOOK_THROTTLE_TTL 60000 ms (status polls and async triggers, per route)",
             vec![
@@ -634,7 +634,7 @@ fn flowmatic_rows() -> Vec<Row> {
                         "message": "Invalid webhook signature"}}))),
             ],
         )
-        .contract("the page's signature is a placeholder: contracts/flowmatic.md answers a wrong signature 401 INVALID_SIGNATURE"),
+        .contract("the page's signature is a placeholder: sdk-flowmatic/docs/contract.md answers a wrong signature 401 INVALID_SIGNATURE"),
         row(
             "flowmatic: Signature Verification, with signature = HMAC-SHA256(secret, request_body)",
             vec![
@@ -723,7 +723,7 @@ fn n8n_rows() -> Vec<Row> {
                 email("test@example.com", "Verify it works"),
             ],
         )
-        .contract("the guide's expected output [{\"json\": {\"success\": true}}] is n8n's internal item format; contracts/n8n.md: lastNode answers the last node's JSON as is"),
+        .contract("the guide's expected output [{\"json\": {\"success\": true}}] is n8n's internal item format; sdk-n8n/docs/contract.md: lastNode answers the last node's JSON as is"),
         row(
             "n8n guide 1: Step 3 header auth, If it fails: \"401 Unauthorized → Secret mismatch\"",
             vec![
@@ -734,7 +734,7 @@ fn n8n_rows() -> Vec<Row> {
                     .with_header("www-authenticate", "Basic realm=\"Webhook\""),
             ],
         )
-        .contract("contracts/n8n.md: a wrong header value is 403 \"Authorization data is wrong!\" (plain text), not 401"),
+        .contract("sdk-n8n/docs/contract.md: a wrong header value is 403 \"Authorization data is wrong!\" (plain text), not 401"),
         row(
             "n8n guide 1: If it fails: \"404 Not Found → Workflow is not activated\"",
             vec![
@@ -791,7 +791,7 @@ fn n8n_rows() -> Vec<Row> {
                     .answers(405, no_endpoint()),
             ],
         )
-        .contract("contracts/n8n.md §3: no released n8n has these endpoints; a real server answers 405 before checking the key"),
+        .contract("sdk-n8n/docs/contract.md §3: no released n8n has these endpoints; a real server answers 405 before checking the key"),
         row(
             "n8n guide 2: Example 2, POST /api/v1/workflow/{id}/start with X-N8N-API-KEY (without and with data: curl, Python, Node)",
             vec![
@@ -804,7 +804,7 @@ fn n8n_rows() -> Vec<Row> {
                     .answers(404, Exact(json!({"message": "not found"}))),
             ],
         )
-        .contract("contracts/n8n.md §3: /api/v1/workflow/{id}/start exists in no n8n; a real server answers 404 {\"message\":\"not found\"}"),
+        .contract("sdk-n8n/docs/contract.md §3: /api/v1/workflow/{id}/start exists in no n8n; a real server answers 404 {\"message\":\"not found\"}"),
         row(
             "n8n guide 2: Example 1, GET and POST /webhook/my-super-secret-webhook (curl, Python requests, Node fetch)",
             vec![

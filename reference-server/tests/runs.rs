@@ -1,4 +1,4 @@
-//! The runs face against `contracts/runs.md`, over loopback with plain reqwest.
+//! The runs face against `sdk-runs/docs/contract.md`, over loopback with plain reqwest.
 
 mod support;
 

@@ -1,4 +1,4 @@
-//! The ToolJet face against `contracts/tooljet.md`, over loopback with plain reqwest.
+//! The ToolJet face against `sdk-tooljet/docs/contract.md`, over loopback with plain reqwest.
 
 mod support;
 

@@ -16,6 +16,11 @@
 //! - [`signature`]: HMAC-SHA256 webhook signatures, both sides.
 //! - [`paginate`]: cursor loops as streams; [`sse`]: Server-Sent Events with
 //!   reconnect.
+//! - [`env`](mod@env): configuration from environment variables, with errors that name
+//!   the variable; [`Report`]: what `main` returns so a failure prints its
+//!   message and causes.
+//! - TLS by cargo feature ([`transport::tls`]): `rustls-aws-lc` (default),
+//!   `rustls-ring`, `native-tls`.
 //!
 //! # Features
 //!
@@ -45,12 +50,14 @@ pub mod auth;
 #[cfg(feature = "callbacks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "callbacks")))]
 pub mod callback;
+pub mod env;
 pub mod error;
 pub mod finished;
 pub mod handle;
 pub mod json;
 pub mod paginate;
 pub mod poll;
+pub mod report;
 pub mod request;
 pub mod run;
 pub mod secret;
@@ -66,6 +73,7 @@ pub use error::{ApiError, BoxError, Error, Result, ValidationDetail};
 pub use finished::FinishedRun;
 pub use handle::{RunHandle, Trigger};
 pub use poll::{PollPolicy, WaitOptions};
+pub use report::Report;
 pub use request::{TriggerMode, TriggerRequest};
 pub use run::{
     Provider, RunEvent, RunFailure, RunId, RunOutcome, RunSnapshot, RunStatus, StepSnapshot,
@@ -82,3 +90,8 @@ pub use futures;
 pub use reqwest;
 pub use serde;
 pub use serde_json;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

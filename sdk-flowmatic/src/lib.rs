@@ -73,9 +73,11 @@
 //! assert!(Acknowledgement::recognize("order-sync", 200, response_node).is_none());
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod answer;
 pub mod client;
+pub mod contract;
 pub mod error;
 pub mod execute;
 pub mod execution;
@@ -92,3 +94,8 @@ pub use model::{
     Workflow, WorkflowStatus, WorkflowTrigger, WorkflowUpdate,
 };
 pub use webhook::{FlowmaticWebhook, FlowmaticWebhookBuilder, SIGNATURE_HEADER, WebhookMethod};
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

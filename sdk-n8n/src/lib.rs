@@ -2,7 +2,7 @@
 //!
 //! Start and follow [n8n](https://n8n.io) workflow runs, typed, behind
 //! [`trigger_sdk_core::Trigger`] and [`trigger_sdk_core::RunHandle`]; and the n8n public API
-//! (workflows, executions, tags). Written to `contracts/n8n.md`, checked
+//! (workflows, executions, tags). Written to [the contract](crate::contract), checked
 //! against real n8n 2.41.1 and 1.123.81 answers.
 //!
 //! Three things blog posts get wrong, and what this crate does instead:
@@ -87,10 +87,12 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod accepted;
 mod body;
 mod client;
+pub mod contract;
 mod correlate;
 mod error;
 mod execution;
@@ -117,3 +119,8 @@ pub use webhook::{ResponseMode, WebhookTrigger, WebhookTriggerBuilder};
 
 /// The HTTP method type used by the builders and errors.
 pub use reqwest::Method;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

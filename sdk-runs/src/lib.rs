@@ -126,9 +126,11 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod batch;
 mod client;
+pub mod contract;
 mod envelope;
 mod error;
 mod handle;
@@ -145,3 +147,8 @@ pub use model::{
 };
 pub use replay::{REPLAY_CONFLICT_CODE, ReplayConflict};
 pub use workflow::RunsWorkflow;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

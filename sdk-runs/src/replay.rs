@@ -3,7 +3,7 @@
 //! this request sent?
 //!
 //! The API answers a replayed key with the existing run whatever the second
-//! request's input is (`contracts/runs.md`). With the check on, the SDK reads
+//! request's input is ([the contract](crate::contract)). With the check on, the SDK reads
 //! that run once and reports a mismatch as [`trigger_sdk_core::Error::Conflict`]
 //! carrying a [`ReplayConflict`].
 

@@ -73,7 +73,9 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod contract;
 pub mod error;
 pub mod params;
 pub mod run;

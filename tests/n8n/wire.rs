@@ -1,5 +1,5 @@
 //! Wire rows: what each target answers, status, headers and body, request by request
-//! (`contracts/n8n.md` §1–§3). Where 1.x and 2.x differ, the row states both answers.
+//! (`sdk-n8n/docs/contract.md` §1–§3). Where 1.x and 2.x differ, the row states both answers.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The Flowmatic face (`contracts/flowmatic.md`), nested under `/flowmatic`:
+//! The Flowmatic face (`sdk-flowmatic/docs/contract.md`), nested under `/flowmatic`:
 //! signed webhooks (`/api/webhooks/{id}`) and the REST API (`/api/v1`).
 
 // Handlers return `Result<Response, Response>`: the error side is the ready

@@ -1,5 +1,5 @@
 //! The n8n face: production and test webhooks and the public API (`/api/v1`), nested by
-//! the server under `/n8n`. Answers follow `contracts/n8n.md` and what a real n8n 2.41.1 sent,
+//! the server under `/n8n`. Answers follow `sdk-n8n/docs/contract.md` and what a real n8n 2.41.1 sent,
 //! or 1.123.81 with the `n8n.version` option set to `1.x` ([`crate::config::N8nVersion`]).
 
 mod answers;

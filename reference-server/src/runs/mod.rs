@@ -1,4 +1,4 @@
-//! The runs face (JustPaid Workflows, `contracts/runs.md`), nested under `/runs`.
+//! The runs face (JustPaid Workflows, `sdk-runs/docs/contract.md`), nested under `/runs`.
 
 // Handlers return `Result<Response, Response>`: the error side is the ready
 // answer, so its size does not matter.

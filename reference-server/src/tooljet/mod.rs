@@ -1,4 +1,4 @@
-//! The ToolJet face (`contracts/tooljet.md`), nested under `/tooljet`:
+//! The ToolJet face (`sdk-tooljet/docs/contract.md`), nested under `/tooljet`:
 //! `/api/v2/webhooks/workflows/{id}/trigger`, `trigger-async`, `status`, SSE `stream`.
 
 // Handlers return `Result<Response, Response>`: the error side is the ready

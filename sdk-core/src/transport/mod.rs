@@ -39,6 +39,7 @@ mod options;
 mod origin;
 mod response;
 mod retry;
+pub mod tls;
 
 use std::{sync::Arc, time::Duration};
 
@@ -67,13 +68,16 @@ use crate::{
 pub const USER_AGENT_VALUE: &str = concat!("trigger-sdk/", env!("CARGO_PKG_VERSION"));
 
 /// A `reqwest::ClientBuilder` with the settings the SDK relies on (no
-/// redirects followed by the client itself, the SDK's User-Agent, rustls):
+/// redirects followed by the client itself, the SDK's User-Agent, the TLS
+/// backend chosen by feature, see [`tls`]):
 /// start here to give a client of your own to
 /// [`ClientOptions::http_client`].
 pub fn http_client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT_VALUE)
-        .redirect(reqwest::redirect::Policy::none())
+    tls::prepare(
+        reqwest::Client::builder()
+            .user_agent(USER_AGENT_VALUE)
+            .redirect(reqwest::redirect::Policy::none()),
+    )
 }
 
 /// What the transports of one provider client share: the HTTP client and
@@ -252,10 +256,14 @@ impl TransportBuilder {
             None => Arc::new(Shared {
                 client: match &self.options.http_client {
                     Some(client) => client.clone(),
-                    None => http_client_builder()
-                        .connect_timeout(self.options.timeouts.connect)
-                        .build()
-                        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+                    None => tls::refuse_https_without_tls(&base).and_then(|()| {
+                        http_client_builder()
+                            .connect_timeout(self.options.timeouts.connect)
+                            .build()
+                            .map_err(|e| {
+                                Error::Config(format!("cannot build the HTTP client: {e}"))
+                            })
+                    })?,
                 },
                 permits: Semaphore::new(self.options.max_concurrent_requests.max(1)),
             }),
