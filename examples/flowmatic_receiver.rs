@@ -14,10 +14,9 @@
 //! cargo run --example flowmatic_receiver
 //! ```
 
-use std::error::Error;
-
 use axum::{Json, Router, routing::post};
 use serde_json::{Value, json};
+use trigger_sdk::Report;
 use trigger_sdk::flowmatic::{FlowmaticWebhook, SIGNATURE_HEADER, WebhookAnswer};
 use trigger_sdk::verify::Verifier;
 use trigger_sdk::{Secret, TriggerRequest, signature};
@@ -29,7 +28,7 @@ async fn receive(Json(event): Json<Value>) -> Json<Value> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     // The current secret first, the one being rotated out second.
     let verifier = Verifier::flowmatic([Secret::new("whsec_new"), Secret::new("whsec_old")])?;
     let app = Router::new()

@@ -19,7 +19,8 @@
 //! cargo run --example n8n_callback
 //! ```
 
-use std::{error::Error, time::Duration};
+use std::time::Duration;
+use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::callback::{CallbackReceiver, CallbackServer, UrlPlacement};
@@ -28,7 +29,7 @@ use trigger_sdk::{RunHandle, TriggerRequest, WaitOptions};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> Result<(), Report> {
     let n8n = ReferenceServer::start_demo().await?;
 
     // The receiver, on a free loopback port: callbacks must be signed with
