@@ -103,6 +103,12 @@ pub struct TargetFlags {
     /// n8n basic auth: environment variable holding the password.
     #[arg(long, global = true, value_name = "VAR")]
     pub basic_password_env: Option<String>,
+    /// n8n JWT auth: environment variable holding the HS256 secret.
+    #[arg(long, global = true, value_name = "VAR")]
+    pub jwt_secret_env: Option<String>,
+    /// n8n JWT auth: the token's claims, a JSON object ({} by default).
+    #[arg(long, global = true, value_name = "JSON")]
+    pub jwt_claims: Option<String>,
     /// ToolJet: the environment (development by default).
     #[arg(long, global = true, value_name = "NAME")]
     pub environment: Option<String>,

@@ -53,6 +53,10 @@ pub struct TargetSpec {
     pub basic_user: Option<String>,
     /// n8n basic auth: the variable holding the password.
     pub basic_password_env: Option<String>,
+    /// n8n JWT auth: the variable holding the HS256 secret the token is signed with.
+    pub jwt_secret_env: Option<String>,
+    /// n8n JWT auth: the token's claims, a JSON object (`{}` when absent).
+    pub jwt_claims: Option<String>,
     /// ToolJet: the environment.
     pub environment: Option<String>,
     /// ToolJet: the workflow version.
@@ -82,6 +86,8 @@ impl TargetSpec {
             header_auth_env: f.header_auth_env,
             basic_user: f.basic_user,
             basic_password_env: f.basic_password_env,
+            jwt_secret_env: f.jwt_secret_env,
+            jwt_claims: f.jwt_claims,
             environment: f.environment,
             version: f.tooljet_version,
             connection: f.connection,
@@ -103,6 +109,8 @@ impl TargetSpec {
             ("header_auth_env", self.header_auth_env.is_some()),
             ("basic_user", self.basic_user.is_some()),
             ("basic_password_env", self.basic_password_env.is_some()),
+            ("jwt_secret_env", self.jwt_secret_env.is_some()),
+            ("jwt_claims", self.jwt_claims.is_some()),
             ("environment", self.environment.is_some()),
             ("version", self.version.is_some()),
             ("connection", self.connection.is_some()),
@@ -160,6 +168,13 @@ pub enum N8nAuth {
         user: String,
         /// The password.
         password: SecretValue,
+    },
+    /// `Authorization: Bearer <HS256 JWT>`.
+    Jwt {
+        /// The signing secret.
+        secret: SecretValue,
+        /// The token's claims.
+        claims: serde_json::Value,
     },
 }
 
@@ -251,6 +266,8 @@ fn allowed_keys(provider: &str) -> Option<&'static [&'static str]> {
             "header_auth_env",
             "basic_user",
             "basic_password_env",
+            "jwt_secret_env",
+            "jwt_claims",
             "api_key_env",
             "workflow",
         ],
@@ -334,26 +351,47 @@ pub fn resolve(name: &str, spec: &TargetSpec, env: &dyn Env) -> Result<Target, C
                     N8N_RESPONSE_MODES.join(", ")
                 )));
             }
-            let auth = match (&spec.header_auth, &spec.basic_user) {
-                (Some(_), Some(_)) => {
-                    return Err(fail("give header_auth or basic_user, not both".into()));
-                }
-                (Some(header), None) => N8nAuth::Header {
+            let auth = match (&spec.header_auth, &spec.basic_user, &spec.jwt_secret_env) {
+                (Some(header), None, None) => N8nAuth::Header {
                     name: header.clone(),
                     value: needed(&spec.header_auth_env, "header_auth_env")?,
                 },
-                (None, Some(user)) => N8nAuth::Basic {
+                (None, Some(user), None) => N8nAuth::Basic {
                     user: user.clone(),
                     password: needed(&spec.basic_password_env, "basic_password_env")?,
                 },
-                (None, None) => {
-                    if spec.header_auth_env.is_some() || spec.basic_password_env.is_some() {
+                (None, None, Some(_)) => {
+                    let claims = match &spec.jwt_claims {
+                        None => serde_json::Value::Object(Default::default()),
+                        Some(text) => serde_json::from_str::<serde_json::Value>(text)
+                            .ok()
+                            .filter(serde_json::Value::is_object)
+                            .ok_or_else(|| {
+                                fail(format!("jwt_claims is not a JSON object: {text}"))
+                            })?,
+                    };
+                    N8nAuth::Jwt {
+                        secret: needed(&spec.jwt_secret_env, "jwt_secret_env")?,
+                        claims,
+                    }
+                }
+                (None, None, None) => {
+                    if spec.header_auth_env.is_some()
+                        || spec.basic_password_env.is_some()
+                        || spec.jwt_claims.is_some()
+                    {
                         return Err(fail(
-                            "header_auth_env needs header_auth, basic_password_env needs basic_user"
+                            "header_auth_env needs header_auth, basic_password_env needs \
+                             basic_user, jwt_claims needs jwt_secret_env"
                                 .into(),
                         ));
                     }
                     N8nAuth::None
+                }
+                _ => {
+                    return Err(fail(
+                        "give one of header_auth, basic_user or jwt_secret_env".into(),
+                    ));
                 }
             };
             let api = match (&spec.workflow, secret(&spec.api_key_env, "api_key_env")?) {

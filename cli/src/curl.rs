@@ -10,7 +10,8 @@
 
 use serde_json::{Value, json};
 use trigger_sdk::{
-    TriggerRequest, flowmatic::SIGNATURE_HEADER, reqwest::Url, signature::sign_sha256,
+    Secret, TriggerRequest, auth::jwt_hs256, flowmatic::SIGNATURE_HEADER, reqwest::Url,
+    signature::sign_sha256,
 };
 
 use crate::{
@@ -26,6 +27,12 @@ use crate::{
 enum Piece<'a> {
     Text(String),
     Secret(&'a SecretValue),
+    /// A credential computed from a secret (a signed token): masked, it
+    /// reads as `masked`, since no shell variable holds it.
+    Derived {
+        value: Secret,
+        masked: String,
+    },
 }
 
 /// One shell word made of pieces.
@@ -55,6 +62,8 @@ impl<'a> Word<'a> {
                     out.push_str(&format!("\"${{{name}}}\""));
                 }
                 Piece::Secret(_) => literal.push_str("[REDACTED]"),
+                Piece::Derived { value, .. } if show_secrets => literal.push_str(value.expose()),
+                Piece::Derived { masked, .. } => literal.push_str(masked),
             }
         }
         out.push_str(&quote(&literal));
@@ -178,6 +187,19 @@ fn command<'a>(target: &'a Target, request: &TriggerRequest) -> Result<Curl<'a>,
                 N8nAuth::Basic { user, password } => {
                     curl.words
                         .push(("-u", Word::with_secret(format!("{user}:"), password)));
+                }
+                N8nAuth::Jwt { secret, claims } => {
+                    let value = jwt_hs256(&secret.value, claims).map_err(CliError::from)?;
+                    let masked = match &secret.source {
+                        SecretSource::Env(name) => {
+                            format!("[HS256 JWT signed with ${name}: --show-secrets prints it]")
+                        }
+                        _ => "[REDACTED]".to_owned(),
+                    };
+                    curl.header(Word(vec![
+                        Piece::Text("Authorization: Bearer ".into()),
+                        Piece::Derived { value, masked },
+                    ]));
                 }
             }
             if !payload.is_null() {

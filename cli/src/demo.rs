@@ -90,6 +90,10 @@ fn n8n_target(
             user: user.clone(),
             password: SecretValue::demo(password),
         },
+        ServerAuth::Jwt { secret } => N8nAuth::Jwt {
+            secret: SecretValue::demo(secret),
+            claims: serde_json::json!({}),
+        },
         _ => return None,
     };
     let response_mode = match serde_json::to_value(n8n.response_mode) {

@@ -145,6 +145,7 @@ impl Target {
                 N8nAuth::Basic { user, password } => {
                     Auth::basic(user.clone(), password.value.clone())
                 }
+                N8nAuth::Jwt { secret, claims } => Auth::jwt(secret.value.clone(), claims.clone()),
             })
             .allow_insecure_http(self.allow_insecure_http);
         if total_timeout.is_some() {

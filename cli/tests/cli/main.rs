@@ -5,4 +5,5 @@ mod batch;
 mod curl;
 mod demo;
 mod exit_codes;
+mod jwt;
 mod support;

@@ -12,12 +12,22 @@ use std::{
 use serde_json::{Value, json};
 use trigger_sdk_reference_server::{
     ReferenceServer,
-    config::{N8nExposure, N8nResponseMode, Step, Workflow},
+    config::{N8nAuth, N8nExposure, N8nResponseMode, Step, Workflow},
     creds,
 };
 
 /// The slow n8n webhook's workflow id: `lastNode`, answers after 30 s.
 pub const SLOW_HOOK: &str = "SlowHookDemo0001";
+
+/// The JWT-protected n8n webhook's workflow id (`lastNode`).
+pub const JWT_HOOK: &str = "JwtHookDemo00001";
+
+/// The HS256 secret of the JWT-protected webhook, and the variables holding
+/// it and a wrong one.
+pub const JWT_SECRETS: [(&str, &str); 2] = [
+    ("T_N8N_JWT", "jwt-secret-for-the-cli-tests"),
+    ("T_N8N_JWT_WRONG", "not-the-jwt-secret"),
+];
 
 /// The environment variables the test config names, with their values.
 pub const SECRETS: [(&str, &str); 7] = [
@@ -68,6 +78,21 @@ impl Fixture {
                 ..N8nExposure::default()
             }),
         );
+        config.workflows.push(
+            Workflow::new(
+                JWT_HOOK,
+                "JWT Hook",
+                vec![Step::transform("done", json!({"signed": true})).named("Done")],
+            )
+            .on_n8n(N8nExposure {
+                path: "jwt-hook".into(),
+                response_mode: N8nResponseMode::LastNode,
+                auth: N8nAuth::Jwt {
+                    secret: JWT_SECRETS[0].1.into(),
+                },
+                ..N8nExposure::default()
+            }),
+        );
         let server = ReferenceServer::start(config).await.expect("server starts");
         let dir = fresh_dir();
         let (runs, n8n) = (server.runs_url(), server.n8n_url());
@@ -88,6 +113,10 @@ impl Fixture {
              response_mode = \"lastNode\"\nheader_auth = \"{}\"\nheader_auth_env = \"T_N8N_SECRET\"\n\n\
              [targets.email-async]\nprovider = \"n8n\"\nbase_url = \"{n8n}\"\nwebhook = \"send-email-async\"\n\
              api_key_env = \"T_N8N_API_KEY\"\nworkflow = \"{}\"\n\n\
+             [targets.jwt]\nprovider = \"n8n\"\nbase_url = \"{n8n}\"\nwebhook = \"jwt-hook\"\n\
+             response_mode = \"lastNode\"\njwt_secret_env = \"T_N8N_JWT\"\njwt_claims = '{{\"sub\": \"cron\"}}'\n\n\
+             [targets.jwt-wrong]\nprovider = \"n8n\"\nbase_url = \"{n8n}\"\nwebhook = \"jwt-hook\"\n\
+             response_mode = \"lastNode\"\njwt_secret_env = \"T_N8N_JWT_WRONG\"\n\n\
              [targets.slow-hook]\nprovider = \"n8n\"\nbase_url = \"{n8n}\"\nwebhook = \"slow-hook\"\n\
              response_mode = \"lastNode\"\n\n\
              [targets.welcome]\nprovider = \"tooljet\"\nbase_url = \"{tooljet}\"\nworkflow = \"{}\"\n\
@@ -136,6 +165,7 @@ impl Fixture {
             .args(args)
             .current_dir(&self.dir)
             .envs(SECRETS)
+            .envs(JWT_SECRETS)
             .envs([FLOWMATIC_TOKEN])
             .stdin(Stdio::null());
         command
