@@ -77,8 +77,8 @@ async fn an_n8n_fire_and_forget_run_ends_with_what_its_callback_posted() {
     let done = finished_run(&server).await;
     assert_eq!(outcome.output["executionId"], done.id);
     assert_eq!(
-        done.output,
-        Some(json!({"status": 200, "body": {"received": true}}))
+        done.output.as_deref(),
+        Some(&json!({"status": 200, "body": {"received": true}}))
     );
     callbacks.shutdown().await;
 }

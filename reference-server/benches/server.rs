@@ -10,9 +10,17 @@
 //!   ratios;
 //! - `--sustain N` (200,000): then N more webhook requests (half each kind),
 //!   printing the server's RSS every tenth, to show it stays flat;
+//! - `--config FILE`: serve this fixture instead of the demo set (for
+//!   other retention or connection settings; it must keep the demo's n8n
+//!   webhooks, e.g. an edited `reference-server --print-demo-config`);
 //! - `--slow N` (5,000): then N connections that send part of a request head
 //!   and stall; prints how fast normal requests are answered meanwhile and
 //!   how many slow connections the server closed.
+//!
+//! Besides req/s it prints the server's CPU time per request of each route
+//! (from `/proc`), and health's CPU per request divided by the route's: the
+//! load generator shares the cores, so the req/s ratio moves with the load
+//! of the machine while the CPU ratio says what one request costs.
 //!
 //! It measures and prints; it asserts nothing. Other processes share the
 //! cores, so compare the ratios within one run.
@@ -32,6 +40,9 @@ struct Options {
     rounds: usize,
     sustain: u64,
     slow: usize,
+    /// A fixture for the server instead of the demo set (it must keep the
+    /// demo's n8n webhooks).
+    config: Option<String>,
 }
 
 fn options() -> Options {
@@ -41,6 +52,7 @@ fn options() -> Options {
         rounds: 3,
         sustain: 200_000,
         slow: 5_000,
+        config: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -55,6 +67,7 @@ fn options() -> Options {
             "--rounds" => o.rounds = value() as usize,
             "--sustain" => o.sustain = value(),
             "--slow" => o.slow = value() as usize,
+            "--config" => o.config = args.next(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -68,9 +81,13 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
-            .args(["--listen", "127.0.0.1:0"])
+    fn start(config: Option<&str>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reference-server"));
+        command.args(["--listen", "127.0.0.1:0"]);
+        if let Some(path) = config {
+            command.args(["--config", path]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -96,6 +113,25 @@ impl Server {
             .parse()
             .expect("address");
         Self { child, addr }
+    }
+
+    /// CPU time the server has used so far (user + system, Linux), zero
+    /// when unknown.
+    fn cpu_time(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = [11, 12]
+            .iter()
+            .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<u64>().ok()))
+            .sum();
+        // USER_HZ is 100 on Linux.
+        Duration::from_millis(ticks * 10)
     }
 
     /// Resident set size in MB (Linux), 0 when unknown.
@@ -267,18 +303,29 @@ async fn load(
     (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
 }
 
-async fn throughput(server: &Server, o: &Options) -> Vec<(Route, f64)> {
+/// A route's best round: requests per second, and the server's CPU time per
+/// request over all rounds (microseconds).
+struct Measured {
+    rate: f64,
+    cpu_us: f64,
+}
+
+async fn throughput(server: &Server, o: &Options) -> Vec<(Route, Measured)> {
     let routes = [Route::Health, Route::LastNode, Route::OnReceived];
     let mut best = vec![0.0f64; routes.len()];
+    let mut cpu = vec![(Duration::ZERO, 0u64); routes.len()];
     // Warm up every route.
     load(server.addr, &routes, o.connections, None, Some(5_000)).await;
     for round in 0..o.rounds {
         for (i, route) in routes.iter().enumerate() {
             let started = Instant::now();
+            let cpu_before = server.cpu_time();
             let deadline = started + Duration::from_secs(o.seconds);
             let (ok, failed) =
                 load(server.addr, &[*route], o.connections, Some(deadline), None).await;
             let rate = ok as f64 / started.elapsed().as_secs_f64();
+            cpu[i].0 += server.cpu_time().saturating_sub(cpu_before);
+            cpu[i].1 += ok + failed;
             println!(
                 "  round {}  {:<24} {:>9.0} req/s  ({failed} failed)",
                 round + 1,
@@ -288,7 +335,14 @@ async fn throughput(server: &Server, o: &Options) -> Vec<(Route, f64)> {
             best[i] = best[i].max(rate);
         }
     }
-    routes.into_iter().zip(best).collect()
+    routes
+        .into_iter()
+        .zip(best.into_iter().zip(cpu))
+        .map(|(route, (rate, (time, requests)))| {
+            let cpu_us = time.as_secs_f64() * 1e6 / requests.max(1) as f64;
+            (route, Measured { rate, cpu_us })
+        })
+        .collect()
 }
 
 async fn sustain(server: &Server, o: &Options) {
@@ -381,21 +435,28 @@ async fn slow_clients(server: &Server, o: &Options) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let o = options();
-    let server = Server::start();
+    let server = Server::start(o.config.as_deref());
     let rss_start = server.rss_mb();
     println!(
-        "reference-server at {} (release demo set, default options); {} connections, {} s rounds",
-        server.addr, o.connections, o.seconds
+        "reference-server at {} ({}); {} connections, {} s rounds",
+        server.addr,
+        o.config
+            .as_deref()
+            .unwrap_or("release demo set, default options"),
+        o.connections,
+        o.seconds
     );
     let best = throughput(&server, &o).await;
-    let health = best[0].1;
-    println!("best rounds:");
-    for (route, rate) in &best {
+    let (health, health_cpu) = (best[0].1.rate, best[0].1.cpu_us);
+    println!("best rounds (and the server's CPU time per request over all rounds):");
+    for (route, m) in &best {
         println!(
-            "  {:<24} {:>9.0} req/s  ratio to health {:.2}",
+            "  {:<24} {:>9.0} req/s  ratio to health {:.2}   CPU {:>5.1} us/request  ratio {:.2}",
             route.name(),
-            rate,
-            rate / health
+            m.rate,
+            m.rate / health,
+            m.cpu_us,
+            health_cpu / m.cpu_us
         );
     }
     println!(

@@ -63,8 +63,8 @@ async fn the_demo_workflow_calls_back_signed_with_its_result() {
     assert_eq!(run.status, RunStatus::Succeeded);
     assert_eq!(posted["executionId"], run.id);
     assert_eq!(
-        run.output,
-        Some(json!({"status": 200, "body": {"received": true}}))
+        run.output.as_deref(),
+        Some(&json!({"status": 200, "body": {"received": true}}))
     );
 }
 

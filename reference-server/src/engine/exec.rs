@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::connectors;
 use super::http_step;
-use super::template::{TemplateError, render_str, render_value, to_text};
+use super::template::{Scope, TemplateError, render_str, render_value, to_text, walk};
 use super::{
     ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
 };
@@ -69,7 +69,7 @@ fn simulate(
     step: &str,
     (connector, method, id_prefix): (&str, &str, &str),
     params: &Value,
-    ctx: &Value,
+    ctx: &dyn Scope,
 ) -> Result<(Value, Value), TemplateError> {
     let params = render_value(params, ctx)?;
     let output = connectors::answer(connector, method, id_prefix, &params, engine.next_number());
@@ -85,22 +85,68 @@ fn simulate(
     Ok((params, output))
 }
 
-/// The template context of a run: input, step outputs, execution id.
-fn context(entry: &RunEntry) -> Value {
-    let data = entry.lock();
-    let snap = &data.snapshot;
-    let mut steps = Map::new();
-    for step in &snap.steps {
-        if let Some(output) = &step.output {
-            steps.insert(step.id.clone(), json!({ "output": output }));
+/// The template context of a run: its input and step outputs, shared with
+/// the run's records (no copy), plus the execution and workflow ids.
+struct RunContext {
+    input: Arc<Value>,
+    /// Completed steps' outputs, in completion order.
+    steps: Vec<(String, Arc<Value>)>,
+    execution_id: String,
+    workflow_id: String,
+    workflow_name: String,
+}
+
+impl RunContext {
+    fn of(entry: &RunEntry) -> Self {
+        let data = entry.lock();
+        let snap = &data.snapshot;
+        Self {
+            input: snap.input.clone(),
+            steps: snap
+                .steps
+                .iter()
+                .filter_map(|s| Some((s.id.clone(), s.output.clone()?)))
+                .collect(),
+            execution_id: snap.id.clone(),
+            workflow_id: snap.workflow_id.clone(),
+            workflow_name: snap.workflow_name.clone(),
         }
     }
-    json!({
-        "input": snap.input,
-        "steps": steps,
-        "execution": {"id": snap.id},
-        "workflow": {"id": snap.workflow_id, "name": snap.workflow_name},
-    })
+
+    fn step_output(&self, id: &str) -> Option<&Value> {
+        self.steps
+            .iter()
+            .rev()
+            .find(|(step, _)| step == id)
+            .map(|(_, output)| &**output)
+    }
+}
+
+impl Scope for RunContext {
+    fn resolve(&self, segments: &[&str]) -> Value {
+        match segments {
+            ["input", rest @ ..] => walk(&self.input, rest),
+            ["steps"] => Value::Object(
+                self.steps
+                    .iter()
+                    .map(|(id, output)| (id.clone(), json!({ "output": **output })))
+                    .collect(),
+            ),
+            ["steps", id, rest @ ..] => match (self.step_output(id), rest) {
+                (None, _) => Value::Null,
+                (Some(output), []) => json!({ "output": output }),
+                (Some(output), ["output", rest @ ..]) => walk(output, rest),
+                (Some(_), _) => Value::Null,
+            },
+            ["execution", rest @ ..] => walk(&json!({"id": self.execution_id}), rest),
+            ["workflow", rest @ ..] => walk(
+                &json!({"id": self.workflow_id, "name": self.workflow_name}),
+                rest,
+            ),
+            [first, ..] if self.input.get(*first).is_some() => walk(&self.input, segments),
+            _ => Value::Null,
+        }
+    }
 }
 
 async fn run_steps(
@@ -108,7 +154,7 @@ async fn run_steps(
     entry: &RunEntry,
     wf: &Workflow,
     start_index: usize,
-) -> Result<Value, RunError> {
+) -> Result<Arc<Value>, RunError> {
     let mut last = {
         let data = entry.lock();
         start_index
@@ -118,7 +164,7 @@ async fn run_steps(
             .unwrap_or_else(|| data.snapshot.input.clone())
     };
     // Built once; each completed step adds its output.
-    let mut ctx = context(entry);
+    let mut ctx = RunContext::of(entry);
     for (index, step) in wf.steps.iter().enumerate().skip(start_index) {
         entry.record(
             EventKind::StepStarted {
@@ -138,7 +184,8 @@ async fn run_steps(
         };
         let template_error =
             |e: TemplateError| fail("TEMPLATE_ERROR", format!("Step '{}': {e}", step.id));
-        let (input, result): (Value, Result<Value, RunError>) = match &step.kind {
+        let null = || Arc::new(Value::Null);
+        let (input, result): (Arc<Value>, Result<Value, RunError>) = match &step.kind {
             StepKind::Transform { output } => (
                 last.clone(),
                 render_value(output, &ctx).map_err(template_error),
@@ -172,14 +219,14 @@ async fn run_steps(
                             },
                             |s| s.response = Some(response),
                         );
-                        (body.clone(), Ok(body))
+                        (Arc::new(body.clone()), Ok(body))
                     }
-                    (Err(e), _) | (_, Some(e)) => (Value::Null, Err(e)),
+                    (Err(e), _) | (_, Some(e)) => (null(), Err(e)),
                 }
             }
             StepKind::Delay { ms } => {
                 tokio::time::sleep(Duration::from_millis(*ms)).await;
-                (last.clone(), Ok(last.clone()))
+                (last.clone(), Ok(Value::clone(&last)))
             }
             StepKind::Fail { code, message } => {
                 let message = render_str(message, &ctx)
@@ -202,8 +249,8 @@ async fn run_steps(
                 &ctx,
             )
             .map_or_else(
-                |e| (Value::Null, Err(template_error(e))),
-                |(i, o)| (i, Ok(o)),
+                |e| (null(), Err(template_error(e))),
+                |(i, o)| (Arc::new(i), Ok(o)),
             ),
             StepKind::Email { config } => {
                 let method = config
@@ -219,8 +266,8 @@ async fn run_steps(
                     &ctx,
                 )
                 .map_or_else(
-                    |e| (Value::Null, Err(template_error(e))),
-                    |(i, o)| (i, Ok(o)),
+                    |e| (null(), Err(template_error(e))),
+                    |(i, o)| (Arc::new(i), Ok(o)),
                 )
             }
             StepKind::HttpRequest {
@@ -239,7 +286,7 @@ async fn run_steps(
                     Ok((to_text(&url), headers, render_value(body, &ctx)?))
                 });
                 match rendered {
-                    Err(e) => (Value::Null, Err(template_error(e))),
+                    Err(e) => (null(), Err(template_error(e))),
                     Ok((url, headers, body)) => {
                         let exchange = http_step::Exchange {
                             method,
@@ -253,13 +300,17 @@ async fn run_steps(
                             Ok(client) => http_step::send(client, exchange).await,
                             Err(why) => Err(("HTTP_REQUEST_ERROR", why)),
                         };
-                        (body, output.map_err(|(code, message)| fail(code, message)))
+                        (
+                            Arc::new(body),
+                            output.map_err(|(code, message)| fail(code, message)),
+                        )
                     }
                 }
             }
         };
         match result {
             Ok(output) => {
+                let output = Arc::new(output);
                 entry.record(
                     EventKind::StepCompleted {
                         step: step.id.clone(),
@@ -274,9 +325,7 @@ async fn run_steps(
                         }
                     },
                 );
-                if let Some(Value::Object(steps)) = ctx.get_mut("steps") {
-                    steps.insert(step.id.clone(), json!({ "output": output }));
-                }
+                ctx.steps.push((step.id.clone(), output.clone()));
                 last = output;
             }
             Err(error) => {
@@ -299,11 +348,13 @@ async fn run_steps(
         }
     }
     match &wf.output {
-        Some(template) => render_value(template, &ctx).map_err(|e| RunError {
-            code: "TEMPLATE_ERROR".to_owned(),
-            message: format!("Workflow output: {e}"),
-            step: None,
-        }),
+        Some(template) => render_value(template, &ctx)
+            .map(Arc::new)
+            .map_err(|e| RunError {
+                code: "TEMPLATE_ERROR".to_owned(),
+                message: format!("Workflow output: {e}"),
+                step: None,
+            }),
         None => Ok(last),
     }
 }

@@ -216,8 +216,8 @@ mod tests {
         let done = run(&engine, json!({"n": 7, "url": format!("{base}/hook")})).await;
         assert_eq!(done.status, RunStatus::Succeeded, "{:?}", done.error);
         assert_eq!(
-            done.output,
-            Some(json!({"status": 200, "body": {"received": true}}))
+            done.output.as_deref(),
+            Some(&json!({"status": 200, "body": {"received": true}}))
         );
         let seen = seen.lock().unwrap();
         let (headers, body) = &seen[0];
@@ -245,7 +245,10 @@ mod tests {
             None,
         ));
         let done = run(&engine, json!({"url": format!("{base}/hook")})).await;
-        assert_eq!(done.output, Some(json!({"status": 204, "body": null})));
+        assert_eq!(
+            done.output.as_deref(),
+            Some(&json!({"status": 204, "body": null}))
+        );
         assert!(
             !seen.lock().unwrap()[0]
                 .0

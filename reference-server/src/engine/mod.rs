@@ -164,7 +164,12 @@ impl RunEntry {
     }
 
     /// Ends the run once: false when it had already ended.
-    fn finish(&self, status: RunStatus, output: Option<Value>, error: Option<RunError>) -> bool {
+    fn finish(
+        &self,
+        status: RunStatus,
+        output: Option<Arc<Value>>,
+        error: Option<RunError>,
+    ) -> bool {
         let kind = EventKind::Finished {
             status,
             output: output.clone(),
@@ -329,7 +334,21 @@ impl Engine {
         let wf = self
             .workflow(&req.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
-        self.launch(wf, req, None, 0)
+        self.launch(wf, req, None, 0, None)
+    }
+
+    /// Starts a run like [`start_with`](Self::start_with), but when its id is
+    /// taken, under the next id from `next_id` (up to 64 tries), e.g. n8n's
+    /// numeric execution ids.
+    pub(crate) fn start_numbered(
+        &self,
+        req: StartRun,
+        mut next_id: impl FnMut() -> String,
+    ) -> Result<RunSnapshot, EngineError> {
+        let wf = self
+            .workflow(&req.workflow_id)
+            .ok_or(EngineError::WorkflowNotFound)?;
+        self.launch(wf, req, None, 0, Some(&mut next_id))
     }
 
     /// Starts a new run that retries `run_id` from its first failed step,
@@ -365,11 +384,11 @@ impl Engine {
         };
         let req = StartRun {
             workflow_id: old.workflow_id.clone(),
-            input: old.input.clone(),
+            input: Value::clone(&old.input),
             run_id: new_run_id.into(),
             meta,
         };
-        self.launch(wf, req, Some((old.id, kept)), start_index)
+        self.launch(wf, req, Some((old.id, kept)), start_index, None)
     }
 
     fn launch(
@@ -378,6 +397,7 @@ impl Engine {
         req: StartRun,
         retry: Option<(String, Vec<StepState>)>,
         start_index: usize,
+        mut renumber: Option<&mut dyn FnMut() -> String>,
     ) -> Result<RunSnapshot, EngineError> {
         let now = SystemTime::now();
         let (retry_of, kept) = match retry {
@@ -404,12 +424,12 @@ impl Engine {
                 },
             })
             .collect();
-        let snapshot = RunSnapshot {
-            id: req.run_id.clone(),
+        let mut snapshot = RunSnapshot {
+            id: req.run_id,
             workflow_id: wf.id.clone(),
             workflow_name: wf.name.clone(),
             status: RunStatus::Pending,
-            input: req.input,
+            input: Arc::new(req.input),
             output: None,
             response: None,
             error: None,
@@ -424,19 +444,28 @@ impl Engine {
         };
         let entry = {
             let mut table = self.lock_runs();
-            if table.contains(&req.run_id) {
-                return Err(EngineError::DuplicateRun);
+            let mut tries = 0;
+            while table.contains(&snapshot.id) {
+                match renumber.as_mut() {
+                    Some(next) if tries < 64 => {
+                        snapshot.id = next();
+                        tries += 1;
+                    }
+                    _ => return Err(EngineError::DuplicateRun),
+                }
             }
+            let id = snapshot.id.clone();
             let entry = Arc::new(RunEntry {
                 number: table.next_number(),
                 data: Mutex::new(RunData {
+                    // Created, Started, two per step, Finished (plus Responded).
+                    events: Vec::with_capacity(4 + 2 * snapshot.steps.len()),
                     snapshot,
-                    events: Vec::new(),
                 }),
                 changed: watch::channel(0).0,
                 cancel: watch::channel(false).0,
             });
-            table.insert(req.run_id, entry.clone());
+            table.insert(id, entry.clone());
             entry
         };
         entry.record(EventKind::Created, |_| {});
@@ -469,7 +498,7 @@ impl Engine {
         &self,
         entry: &RunEntry,
         status: RunStatus,
-        output: Option<Value>,
+        output: Option<Arc<Value>>,
         error: Option<RunError>,
     ) -> bool {
         let ended = entry.finish(status, output, error);

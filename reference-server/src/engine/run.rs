@@ -1,6 +1,7 @@
 //! Run state as the faces see it: snapshots and events.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde_json::{Map, Value};
@@ -110,10 +111,10 @@ pub struct StepState {
     pub step_type: String,
     /// Status.
     pub status: StepStatus,
-    /// What the step received.
-    pub input: Option<Value>,
-    /// What it produced.
-    pub output: Option<Value>,
+    /// What the step received (shared with the run's other records).
+    pub input: Option<Arc<Value>>,
+    /// What it produced (shared with the run's events and output).
+    pub output: Option<Arc<Value>>,
     /// Its error.
     pub error: Option<RunError>,
     /// Attempt number (1).
@@ -135,10 +136,10 @@ pub struct RunSnapshot {
     pub workflow_name: String,
     /// Status.
     pub status: RunStatus,
-    /// The input the run sees.
-    pub input: Value,
+    /// The input the run sees (shared: cloning a snapshot copies no JSON).
+    pub input: Arc<Value>,
     /// The output (set when succeeded).
-    pub output: Option<Value>,
+    pub output: Option<Arc<Value>>,
     /// Set by a `respond` step.
     pub response: Option<RunResponse>,
     /// Set when failed, cancelled or timed out.
@@ -205,7 +206,7 @@ pub enum EventKind {
         /// Step id.
         step: String,
         /// Its output.
-        output: Value,
+        output: Arc<Value>,
     },
     /// A step failed.
     StepFailed {
@@ -224,7 +225,7 @@ pub enum EventKind {
         /// Final status.
         status: RunStatus,
         /// Output when succeeded.
-        output: Option<Value>,
+        output: Option<Arc<Value>>,
         /// Error otherwise.
         error: Option<RunError>,
     },

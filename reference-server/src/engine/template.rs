@@ -35,7 +35,7 @@ fn err<T>(msg: impl Into<String>) -> Result<T> {
 }
 
 /// Renders every string of a JSON tree as a template against `ctx`.
-pub fn render_value(tree: &Value, ctx: &Value) -> Result<Value> {
+pub fn render_value(tree: &Value, ctx: &dyn Scope) -> Result<Value> {
     Ok(match tree {
         Value::String(s) => render_str(s, ctx)?,
         Value::Array(items) => Value::Array(
@@ -57,7 +57,7 @@ pub fn render_value(tree: &Value, ctx: &Value) -> Result<Value> {
 
 /// Renders one template string: the value itself when the string is exactly
 /// one `{{..}}`, otherwise the text with each expression interpolated.
-pub fn render_str(s: &str, ctx: &Value) -> Result<Value> {
+pub fn render_str(s: &str, ctx: &dyn Scope) -> Result<Value> {
     let trimmed = s.trim();
     if let Some(inner) = trimmed
         .strip_prefix("{{")
@@ -93,7 +93,7 @@ pub fn to_text(v: &Value) -> String {
 }
 
 /// Evaluates `operand | filter: arg | filter`.
-pub fn eval_expression(expr: &str, ctx: &Value) -> Result<Value> {
+pub fn eval_expression(expr: &str, ctx: &dyn Scope) -> Result<Value> {
     let parts = split_outside_quotes(expr, '|');
     let mut parts = parts.iter();
     let Some(first) = parts.next() else {
@@ -106,31 +106,28 @@ pub fn eval_expression(expr: &str, ctx: &Value) -> Result<Value> {
     Ok(value)
 }
 
-fn split_outside_quotes(s: &str, sep: char) -> Vec<String> {
+fn split_outside_quotes(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
-    let mut current = String::new();
+    let mut start = 0;
     let mut quote: Option<char> = None;
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
         match quote {
-            Some(q) if c == q => {
-                quote = None;
-                current.push(c);
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == sep => {
+                parts.push(&s[start..i]);
+                start = i + c.len_utf8();
             }
-            Some(_) => current.push(c),
-            None if c == '\'' || c == '"' => {
-                quote = Some(c);
-                current.push(c);
-            }
-            None if c == sep => parts.push(std::mem::take(&mut current)),
-            None => current.push(c),
+            None => {}
         }
     }
-    parts.push(current);
+    parts.push(&s[start..]);
     parts
 }
 
 /// A literal (number, quoted string, true/false/null) or a path.
-fn eval_operand(token: &str, ctx: &Value) -> Result<Value> {
+fn eval_operand(token: &str, ctx: &dyn Scope) -> Result<Value> {
     if token.is_empty() {
         return err("empty operand");
     }
@@ -164,23 +161,46 @@ fn unquote(token: &str) -> Option<&str> {
 
 /// Looks up a dotted path (`a.b.0.c`, `a[0].c`) in the context. The first
 /// segment falls back to the context's `input` when the root lacks it.
-pub fn lookup(ctx: &Value, path: &str) -> Value {
-    let normalized = path.replace('[', ".").replace(']', "");
+pub fn lookup(ctx: &dyn Scope, path: &str) -> Value {
+    let normalized = if path.contains(['[', ']']) {
+        std::borrow::Cow::Owned(path.replace('[', ".").replace(']', ""))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
     let segments: Vec<&str> = normalized.split('.').filter(|s| !s.is_empty()).collect();
-    let Some(first) = segments.first() else {
+    if segments.is_empty() {
         return Value::Null;
-    };
-    let start = match ctx.get(*first) {
-        Some(_) => ctx,
-        None => match ctx.get("input") {
-            Some(input) if input.get(*first).is_some() => input,
-            _ => ctx,
-        },
-    };
-    walk(start, &segments)
+    }
+    ctx.resolve(&segments)
 }
 
-fn walk(root: &Value, segments: &[&str]) -> Value {
+/// What templates read: `input`, `steps`, `execution`, ... A JSON object is
+/// one; the engine's run context is another that shares the run's values
+/// instead of copying them into one tree.
+pub trait Scope {
+    /// The value at a path of at least one segment (`null` when missing);
+    /// a first segment that is not a root key is looked up in `input`.
+    fn resolve(&self, segments: &[&str]) -> Value;
+}
+
+impl Scope for Value {
+    fn resolve(&self, segments: &[&str]) -> Value {
+        let Some(first) = segments.first() else {
+            return Value::Null;
+        };
+        let start = match self.get(*first) {
+            Some(_) => self,
+            None => match self.get("input") {
+                Some(input) if input.get(*first).is_some() => input,
+                _ => self,
+            },
+        };
+        walk(start, segments)
+    }
+}
+
+/// The value at `segments` below `root` (cloned), `null` when missing.
+pub(crate) fn walk(root: &Value, segments: &[&str]) -> Value {
     let mut current = root;
     for seg in segments {
         let next = match current {
@@ -196,12 +216,12 @@ fn walk(root: &Value, segments: &[&str]) -> Value {
     current.clone()
 }
 
-fn apply_filter(filter: &str, value: Value, ctx: &Value) -> Result<Value> {
+fn apply_filter(filter: &str, value: Value, ctx: &dyn Scope) -> Result<Value> {
     let (name, arg) = match filter.split_once(':') {
         Some((name, arg)) => (name.trim(), Some(arg.trim())),
         None => (filter.trim(), None),
     };
-    let arg_value = |ctx: &Value| -> Result<Value> {
+    let arg_value = |ctx: &dyn Scope| -> Result<Value> {
         match arg {
             Some(a) if !a.is_empty() => eval_operand(a, ctx),
             _ => err(format!("filter '{name}' needs an argument")),

@@ -68,7 +68,7 @@ async fn run_succeeds_with_steps_response_and_action() {
             .starts_with("inv_")
     );
     assert!(done.steps.iter().all(|s| s.status == StepStatus::Completed));
-    assert_eq!(done.steps[2].input, Some(json!({"v": 7})));
+    assert_eq!(done.steps[2].input.as_deref(), Some(&json!({"v": 7})));
     let calls = e.action_calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].params, json!({"v": 7}));
@@ -80,7 +80,10 @@ async fn workflow_output_template_is_applied() {
     let e = engine();
     e.start("out", json!({"n": 4}), "o1").unwrap();
     let done = deadline(e.wait("o1")).await.unwrap().unwrap();
-    assert_eq!(done.output, Some(json!({"doubled": 8, "run": "o1"})));
+    assert_eq!(
+        done.output.as_deref(),
+        Some(&json!({"doubled": 8, "run": "o1"}))
+    );
 }
 
 #[tokio::test]
@@ -114,7 +117,7 @@ async fn retry_starts_from_the_failed_step() {
     let done = deadline(e.wait("b2")).await.unwrap().unwrap();
     assert_eq!(done.status, RunStatus::Failed);
     assert_eq!(done.steps[0].status, StepStatus::Completed);
-    assert_eq!(done.input, json!({"v": 1}));
+    assert_eq!(*done.input, json!({"v": 1}));
     let events = e.events("b2").unwrap();
     let started: Vec<_> = events
         .iter()

@@ -43,7 +43,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 
 pub(crate) use expect::Expectations;
 pub use expect::{Checked, Expectation, Report, Times};
@@ -55,11 +55,21 @@ tokio::task_local! {
     static REQUEST_HEADERS: Arc<HeaderMap>;
 }
 
-/// The headers of the request being handled; empty outside a request.
+/// A copy of the headers of the request being handled, for a run to keep;
+/// empty outside a request. The values are copied out of the request's read
+/// buffer, so a kept run does not hold that buffer alive.
 pub(crate) fn request_headers() -> Arc<HeaderMap> {
-    REQUEST_HEADERS
-        .try_with(Arc::clone)
-        .unwrap_or_else(|_| Arc::new(HeaderMap::new()))
+    let copy = REQUEST_HEADERS.try_with(|headers| {
+        let mut copy = HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers.iter() {
+            let mut owned =
+                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            owned.set_sensitive(value.is_sensitive());
+            copy.append(name.clone(), owned);
+        }
+        copy
+    });
+    Arc::new(copy.unwrap_or_default())
 }
 
 /// The harness's state: armed faults and registered expectations.

@@ -152,17 +152,17 @@ pub(crate) fn items_of(v: &Value) -> Vec<Value> {
 /// without steps.
 pub(crate) fn last_node_items(snap: &RunSnapshot) -> Vec<Value> {
     if snap.steps.is_empty() {
-        return vec![snap.input.clone()];
+        return vec![Value::clone(&snap.input)];
     }
     // A node that emits no items ends the branch: it is the last node that ran.
     if snap
         .steps
         .iter()
-        .any(|s| s.output.as_ref().is_some_and(is_no_items))
+        .any(|s| s.output.as_deref().is_some_and(is_no_items))
     {
         return Vec::new();
     }
-    items_of(snap.output.as_ref().unwrap_or(&Value::Null))
+    items_of(snap.output.as_deref().unwrap_or(&Value::Null))
 }
 
 fn wrap_items(items: Vec<Value>) -> Value {
@@ -220,7 +220,7 @@ pub(crate) fn run_data(snap: &RunSnapshot) -> Value {
             "hints": [],
             "executionTime": 0,
             "executionStatus": "success",
-            "data": {"main": [wrap_items(vec![snap.input.clone()])]},
+            "data": {"main": [wrap_items(vec![Value::clone(&snap.input)])]},
         }]),
     );
     let mut last = WEBHOOK_NODE.to_owned();

@@ -137,14 +137,15 @@ fn insert(map: &mut Map<String, Value>, key: &str, path: &[String], value: Value
 
 /// Header names lower-case, values as strings; a repeated header is joined with `, `.
 pub(crate) fn headers_json(headers: &HeaderMap) -> Value {
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(headers.keys_len());
     for name in headers.keys() {
-        let joined = headers
-            .get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let mut joined = String::new();
+        for (i, v) in headers.get_all(name).iter().enumerate() {
+            if i > 0 {
+                joined.push_str(", ");
+            }
+            joined.push_str(&String::from_utf8_lossy(v.as_bytes()));
+        }
         out.insert(name.as_str().to_owned(), Value::String(joined));
     }
     Value::Object(out)

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -13,7 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode};
-use crate::engine::{EngineError, EventKind, RunSnapshot, RunStatus, StartRun, StepStatus};
+use crate::engine::{EventKind, RunSnapshot, RunStatus, StartRun, StepStatus};
 
 use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
 use super::auth;
@@ -35,7 +36,7 @@ struct Candidate {
     workflow_id: String,
     engine_id: Option<String>,
     version_id: String,
-    exposure: N8nExposure,
+    exposure: Arc<N8nExposure>,
     params: Map<String, Value>,
     /// The registered path as n8n shows it in `webhookUrl` (`<webhookId>/users/:id` for dynamic ones).
     url_path: String,
@@ -67,6 +68,7 @@ fn request_path(uri_path: &str, kind: Kind) -> String {
 /// Finds the registered webhooks whose path matches, for any method.
 fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate> {
     let segments: Vec<String> = path.split('/').map(decode_path_segment).collect();
+    let decoded = segments.join("/");
     let mut out = Vec::new();
     for wf in &reg.workflows {
         let Some(exposure) = &wf.webhook else {
@@ -80,13 +82,13 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate
             continue;
         }
         let registered = exposure.path.trim_matches('/');
-        let pattern: Vec<&str> = registered.split('/').collect();
-        let dynamic = pattern.iter().any(|s| s.starts_with(':'));
+        let dynamic = registered.split('/').any(|s| s.starts_with(':'));
         let mut params = Map::new();
-        let (matched, static_matches, url_path) = if dynamic {
-            let ok = segments.len() == pattern.len() + 1
+        let (static_matches, url_path) = if dynamic {
+            let pattern = registered.split('/');
+            let ok = segments.len() == pattern.clone().count() + 1
                 && segments[0] == exposure.webhook_id
-                && pattern.iter().zip(&segments[1..]).all(|(p, s)| {
+                && pattern.clone().zip(&segments[1..]).all(|(p, s)| {
                     if let Some(name) = p.strip_prefix(':') {
                         params.insert(name.to_owned(), json!(s));
                         true
@@ -94,23 +96,26 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate
                         p == s
                     }
                 });
-            let statics = pattern.iter().filter(|p| !p.starts_with(':')).count();
-            (ok, statics, format!("{}/{registered}", exposure.webhook_id))
+            if !ok {
+                continue;
+            }
+            let statics = pattern.filter(|p| !p.starts_with(':')).count();
+            (statics, format!("{}/{registered}", exposure.webhook_id))
         } else {
-            let ok = segments.join("/") == registered;
-            (ok, pattern.len(), registered.to_owned())
+            if decoded != registered {
+                continue;
+            }
+            (registered.split('/').count(), registered.to_owned())
         };
-        if matched {
-            out.push(Candidate {
-                workflow_id: wf.id.clone(),
-                engine_id: wf.engine_id.clone(),
-                version_id: wf.version_id.clone(),
-                exposure: exposure.clone(),
-                params,
-                url_path,
-                static_matches,
-            });
-        }
+        out.push(Candidate {
+            workflow_id: wf.id.clone(),
+            engine_id: wf.engine_id.clone(),
+            version_id: wf.version_id.clone(),
+            exposure: exposure.clone(),
+            params,
+            url_path,
+            static_matches,
+        });
     }
     out
 }
@@ -192,16 +197,16 @@ async fn serve(state: N8nState, kind: Kind, req: Request) -> Response {
             methods.insert(0, m);
         }
     }
-    let headers = req.headers().clone();
+    let headers = req.headers();
     if method == "OPTIONS" {
         if methods.is_empty() && headers.contains_key(header::ORIGIN) {
             return not_registered(kind, &method, &path);
         }
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NO_CONTENT;
-        return with_headers(response, &cors_headers(&headers, &methods, true));
+        return with_headers(response, &cors_headers(headers, &methods, true));
     }
-    let cors = cors_headers(&headers, &methods, false);
+    let cors = cors_headers(headers, &methods, false);
     let Some(candidate) = chosen else {
         if methods.is_empty() {
             return not_registered(kind, &method, &path);
@@ -268,7 +273,7 @@ async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -
         Ok(p) => p,
         Err(failure) => return failure.into_response(),
     };
-    let mut item = Map::new();
+    let mut item = Map::with_capacity(7);
     item.insert("headers".into(), headers_json(&parts.headers));
     item.insert("params".into(), Value::Object(c.params.clone()));
     item.insert("query".into(), Value::Object(query));
@@ -330,18 +335,14 @@ pub(crate) fn start_run(
     input: Value,
     mode: &str,
 ) -> Option<RunSnapshot> {
-    for _ in 0..64 {
-        let req = StartRun::new(&target.engine_id, input.clone(), state.next_execution_id())
-            .meta(MODE_KEY, mode)
-            .meta(WORKFLOW_KEY, target.workflow_id.as_str())
-            .meta(VERSION_KEY, target.version_id.as_str());
-        match state.engine().start_with(req) {
-            Ok(snap) => return Some(snap),
-            Err(EngineError::DuplicateRun) => continue,
-            Err(_) => return None,
-        }
-    }
-    None
+    let req = StartRun::new(&target.engine_id, input, state.next_execution_id())
+        .meta(MODE_KEY, mode)
+        .meta(WORKFLOW_KEY, target.workflow_id.as_str())
+        .meta(VERSION_KEY, target.version_id.as_str());
+    state
+        .engine()
+        .start_numbered(req, || state.next_execution_id())
+        .ok()
 }
 
 fn success(mut response: Response) -> Response {
@@ -468,7 +469,7 @@ fn respond_cut_off(snap: &RunSnapshot) -> bool {
     };
     snap.steps[..respond]
         .iter()
-        .any(|s| s.output.as_ref().is_some_and(executions::is_no_items))
+        .any(|s| s.output.as_deref().is_some_and(executions::is_no_items))
 }
 
 /// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.
@@ -500,8 +501,8 @@ fn streaming(state: &N8nState, started: &RunSnapshot) -> Response {
                 vec![json!({"type": "begin", "metadata": meta(&step)})]
             }
             EventKind::StepCompleted { step, output } => {
-                let content = match output {
-                    Value::String(s) => s,
+                let content = match &*output {
+                    Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
                 vec![
@@ -552,7 +553,7 @@ mod tests {
             step_type: step_type.to_owned(),
             status,
             input: None,
-            output,
+            output: output.map(std::sync::Arc::new),
             error: None,
             attempt: 1,
             started_at: None,
@@ -566,7 +567,7 @@ mod tests {
             workflow_id: "w".to_owned(),
             workflow_name: "w".to_owned(),
             status: RunStatus::Running,
-            input: json!({}),
+            input: json!({}).into(),
             output: None,
             response: Some(RunResponse {
                 status: 200,

@@ -4,6 +4,7 @@
 //! workflows created through the API keep the nodes they were given, and their Webhook
 //! node (if any) is served once they are activated.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde_json::{Map, Value, json};
@@ -43,7 +44,7 @@ pub(crate) struct N8nWorkflow {
     pub static_data: Value,
     pub pin_data: Value,
     /// How the Webhook node is set up, when there is one.
-    pub webhook: Option<N8nExposure>,
+    pub webhook: Option<Arc<N8nExposure>>,
     /// Engine steps run after the Webhook node (declared workflows).
     pub steps: Vec<Step>,
     /// Engine workflow id, when the engine knows this workflow.
@@ -80,7 +81,7 @@ impl N8nWorkflow {
             settings: json!({"executionOrder": "v1"}),
             static_data: Value::Null,
             pin_data: Value::Null,
-            webhook: Some(exposure),
+            webhook: Some(Arc::new(exposure)),
             steps: wf.steps.clone(),
             engine_id: Some(wf.id.clone()),
             api_created: false,
@@ -129,7 +130,7 @@ impl N8nWorkflow {
             self.nodes = nodes.clone();
             let declared_steps = !self.api_created && self.nodes_unchanged_shape();
             if !declared_steps {
-                self.webhook = webhook_from_nodes(&self.nodes);
+                self.webhook = webhook_from_nodes(&self.nodes).map(Arc::new);
                 self.steps.clear();
                 self.api_created = true;
                 self.engine_id = Some(format!("n8n-api-{}", self.id));

@@ -75,8 +75,8 @@ pub(crate) fn run_summary(s: &RunSnapshot) -> Value {
 /// The full run (`GET /runs/{id}`).
 pub(crate) fn run_json(s: &RunSnapshot) -> Value {
     let mut v = run_summary(s);
-    v["input"] = s.input.clone();
-    v["output"] = s.output.clone().unwrap_or(Value::Null);
+    v["input"] = Value::clone(&s.input);
+    v["output"] = s.output.as_deref().cloned().unwrap_or(Value::Null);
     v["error"] = run_error(s);
     v["steps"] = Value::Array(s.steps.iter().map(step_json).collect());
     for key in ["connectionId", "idempotencyKey"] {

@@ -130,7 +130,7 @@ fn result_of(s: &RunSnapshot) -> Value {
     }
     match &s.response {
         Some(r) => r.body.clone(),
-        None => s.output.clone().unwrap_or(Value::Null),
+        None => s.output.as_deref().cloned().unwrap_or(Value::Null),
     }
 }
 

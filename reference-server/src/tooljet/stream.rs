@@ -134,7 +134,7 @@ fn sse_event(e: &RunEvent, execution: &str, workflow: &str, result: Value) -> Op
             RunStatus::Succeeded => {
                 data["type"] = json!("workflow_execution_completed");
                 data["result"] = if result.is_null() {
-                    output.clone().unwrap_or(Value::Null)
+                    output.as_deref().cloned().unwrap_or(Value::Null)
                 } else {
                     result
                 };

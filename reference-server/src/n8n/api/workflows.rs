@@ -104,7 +104,7 @@ fn sync_engine(state: &N8nState, wf: &N8nWorkflow) {
         return;
     };
     let mut engine_wf = Workflow::new(engine_id, &wf.name, Vec::new());
-    engine_wf.n8n = wf.webhook.clone();
+    engine_wf.n8n = wf.webhook.as_deref().cloned();
     state.engine().put_workflow(engine_wf);
 }
 
