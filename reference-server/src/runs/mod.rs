@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
@@ -102,9 +103,48 @@ fn ok(status: StatusCode, data: Value) -> Response {
     (status, axum::Json(json!({"success": true, "data": data}))).into_response()
 }
 
-fn flatten(reply: Reply) -> Response {
-    match reply {
-        Ok(r) | Err(r) => r,
+/// What a route needs of the API key: its rate-limit class and scope.
+trait Need {
+    const CLASS: Class;
+    const SCOPE: &'static str;
+}
+
+/// `workflows:read`, counted as a read.
+struct ReadWorkflows;
+/// `workflows:execute`, counted as an execution.
+struct ExecuteWorkflows;
+/// `workflows:execute`, counted as a write (cancel, retry).
+struct ChangeRuns;
+/// `runs:read`, counted as a read.
+struct ReadRuns;
+
+impl Need for ReadWorkflows {
+    const CLASS: Class = Class::Read;
+    const SCOPE: &'static str = "workflows:read";
+}
+impl Need for ExecuteWorkflows {
+    const CLASS: Class = Class::Execute;
+    const SCOPE: &'static str = "workflows:execute";
+}
+impl Need for ChangeRuns {
+    const CLASS: Class = Class::Write;
+    const SCOPE: &'static str = "workflows:execute";
+}
+impl Need for ReadRuns {
+    const CLASS: Class = Class::Read;
+    const SCOPE: &'static str = "runs:read";
+}
+
+/// A request with a valid API key that has the scope `N` needs, counted
+/// against the key's limit (an extractor: the handler never runs otherwise).
+struct ApiKey<N>(std::marker::PhantomData<N>);
+
+impl<N: Need> FromRequestParts<Face> for ApiKey<N> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, face: &Face) -> Result<Self, Response> {
+        face.guard(&parts.headers, N::CLASS, N::SCOPE)
+            .map(|_| Self(std::marker::PhantomData))
     }
 }
 
@@ -201,44 +241,37 @@ fn new_run_id() -> String {
     format!("run_{}", &uuid::Uuid::new_v4().simple().to_string()[..24])
 }
 
-async fn list_workflows(State(face): State<Face>, headers: HeaderMap) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Read, "workflows:read")?;
-        let data: Vec<Value> = face
-            .app
-            .engine
-            .workflows()
-            .iter()
-            .filter(|w| w.runs.is_some())
-            .map(|w| workflow_json(w))
-            .collect();
-        Ok(ok(StatusCode::OK, Value::Array(data)))
-    })())
+async fn list_workflows(State(face): State<Face>, _key: ApiKey<ReadWorkflows>) -> Reply {
+    let data: Vec<Value> = face
+        .app
+        .engine
+        .workflows()
+        .iter()
+        .filter(|w| w.runs.is_some())
+        .map(|w| workflow_json(w))
+        .collect();
+    Ok(ok(StatusCode::OK, Value::Array(data)))
 }
 
 async fn get_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Read, "workflows:read")?;
-        let wf = face.workflow(&id)?;
-        Ok(ok(StatusCode::OK, workflow_json(&wf)))
-    })())
+    _key: ApiKey<ReadWorkflows>,
+) -> Reply {
+    let wf = face.workflow(&id)?;
+    Ok(ok(StatusCode::OK, workflow_json(&wf)))
 }
 
 async fn run_workflow(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
+    _key: ApiKey<ExecuteWorkflows>,
     body: Body,
-) -> Response {
-    flatten(start_run(&face, &id, &headers, body).await)
+) -> Reply {
+    start_run(&face, &id, body).await
 }
 
-async fn start_run(face: &RunsFace, id: &str, headers: &HeaderMap, body: Body) -> Reply {
-    face.guard(headers, Class::Execute, "workflows:execute")?;
+async fn start_run(face: &RunsFace, id: &str, body: Body) -> Reply {
     let request = read_json_object(face, body).await?;
     let wf = face.workflow(id)?;
     let exposure = wf.runs.clone().unwrap_or_default();
@@ -413,13 +446,10 @@ async fn read_json_object(face: &RunsFace, body: Body) -> Result<Map<String, Val
 async fn get_run(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Read, "runs:read")?;
-        let run = face.run(&id)?;
-        Ok(ok(StatusCode::OK, run_json(&run)))
-    })())
+    _key: ApiKey<ReadRuns>,
+) -> Reply {
+    let run = face.run(&id)?;
+    Ok(ok(StatusCode::OK, run_json(&run)))
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -429,89 +459,88 @@ struct Cursor {
 
 async fn list_runs(
     State(face): State<Face>,
-    headers: HeaderMap,
+    _key: ApiKey<ReadRuns>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Read, "runs:read")?;
-        let Query(query) = query.map_err(|e| {
-            validation(
-                "Invalid query string",
-                vec![json!({"path": [], "message": e.body_text()})],
-            )
-        })?;
-        let limit = match query.get("limit") {
-            None => 50,
-            Some(l) => match l.parse::<usize>() {
-                Ok(n) if (1..=100).contains(&n) => n,
-                _ => {
-                    return Err(validation(
-                        "Invalid query parameters",
-                        vec![
-                            json!({"path": ["limit"], "message": "Expected an integer between 1 and 100"}),
-                        ],
-                    ));
-                }
-            },
-        };
-        let status = match query.get("status").map(String::as_str) {
-            None => None,
-            Some(s) => Some(parse_status(s).ok_or_else(|| {
-                validation(
-                    "Invalid query parameters",
-                    vec![json!({"path": ["status"], "message": format!("Invalid status '{s}'. Expected pending, running, completed, failed, cancelled or timed_out")})],
-                )
-            })?),
-        };
-        let workflow_id = query.get("workflowId");
-        let mut runs: Vec<RunSnapshot> = face
-            .app
-            .engine
-            .list_runs()
-            .into_iter()
-            .filter(is_runs_run)
-            .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
-            .filter(|r| status.is_none_or(|s| status_name(r.status) == s))
-            .collect();
-        runs.reverse();
-        let start = match query.get("cursor").filter(|c| !c.is_empty()) {
-            None => 0,
-            Some(c) => {
-                let bad = || {
-                    validation(
-                        "Invalid cursor",
-                        vec![json!({"path": ["cursor"], "message": "Invalid cursor"})],
-                    )
-                };
-                let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(c)
-                    .map_err(|_| bad())?;
-                let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-                runs.iter()
-                    .position(|r| r.id == cursor.after)
-                    .map(|p| p + 1)
-                    .ok_or_else(bad)?
-            }
-        };
-        let page: Vec<&RunSnapshot> = runs.iter().skip(start).take(limit).collect();
-        let has_more = start + page.len() < runs.len();
-        let next = match (has_more, page.last()) {
-            (true, Some(last)) => {
-                let text = serde_json::to_vec(&Cursor {
-                    after: last.id.clone(),
-                })
-                .unwrap_or_default();
-                Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
-            }
-            _ => Value::Null,
-        };
-        let data: Vec<Value> = page.iter().map(|r| run_summary(r)).collect();
-        Ok((
-            StatusCode::OK,
-            axum::Json(json!({"success": true, "data": data, "meta": {"cursor": next, "hasMore": has_more}})),
+) -> Reply {
+    let Query(query) = query.map_err(|e| {
+        validation(
+            "Invalid query string",
+            vec![json!({"path": [], "message": e.body_text()})],
         )
-            .into_response())
-    })())
+    })?;
+    let limit = match query.get("limit") {
+        None => 50,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(validation(
+                    "Invalid query parameters",
+                    vec![
+                        json!({"path": ["limit"], "message": "Expected an integer between 1 and 100"}),
+                    ],
+                ));
+            }
+        },
+    };
+    let status = match query.get("status").map(String::as_str) {
+        None => None,
+        Some(s) => Some(parse_status(s).ok_or_else(|| {
+            validation(
+                "Invalid query parameters",
+                vec![json!({"path": ["status"], "message": format!("Invalid status '{s}'. Expected pending, running, completed, failed, cancelled or timed_out")})],
+            )
+        })?),
+    };
+    let workflow_id = query.get("workflowId");
+    let mut runs: Vec<RunSnapshot> = face
+        .app
+        .engine
+        .list_runs()
+        .into_iter()
+        .filter(is_runs_run)
+        .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
+        .filter(|r| status.is_none_or(|s| status_name(r.status) == s))
+        .collect();
+    runs.reverse();
+    let start = match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => {
+            let bad = || {
+                validation(
+                    "Invalid cursor",
+                    vec![json!({"path": ["cursor"], "message": "Invalid cursor"})],
+                )
+            };
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .map_err(|_| bad())?;
+            let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+            runs.iter()
+                .position(|r| r.id == cursor.after)
+                .map(|p| p + 1)
+                .ok_or_else(bad)?
+        }
+    };
+    let page: Vec<&RunSnapshot> = runs.iter().skip(start).take(limit).collect();
+    let has_more = start + page.len() < runs.len();
+    let next = match (has_more, page.last()) {
+        (true, Some(last)) => {
+            let text = serde_json::to_vec(&Cursor {
+                after: last.id.clone(),
+            })
+            .unwrap_or_default();
+            Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
+        }
+        _ => Value::Null,
+    };
+    let data: Vec<Value> = page.iter().map(|r| run_summary(r)).collect();
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"success": true, "data": data, "meta": {"cursor": next, "hasMore": has_more}}),
+        ),
+    )
+        .into_response())
 }
 
 fn parse_status(s: &str) -> Option<&'static str> {
@@ -529,53 +558,47 @@ fn parse_status(s: &str) -> Option<&'static str> {
 async fn cancel_run(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Write, "workflows:execute")?;
-        let run = face.run(&id)?;
-        match face.app.engine.cancel(&run.id) {
-            Ok(cancelled) => Ok(ok(StatusCode::OK, run_json(&cancelled))),
-            Err(EngineError::InvalidStatus(status)) => Err(error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_STATUS",
-                &format!(
-                    "Only pending or running runs can be cancelled. Current status: {}",
-                    status_name(status)
-                ),
-            )),
-            Err(other) => Err(engine_error(other)),
-        }
-    })())
+    _key: ApiKey<ChangeRuns>,
+) -> Reply {
+    let run = face.run(&id)?;
+    match face.app.engine.cancel(&run.id) {
+        Ok(cancelled) => Ok(ok(StatusCode::OK, run_json(&cancelled))),
+        Err(EngineError::InvalidStatus(status)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_STATUS",
+            &format!(
+                "Only pending or running runs can be cancelled. Current status: {}",
+                status_name(status)
+            ),
+        )),
+        Err(other) => Err(engine_error(other)),
+    }
 }
 
 async fn retry_run(
     State(face): State<Face>,
     FacePath(id, _): IdPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        face.guard(&headers, Class::Write, "workflows:execute")?;
-        let run = face.run(&id)?;
-        if !matches!(run.status, RunStatus::Failed | RunStatus::TimedOut) {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_STATUS",
-                &format!(
-                    "Only failed or timed_out runs can be retried. Current status: {}",
-                    status_name(run.status)
-                ),
-            ));
-        }
-        let mut meta = run.meta.clone();
-        meta.remove("idempotencyKey");
-        let new = face
-            .app
-            .engine
-            .retry(&run.id, new_run_id(), meta)
-            .map_err(engine_error)?;
-        let mut data = started_json(&new);
-        data["retryOf"] = Value::from(run.id);
-        Ok(ok(StatusCode::ACCEPTED, data))
-    })())
+    _key: ApiKey<ChangeRuns>,
+) -> Reply {
+    let run = face.run(&id)?;
+    if !matches!(run.status, RunStatus::Failed | RunStatus::TimedOut) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_STATUS",
+            &format!(
+                "Only failed or timed_out runs can be retried. Current status: {}",
+                status_name(run.status)
+            ),
+        ));
+    }
+    let mut meta = run.meta.clone();
+    meta.remove("idempotencyKey");
+    let new = face
+        .app
+        .engine
+        .retry(&run.id, new_run_id(), meta)
+        .map_err(engine_error)?;
+    let mut data = started_json(&new);
+    data["retryOf"] = Value::from(run.id);
+    Ok(ok(StatusCode::ACCEPTED, data))
 }

@@ -105,12 +105,6 @@ async fn not_found(uri: OriginalUri, method: http::Method) -> Response {
     error(StatusCode::NOT_FOUND, &uri, &message)
 }
 
-fn flatten(reply: Reply) -> Response {
-    match reply {
-        Ok(r) | Err(r) => r,
-    }
-}
-
 /// ToolJet's display name of a run status.
 fn status_name(s: RunStatus) -> &'static str {
     match s {
@@ -320,74 +314,69 @@ async fn trigger_sync(
     headers: HeaderMap,
     query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
     body: Body,
-) -> Response {
+) -> Reply {
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    flatten(
-        async {
-            let incoming = Incoming {
-                id: &id,
-                headers: &headers,
-                uri: &uri,
-                query: &query,
-            };
-            let (wf, params) = face.admit(&incoming, body).await?;
-            let run = face.start(&wf, params, &query, &uri)?;
-            let timeout = face.app.config.tooljet.workflow_timeout;
-            let done = match tokio::time::timeout(timeout, face.app.engine.wait(&run.id)).await {
-                Ok(Some(done)) => done,
-                Ok(None) => {
-                    return Err(error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        &uri,
-                        "Execution lost",
-                    ));
-                }
-                Err(_) => {
-                    let message = format!(
-                        "Workflow execution timed out after {} seconds",
-                        timeout.as_secs()
-                    );
-                    match face.app.engine.time_out(&run.id, &message) {
-                        Ok(s) => s,
-                        Err(_) => face.app.engine.snapshot(&run.id).unwrap_or(run),
-                    }
-                }
-            };
-            if done.status != RunStatus::Succeeded {
-                let first = done.error.as_ref().map_or_else(
-                    || status_name(done.status).to_owned(),
-                    |e| e.message.clone(),
-                );
-                return Err(error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &uri,
-                    &format!("Workflow execution failed: {first}"),
-                ));
-            }
-            let status = done
-                .response
-                .as_ref()
-                .and_then(|r| StatusCode::from_u16(r.status).ok())
-                .unwrap_or(StatusCode::OK);
-            let mut response = match result_of(&done) {
-                Value::String(text) => (status, text).into_response(),
-                Value::Null => (status, axum::Json(json!({}))).into_response(),
-                other => (status, axum::Json(other)).into_response(),
-            };
-            if let Some(r) = &done.response {
-                for (k, v) in &r.headers {
-                    if let (Ok(name), Ok(value)) = (
-                        http::HeaderName::try_from(k.as_str()),
-                        HeaderValue::try_from(v.as_str()),
-                    ) {
-                        response.headers_mut().insert(name, value);
-                    }
-                }
-            }
-            Ok(response)
+    let incoming = Incoming {
+        id: &id,
+        headers: &headers,
+        uri: &uri,
+        query: &query,
+    };
+    let (wf, params) = face.admit(&incoming, body).await?;
+    let run = face.start(&wf, params, &query, &uri)?;
+    let timeout = face.app.config.tooljet.workflow_timeout;
+    let done = match tokio::time::timeout(timeout, face.app.engine.wait(&run.id)).await {
+        Ok(Some(done)) => done,
+        Ok(None) => {
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &uri,
+                "Execution lost",
+            ));
         }
-        .await,
-    )
+        Err(_) => {
+            let message = format!(
+                "Workflow execution timed out after {} seconds",
+                timeout.as_secs()
+            );
+            match face.app.engine.time_out(&run.id, &message) {
+                Ok(s) => s,
+                Err(_) => face.app.engine.snapshot(&run.id).unwrap_or(run),
+            }
+        }
+    };
+    if done.status != RunStatus::Succeeded {
+        let first = done.error.as_ref().map_or_else(
+            || status_name(done.status).to_owned(),
+            |e| e.message.clone(),
+        );
+        return Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &uri,
+            &format!("Workflow execution failed: {first}"),
+        ));
+    }
+    let status = done
+        .response
+        .as_ref()
+        .and_then(|r| StatusCode::from_u16(r.status).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = match result_of(&done) {
+        Value::String(text) => (status, text).into_response(),
+        Value::Null => (status, axum::Json(json!({}))).into_response(),
+        other => (status, axum::Json(other)).into_response(),
+    };
+    if let Some(r) = &done.response {
+        for (k, v) in &r.headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::try_from(k.as_str()),
+                HeaderValue::try_from(v.as_str()),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+    Ok(response)
 }
 
 async fn trigger_async(
@@ -398,27 +387,22 @@ async fn trigger_async(
     headers: HeaderMap,
     query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
     body: Body,
-) -> Response {
+) -> Reply {
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    flatten(
-        async {
-            let incoming = Incoming {
-                id: &id,
-                headers: &headers,
-                uri: &uri,
-                query: &query,
-            };
-            let (wf, params) = face.admit(&incoming, body).await?;
-            let run = face.start(&wf, params, &query, &uri)?;
-            Ok((
-                StatusCode::CREATED,
-                axum::Json(json!({
-                    "workflow_execution_id": run.id,
-                    "timestamp": crate::time::iso8601(run.created_at),
-                })),
-            )
-                .into_response())
-        }
-        .await,
+    let incoming = Incoming {
+        id: &id,
+        headers: &headers,
+        uri: &uri,
+        query: &query,
+    };
+    let (wf, params) = face.admit(&incoming, body).await?;
+    let run = face.start(&wf, params, &query, &uri)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "workflow_execution_id": run.id,
+            "timestamp": crate::time::iso8601(run.created_at),
+        })),
     )
+        .into_response())
 }

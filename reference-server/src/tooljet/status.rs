@@ -1,11 +1,11 @@
 //! `GET {id}/status/{executionId}`.
 
 use axum::extract::{OriginalUri, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{Face, IdPath, flatten, result_of, status_name};
+use super::{Face, IdPath, Reply, result_of, status_name};
 use crate::engine::{EventKind, RunSnapshot, StepStatus};
 use crate::path::FacePath;
 use crate::time::iso8601;
@@ -16,13 +16,11 @@ pub(super) async fn status(
     FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        let wf = face.authorize(&id, &headers, &uri)?;
-        let run = face.execution(&wf, &execution_id, &uri)?;
-        let logs = logs(&face, &run);
-        Ok(axum::Json(status_json(&run, logs)).into_response())
-    })())
+) -> Reply {
+    let wf = face.authorize(&id, &headers, &uri)?;
+    let run = face.execution(&wf, &execution_id, &uri)?;
+    let logs = logs(&face, &run);
+    Ok(axum::Json(status_json(&run, logs)).into_response())
 }
 
 fn logs(face: &super::ToolJetFace, run: &RunSnapshot) -> Vec<Value> {

@@ -3,14 +3,14 @@
 
 use std::convert::Infallible;
 
-use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
-use axum::response::Response;
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, Sse};
 use futures::StreamExt;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Face, IdPath, flatten, result_of, status_name};
+use super::{Face, IdPath, Reply, result_of, status_name};
 use crate::engine::{EventKind, RunEvent, RunStatus};
 use crate::path::FacePath;
 use crate::time::iso8601;
@@ -21,79 +21,70 @@ pub(super) async fn stream(
     FacePath((id, execution_id), _): IdPath<(String, String)>,
     uri: OriginalUri,
     headers: HeaderMap,
-) -> Response {
-    flatten((|| {
-        let wf = face.authorize(&id, &headers, &uri)?;
-        let run = face.execution(&wf, &execution_id, &uri)?;
-        let after = headers
-            .get("last-event-id")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        let events = face
-            .app
-            .engine
-            .subscribe(&run.id, after)
-            .ok_or_else(|| super::error(StatusCode::NOT_FOUND, &uri, "Execution not found"))?;
-        let drop_after = face.app.config.tooljet.stream_drop_after;
-        let execution = run.id.clone();
-        let workflow = wf.id.clone();
-        let opening = frame(
-            None,
-            &json!({
-                "type": "workflow_connection_initialized",
-                "executionId": execution,
-                "workflowId": workflow,
-                "timestamp": crate::time::now_iso(),
-            }),
-        );
-        let ids = (execution.clone(), workflow.clone());
-        let engine = face.app.engine.clone();
-        // Map engine events to ToolJet frames; stop after `drop_after` frames
-        // with ids, or after the terminal event plus the close frame.
-        let body = futures::stream::once(async move { opening })
-            .chain(
-                events
-                    .filter_map(move |e| {
-                        let ids = ids.clone();
-                        let result = engine
-                            .snapshot(&ids.0)
-                            .map_or(Value::Null, |s| result_of(&s));
-                        async move { sse_event(&e, &ids.0, &ids.1, result).map(|d| (e.seq, d)) }
-                    })
-                    .enumerate()
-                    .take_while(move |(n, _)| {
-                        let keep = drop_after.is_none_or(|max| *n < max);
-                        async move { keep }
-                    })
-                    .flat_map(move |(_, (seq, data))| {
-                        let terminal = is_terminal(&data);
-                        let mut frames = vec![frame(Some(seq), &data)];
-                        if terminal {
-                            frames.push(frame(
-                                None,
-                                &json!({
-                                    "type": "workflow_connection_close",
-                                    "executionId": data["executionId"],
-                                    "timestamp": crate::time::now_iso(),
-                                }),
-                            ));
-                        }
-                        futures::stream::iter(frames)
-                    }),
-            )
-            .take_until(face.app.closed())
-            .map(Ok::<Bytes, Infallible>);
-        let mut response = Response::new(Body::from_stream(body));
-        let h = response.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        );
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-        Ok(response)
-    })())
+) -> Reply {
+    let wf = face.authorize(&id, &headers, &uri)?;
+    let run = face.execution(&wf, &execution_id, &uri)?;
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let events = face
+        .app
+        .engine
+        .subscribe(&run.id, after)
+        .ok_or_else(|| super::error(StatusCode::NOT_FOUND, &uri, "Execution not found"))?;
+    let drop_after = face.app.config.tooljet.stream_drop_after;
+    let execution = run.id.clone();
+    let workflow = wf.id.clone();
+    let opening = frame(
+        None,
+        &json!({
+            "type": "workflow_connection_initialized",
+            "executionId": execution,
+            "workflowId": workflow,
+            "timestamp": crate::time::now_iso(),
+        }),
+    );
+    let ids = (execution.clone(), workflow.clone());
+    let engine = face.app.engine.clone();
+    // Map engine events to ToolJet frames; stop after `drop_after` frames
+    // with ids, or after the terminal event plus the close frame.
+    let body = futures::stream::once(async move { opening })
+        .chain(
+            events
+                .filter_map(move |e| {
+                    let ids = ids.clone();
+                    let result = engine
+                        .snapshot(&ids.0)
+                        .map_or(Value::Null, |s| result_of(&s));
+                    async move { sse_event(&e, &ids.0, &ids.1, result).map(|d| (e.seq, d)) }
+                })
+                .enumerate()
+                .take_while(move |(n, _)| {
+                    let keep = drop_after.is_none_or(|max| *n < max);
+                    async move { keep }
+                })
+                .flat_map(move |(_, (seq, data))| {
+                    let terminal = is_terminal(&data);
+                    let mut frames = vec![frame(Some(seq), &data)];
+                    if terminal {
+                        frames.push(frame(
+                            None,
+                            &json!({
+                                "type": "workflow_connection_close",
+                                "executionId": data["executionId"],
+                                "timestamp": crate::time::now_iso(),
+                            }),
+                        ));
+                    }
+                    futures::stream::iter(frames)
+                }),
+        )
+        .take_until(face.app.closed())
+        .map(Ok::<Event, Infallible>);
+    // `Sse` sets `text/event-stream` and `no-cache`.
+    Ok(([("x-accel-buffering", "no")], Sse::new(body)).into_response())
 }
 
 fn is_terminal(data: &Value) -> bool {
@@ -107,13 +98,14 @@ fn is_terminal(data: &Value) -> bool {
     )
 }
 
-fn frame(id: Option<u64>, data: &Value) -> Bytes {
-    let mut text = String::new();
-    if let Some(id) = id {
-        text.push_str(&format!("id: {id}\n"));
-    }
-    text.push_str(&format!("data: {data}\n\n"));
-    Bytes::from(text)
+/// One SSE event: `id: <seq>` when given, then `data: <json>`.
+fn frame(id: Option<u64>, data: &Value) -> Event {
+    let event = Event::default();
+    let event = match id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    };
+    event.data(data.to_string())
 }
 
 /// The ToolJet event for an engine event (None for events ToolJet has no name for).
