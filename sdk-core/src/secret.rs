@@ -30,12 +30,11 @@ impl Secret {
         self.0.expose_secret()
     }
 
-    /// Reads a credential from an environment variable, if it is set and not empty.
+    /// Reads a credential from an environment variable, if it is set, not
+    /// blank and valid Unicode (as [`crate::env::var_opt`] reads it; use
+    /// [`crate::env::secret`] for an error naming the variable).
     pub fn from_env(name: &str) -> Option<Self> {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(Self::new)
+        crate::env::var_opt(name).ok().flatten().map(Self::new)
     }
 }
 
@@ -71,3 +70,19 @@ impl PartialEq for Secret {
 }
 
 impl Eq for Secret {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_env_reads_as_env_var_opt() {
+        assert!(Secret::from_env("TRIGGER_SDK_CORE_TEST_NEVER_SET").is_none());
+        // PATH is set wherever the tests run.
+        let path = crate::env::var("PATH").expect("PATH is set");
+        assert_eq!(
+            Secret::from_env("PATH").map(|s| s.expose().to_owned()),
+            Some(path)
+        );
+    }
+}
