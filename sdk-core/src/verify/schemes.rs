@@ -74,9 +74,7 @@ impl Sha256Body {
         header: &str,
         secrets: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
-        Ok(Self {
-            keys: Keys::new(header, secrets)?,
-        })
+        Keys::new(header, secrets).map(|keys| Self { keys })
     }
 
     /// Flowmatic's: in [`FLOWMATIC_SIGNATURE_HEADER`].
@@ -142,8 +140,8 @@ impl Timestamped {
         header: &str,
         secrets: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
-        Ok(Self {
-            keys: Keys::new(header, secrets)?,
+        Keys::new(header, secrets).map(|keys| Self {
+            keys,
             options: VerifyOptions::default(),
             replay: None,
         })

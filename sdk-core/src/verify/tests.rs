@@ -308,6 +308,14 @@ fn bad_configurations_are_typed_errors_and_secrets_never_print() {
         Sha256Body::new("bad header\n", [SECRET]),
         Err(crate::Error::Config(_))
     ));
+    assert!(matches!(
+        Timestamped::new("bad header\n", [SECRET]),
+        Err(crate::Error::Config(_))
+    ));
+    assert!(matches!(
+        Timestamped::new("Webhook-Signature", Vec::<Secret>::new()),
+        Err(crate::Error::Config(_))
+    ));
     let scheme = Timestamped::new("Webhook-Signature", [SECRET]).unwrap();
     let printed = format!(
         "{:?} {:?} {:?}",
