@@ -6,7 +6,7 @@ use std::{collections::HashMap, io::Write, process::Stdio, time::Duration};
 
 use serde_json::Value;
 
-use crate::support::{Fixture, journal_events, order, wait_until};
+use crate::support::{Fixture, Run, journal_events, order, wait_until};
 
 const LINES: usize = 12;
 
@@ -14,6 +14,27 @@ fn items(prefix: &str, n: usize) -> Vec<String> {
     (1..=n)
         .map(|i| order(&format!("cus_{prefix}_{i:02}")).to_string())
         .collect()
+}
+
+/// `trigger --output json batch TARGET --from FROM --journal JOURNAL EXTRA…`.
+fn batch_json<'a>(
+    target: &'a str,
+    from: &'a str,
+    journal: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "--output",
+        "json",
+        "batch",
+        target,
+        "--from",
+        from,
+        "--journal",
+        journal,
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// How many runs of `workflow` each customer has on the server.
@@ -78,18 +99,8 @@ async fn a_batch_killed_halfway_and_rerun_starts_each_line_once() {
         "the batch was killed before its end"
     );
 
-    let rerun = fx
-        .trigger(&[
-            "--output",
-            "json",
-            "batch",
-            "orders",
-            "--from",
-            "items.jsonl",
-            "--journal",
-            &journal_arg,
-        ])
-        .await;
+    let args = batch_json("orders", "items.jsonl", &journal_arg, &[]);
+    let rerun = fx.trigger(&args).await;
     assert_eq!(rerun.code, 0, "{rerun:?}");
     let doc = rerun.json();
     let counts = &doc["counts"];
@@ -109,18 +120,7 @@ async fn a_batch_killed_halfway_and_rerun_starts_each_line_once() {
     );
 
     // A third run starts nothing.
-    let again = fx
-        .trigger(&[
-            "--output",
-            "json",
-            "batch",
-            "orders",
-            "--from",
-            "items.jsonl",
-            "--journal",
-            &journal_arg,
-        ])
-        .await;
+    let again = fx.trigger(&args).await;
     assert_eq!(
         (
             again.code,
@@ -146,6 +146,27 @@ fn lose_answers(path: &std::path::Path) {
     std::fs::write(path, kept.join("\n") + "\n").expect("rewrites");
 }
 
+/// Runs the batch `args` (journal `journal`), which must exit 0 with
+/// `count` lines counted as `counted`; loses the journal's answers
+/// ([`lose_answers`]) and runs it again. Both passes.
+async fn losing_answers(
+    fx: &Fixture,
+    args: &[&str],
+    journal: &str,
+    counted: &str,
+    count: u64,
+) -> (Run, Run) {
+    let first = fx.trigger(args).await;
+    assert_eq!(
+        (first.code, first.json()["counts"][counted].as_u64()),
+        (0, Some(count)),
+        "{first:?}"
+    );
+    lose_answers(&fx.path(journal));
+    let rerun = fx.trigger(args).await;
+    (first, rerun)
+}
+
 fn run_ids(doc: &Value) -> Vec<String> {
     let mut ids: Vec<String> = doc["results"]
         .as_array()
@@ -163,26 +184,13 @@ async fn lost_answers_are_resent_with_their_key_or_reported() {
 
     // runs API: resent with the same idempotency key, the same runs come back.
     std::fs::write(fx.path("orders.jsonl"), items("lost", 3).join("\n")).expect("writes");
-    let args = [
-        "--output",
-        "json",
-        "batch",
+    let args = batch_json(
         "orders",
-        "--from",
         "orders.jsonl",
-        "--journal",
         "orders.journal",
-        "--wait",
-        "30s",
-    ];
-    let first = fx.trigger(&args).await;
-    assert_eq!(
-        (first.code, first.json()["counts"]["succeeded"].as_u64()),
-        (0, Some(3)),
-        "{first:?}"
+        &["--wait", "30s"],
     );
-    lose_answers(&fx.path("orders.journal"));
-    let rerun = fx.trigger(&args).await;
+    let (first, rerun) = losing_answers(&fx, &args, "orders.journal", "succeeded", 3).await;
     assert_eq!(rerun.code, 0, "{rerun:?}");
     assert_eq!(
         run_ids(&rerun.json()),
@@ -197,24 +205,8 @@ async fn lost_answers_are_resent_with_their_key_or_reported() {
         r#"{"to": "b@example.com", "subject": "2"}"#,
     ];
     std::fs::write(fx.path("emails.jsonl"), emails.join("\n")).expect("writes");
-    let args = [
-        "--output",
-        "json",
-        "batch",
-        "email",
-        "--from",
-        "emails.jsonl",
-        "--journal",
-        "emails.journal",
-    ];
-    let first = fx.trigger(&args).await;
-    assert_eq!(
-        (first.code, first.json()["counts"]["started"].as_u64()),
-        (0, Some(2)),
-        "{first:?}"
-    );
-    lose_answers(&fx.path("emails.journal"));
-    let rerun = fx.trigger(&args).await;
+    let args = batch_json("email", "emails.jsonl", "emails.journal", &[]);
+    let (_, rerun) = losing_answers(&fx, &args, "emails.journal", "started", 2).await;
     assert_eq!(rerun.code, 4, "{rerun:?}");
     assert_eq!(
         rerun.json()["counts"]["ambiguous"].as_u64(),
