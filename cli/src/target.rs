@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::{StreamExt, TryStreamExt, stream::BoxStream};
 use trigger_sdk::{
-    Auth, Provider, RunHandle, RunId, RunStatus, Trigger,
+    Auth, Provider, RunHandle, RunId, RunStatus, Secret, Trigger,
     flowmatic::{self, FlowmaticClient, FlowmaticWebhook, WebhookMethod},
     n8n::{self, Method, N8nClient, ResponseMode, WebhookTrigger},
     runs::{ListRuns, RunsClient},
@@ -17,6 +17,23 @@ use crate::{
     config::{FlowmaticMethod, N8nAuth, Target, TargetKind},
     exit::CliError,
 };
+
+/// `builder` (of any provider: they share the `ClientOptions` methods) with
+/// the target's client settings — credentials over plain http when the
+/// target allows it, the total timeout when one is given — then built.
+macro_rules! build_for {
+    ($target:expr, $builder:expr) => {
+        build_for!($target, $builder, None::<Duration>)
+    };
+    ($target:expr, $builder:expr, $total_timeout:expr) => {{
+        let builder = $builder.allow_insecure_http($target.allow_insecure_http);
+        match $total_timeout {
+            Some(timeout) => builder.total_timeout(Some(timeout)),
+            None => builder,
+        }
+        .build()?
+    }};
+}
 
 /// One run of a list.
 #[derive(Debug, Clone)]
@@ -58,7 +75,6 @@ impl Target {
     /// webhook answers only when the run ends).
     pub fn trigger(&self, total_timeout: Option<Duration>) -> Result<Box<dyn Trigger>, CliError> {
         let base = self.base_url.as_str();
-        let insecure = self.allow_insecure_http;
         Ok(match &self.kind {
             TargetKind::N8n { .. } => Box::new(self.n8n_trigger(total_timeout)?),
             TargetKind::ToolJet {
@@ -67,18 +83,14 @@ impl Target {
                 environment,
                 version,
             } => {
-                let mut builder = ToolJetWorkflow::builder(base, workflow, token.value.clone())
-                    .allow_insecure_http(insecure);
-                if total_timeout.is_some() {
-                    builder = builder.total_timeout(total_timeout);
-                }
+                let mut builder = ToolJetWorkflow::builder(base, workflow, token.value.clone());
                 if let Some(environment) = environment {
                     builder = builder.environment(environment);
                 }
                 if let Some(version) = version {
                     builder = builder.version(version);
                 }
-                Box::new(builder.build()?)
+                Box::new(build_for!(self, builder, total_timeout))
             }
             TargetKind::Flowmatic {
                 webhook,
@@ -87,22 +99,17 @@ impl Target {
                 token,
                 ..
             } => {
-                let mut builder = FlowmaticWebhook::builder(base, webhook)
-                    .method(match method {
-                        FlowmaticMethod::Post => WebhookMethod::Post,
-                        FlowmaticMethod::Get => WebhookMethod::Get,
-                    })
-                    .allow_insecure_http(insecure);
-                if total_timeout.is_some() {
-                    builder = builder.total_timeout(total_timeout);
-                }
+                let mut builder = FlowmaticWebhook::builder(base, webhook).method(match method {
+                    FlowmaticMethod::Post => WebhookMethod::Post,
+                    FlowmaticMethod::Get => WebhookMethod::Get,
+                });
                 if let Some(secret) = secret {
                     builder = builder.secret(secret.value.clone());
                 }
                 if token.is_some() {
                     builder = builder.client(self.flowmatic_client()?);
                 }
-                Box::new(builder.build()?)
+                Box::new(build_for!(self, builder, total_timeout))
             }
             TargetKind::Runs {
                 workflow,
@@ -146,15 +153,11 @@ impl Target {
                     Auth::basic(user.clone(), password.value.clone())
                 }
                 N8nAuth::Jwt { secret, claims } => Auth::jwt(secret.value.clone(), claims.clone()),
-            })
-            .allow_insecure_http(self.allow_insecure_http);
-        if total_timeout.is_some() {
-            builder = builder.total_timeout(total_timeout);
-        }
+            });
         if let Some((workflow, _)) = api {
             builder = builder.track_by_marker(workflow, self.n8n_client()?);
         }
-        Ok(builder.build()?)
+        Ok(build_for!(self, builder, total_timeout))
     }
 
     /// The handle of the run `run_id`.
@@ -181,20 +184,14 @@ impl Target {
         match &self.kind {
             TargetKind::Runs { workflow, .. } => {
                 let filter = ListRuns::new().workflow_id(workflow).limit(limit);
-                let runs: Vec<_> = self
-                    .runs_client(None)?
-                    .list_runs(filter)
-                    .take(take)
-                    .try_collect()
-                    .await?;
-                Ok(runs
-                    .into_iter()
-                    .map(|run| RunRow {
+                rows(self.runs_client(None)?.list_runs(filter), take, |run| {
+                    RunRow {
                         id: run.id.to_string(),
                         status: run.status,
                         started: run.created_at,
-                    })
-                    .collect())
+                    }
+                })
+                .await
             }
             TargetKind::N8n {
                 api: Some((workflow, _)),
@@ -203,24 +200,16 @@ impl Target {
                 let filter = n8n::ExecutionFilter::default()
                     .workflow_id(workflow)
                     .limit(limit);
-                let executions: Vec<_> = self
-                    .n8n_client()?
-                    .executions(filter)
-                    .take(take)
-                    .try_collect()
-                    .await?;
-                Ok(executions
-                    .into_iter()
-                    .map(|e| RunRow {
-                        status: match &e.status {
-                            Some(status) => status.run_status(),
-                            None if e.finished => RunStatus::Succeeded,
-                            None => RunStatus::Unknown("unknown".into()),
-                        },
-                        id: e.id,
-                        started: e.started_at,
-                    })
-                    .collect())
+                rows(self.n8n_client()?.executions(filter), take, |e| RunRow {
+                    status: match &e.status {
+                        Some(status) => status.run_status(),
+                        None if e.finished => RunStatus::Succeeded,
+                        None => RunStatus::Unknown("unknown".into()),
+                    },
+                    id: e.id,
+                    started: e.started_at,
+                })
+                .await
             }
             TargetKind::N8n { api: None, .. } => Err(self.needs(
                 "n8n lists executions through the public API",
@@ -235,20 +224,14 @@ impl Target {
                 if let Some(workflow) = workflow {
                     filter = filter.workflow_id(workflow);
                 }
-                let executions: Vec<_> = self
-                    .flowmatic_client()?
-                    .executions(filter)
-                    .take(take)
-                    .try_collect()
-                    .await?;
-                Ok(executions
-                    .into_iter()
-                    .map(|e| RunRow {
+                rows(self.flowmatic_client()?.executions(filter), take, |e| {
+                    RunRow {
                         status: e.status.to_run_status(),
                         id: e.id,
                         started: e.started_at,
-                    })
-                    .collect())
+                    }
+                })
+                .await
             }
             TargetKind::Flowmatic { token: None, .. } => Err(self.needs(
                 "Flowmatic lists executions through the REST API",
@@ -265,47 +248,51 @@ impl Target {
         CliError::usage(format!("target {}: {what}: give it {keys}", self.name))
     }
 
+    /// The credential of the target's REST API client, or a usage error
+    /// naming what the target must be given for one.
+    fn api_credential(&self) -> Result<Secret, CliError> {
+        match &self.kind {
+            TargetKind::N8n {
+                api: Some((_, key)),
+                ..
+            } => Ok(key.value.clone()),
+            TargetKind::N8n { .. } => Err(self.needs("no n8n API key", "api_key_env and workflow")),
+            TargetKind::Flowmatic {
+                token: Some(token), ..
+            } => Ok(token.value.clone()),
+            TargetKind::Flowmatic { .. } => Err(self.needs("no Flowmatic API token", "token_env")),
+            TargetKind::Runs { api_key, .. } => Ok(api_key.value.clone()),
+            TargetKind::ToolJet { .. } => Err(CliError::usage(format!(
+                "target {}: ToolJet has no REST API client",
+                self.name
+            ))),
+        }
+    }
+
     fn n8n_client(&self) -> Result<N8nClient, CliError> {
-        let TargetKind::N8n {
-            api: Some((_, key)),
-            ..
-        } = &self.kind
-        else {
-            return Err(self.needs("no n8n API key", "api_key_env and workflow"));
-        };
-        Ok(N8nClient::builder(&self.base_url, key.value.clone())
-            .allow_insecure_http(self.allow_insecure_http)
-            .build()?)
+        let builder = N8nClient::builder(&self.base_url, self.api_credential()?);
+        Ok(build_for!(self, builder))
     }
 
     fn flowmatic_client(&self) -> Result<FlowmaticClient, CliError> {
-        let TargetKind::Flowmatic {
-            token: Some(token), ..
-        } = &self.kind
-        else {
-            return Err(self.needs("no Flowmatic API token", "token_env"));
-        };
-        Ok(
-            FlowmaticClient::builder(&self.base_url, token.value.clone())
-                .allow_insecure_http(self.allow_insecure_http)
-                .build()?,
-        )
+        let builder = FlowmaticClient::builder(&self.base_url, self.api_credential()?);
+        Ok(build_for!(self, builder))
     }
 
     fn runs_client(&self, total_timeout: Option<Duration>) -> Result<RunsClient, CliError> {
-        let TargetKind::Runs { api_key, .. } = &self.kind else {
-            return Err(CliError::usage(format!(
-                "target {} is not a runs target",
-                self.name
-            )));
-        };
-        let mut builder = RunsClient::builder(&self.base_url, api_key.value.clone())
-            .allow_insecure_http(self.allow_insecure_http);
-        if total_timeout.is_some() {
-            builder = builder.total_timeout(total_timeout);
-        }
-        Ok(builder.build()?)
+        let builder = RunsClient::builder(&self.base_url, self.api_credential()?);
+        Ok(build_for!(self, builder, total_timeout))
     }
+}
+
+/// The first `take` items of a list, as rows.
+async fn rows<T>(
+    items: BoxStream<'static, trigger_sdk::Result<T>>,
+    take: usize,
+    row: impl FnMut(T) -> RunRow,
+) -> Result<Vec<RunRow>, CliError> {
+    let items: Vec<T> = items.take(take).try_collect().await?;
+    Ok(items.into_iter().map(row).collect())
 }
 
 fn n8n_mode(name: &str) -> ResponseMode {

@@ -1,7 +1,7 @@
 //! Every exit code, each from a real answer of the reference server (or a
 //! refusal before anything is sent), with the typed error's message on stderr.
 
-use crate::support::{Fixture, order};
+use crate::support::{Fixture, Run, order};
 
 /// One invocation: its arguments, the variables it lacks, the exit code and
 /// what stderr says.
@@ -237,4 +237,32 @@ async fn a_run_is_started_followed_read_listed_and_cancelled() {
         follow.stderr.contains("email-async: "),
         "plain progress lines: {follow:?}"
     );
+
+    // n8n and Flowmatic list their runs through their REST APIs; a target
+    // without the API's credential says which key it needs.
+    let listed = |list: &Run| -> Vec<String> {
+        assert_eq!(list.code, 0, "{list:?}");
+        list.json()["runs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["runId"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let list = fx
+        .trigger(&["--output", "json", "list", "email-async"])
+        .await;
+    assert!(listed(&list).contains(&doc["runId"].as_str().unwrap_or_default().to_owned()));
+    let signup = fx
+        .trigger(&["run", "signup", "--data", r#"{"event": "user.created"}"#])
+        .await;
+    assert_eq!(signup.code, 0, "{signup:?}");
+    let list = fx.trigger(&["--output", "json", "list", "signup"]).await;
+    assert!(
+        listed(&list).contains(&signup.first_line().to_owned()),
+        "{signup:?} {list:?}"
+    );
+    let untokened = fx.trigger(&["list", "signup-get"]).await;
+    assert_eq!(untokened.code, 2, "{untokened:?}");
+    assert!(untokened.stderr.contains("token_env"), "{untokened:?}");
 }
