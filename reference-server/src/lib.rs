@@ -35,7 +35,7 @@ mod tooljet;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use http::StatusCode;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -113,7 +113,7 @@ impl ReferenceServer {
     /// Arms the n8n test webhook (`/webhook-test/..`) of a workflow for one call.
     /// Returns false when no n8n workflow has this id.
     pub fn arm_n8n_test_webhook(&self, workflow_id: &str) -> bool {
-        self.state.n8n.arm_test_webhook(workflow_id)
+        self.state.harness.arm_test_webhook(workflow_id)
     }
 
     /// The engine behind the faces (runs, events, recorded action calls).
@@ -217,15 +217,13 @@ impl Drop for ReferenceServer {
 
 /// The full router: the four faces under their prefixes plus `/__admin`.
 fn router(state: AppState) -> Router {
-    let n8n = n8n::router(state.n8n.clone());
     Router::new()
         .merge(harness::admin::router())
-        .route("/__admin/n8n/arm-test-webhook", post(arm_test_webhook))
         .route("/__admin/actions", get(action_calls))
         .route("/__admin/health", get(|| async { "ok" }))
         .fallback(not_found)
         .with_state(state.clone())
-        .nest("/n8n", n8n)
+        .nest("/n8n", n8n::router(state.clone()))
         .nest("/runs", runs::router(state.clone()))
         .nest("/flowmatic", flowmatic::router(state.clone()))
         .nest("/tooljet", tooljet::router(state.clone()))
@@ -242,29 +240,6 @@ async fn not_found() -> Response {
         axum::Json(json!({"error": "not found"})),
     )
         .into_response()
-}
-
-async fn arm_test_webhook(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
-    let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
-        v.get("workflowId")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    match id {
-        Some(id) if state.n8n.arm_test_webhook(&id) => {
-            (StatusCode::OK, axum::Json(json!({"armed": id}))).into_response()
-        }
-        Some(id) => (
-            StatusCode::NOT_FOUND,
-            axum::Json(json!({"error": format!("no n8n workflow {id}")})),
-        )
-            .into_response(),
-        None => (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "body must be {\"workflowId\":\"..\"}"})),
-        )
-            .into_response(),
-    }
 }
 
 async fn action_calls(State(state): State<AppState>) -> Response {

@@ -6,19 +6,16 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::harness::{Faults, Harness};
-use crate::n8n::N8nState;
+use crate::harness::Harness;
 
-/// What the faces' routers get: the engine, the configuration, and the n8n
-/// face's own records.
+/// What the faces' routers get: the engine, the configuration, the shutdown
+/// signal and the harness. Each face builds its own state in its router.
 #[derive(Clone)]
 pub(crate) struct AppState {
     /// The engine (workflows and runs).
     pub engine: Engine,
     /// The configuration the server was started with.
     pub config: Arc<Config>,
-    /// The n8n face's state (workflow objects, tags, test-webhook arms).
-    pub n8n: N8nState,
     /// Set when the server shuts down, so long-lived streams can end.
     pub closing: Arc<watch::Sender<bool>>,
     /// Armed faults and expectations.
@@ -28,16 +25,11 @@ pub(crate) struct AppState {
 impl AppState {
     pub(crate) fn new(config: Config) -> Self {
         let engine = Engine::with_retention(config.workflows.clone(), config.retention.clone());
-        let n8n = N8nState::new(engine.clone(), &config);
-        let harness = Arc::new(Harness {
-            faults: Faults::default(),
-            expectations: engine.expectations(),
-        });
+        let harness = Arc::new(Harness::new(engine.expectations()));
         Self {
             harness,
             engine,
             config: Arc::new(config),
-            n8n,
             closing: Arc::new(watch::channel(false).0),
         }
     }

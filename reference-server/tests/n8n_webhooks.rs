@@ -403,6 +403,28 @@ async fn header_basic_and_jwt_auth() {
         (r.status().as_u16(), r.text().await.unwrap()),
         (403, "jwt expired".to_owned())
     );
+    // n8n parses the body before the Webhook node checks the credentials: a body that
+    // does not parse is a 422 whatever the credentials; an auth failure keeps the path's
+    // CORS headers.
+    let r = call(&s, "POST", "webhook/send-email", |b| {
+        b.header(creds::N8N_WEBHOOK_HEADER, "wrong")
+            .header("content-type", "application/json")
+            .body("{not json")
+    })
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = call(&s, "POST", "webhook/send-email", |b| {
+        b.header(creds::N8N_WEBHOOK_HEADER, "wrong")
+            .header("Origin", "http://example.test")
+            .json(&json!({}))
+    })
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "http://example.test"
+    );
+    assert_eq!(r.headers()["access-control-allow-methods"], "OPTIONS, POST");
     assert_eq!(
         execution_count(&s).await,
         before + 1,

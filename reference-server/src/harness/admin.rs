@@ -1,5 +1,5 @@
 //! The harness over HTTP: `/__admin/runs`, `/__admin/expectations`,
-//! `/__admin/faults`.
+//! `/__admin/faults`, `/__admin/n8n/arm-test-webhook`.
 
 // Handlers return `Result<Response, Response>`: the error side is the ready
 // answer, so its size does not matter.
@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
@@ -35,6 +35,27 @@ pub(crate) fn router() -> Router<AppState> {
             "/__admin/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
+        .route("/__admin/n8n/arm-test-webhook", post(arm_test_webhook))
+}
+
+/// `POST /__admin/n8n/arm-test-webhook` with `{"workflowId": ".."}`.
+async fn arm_test_webhook(State(state): State<AppState>, body: axum::body::Bytes) -> Reply {
+    let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        v.get("workflowId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let Some(id) = id else {
+        return Err(bad_request("body must be {\"workflowId\":\"..\"}"));
+    };
+    if !state.harness.arm_test_webhook(&id) {
+        return Err((
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no n8n workflow {id}")})),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({"armed": id})).into_response())
 }
 
 fn bad_request(message: &str) -> Response {

@@ -38,7 +38,7 @@ pub(crate) mod admin;
 mod expect;
 mod faults;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -72,11 +72,45 @@ pub(crate) fn request_headers() -> Arc<HeaderMap> {
     Arc::new(copy.unwrap_or_default())
 }
 
-/// The harness's state: armed faults and registered expectations.
-#[derive(Default)]
+/// The harness's state: armed faults, registered expectations, and the face
+/// whose test webhooks can be armed.
 pub(crate) struct Harness {
     pub(crate) faults: Faults,
     pub(crate) expectations: Arc<Expectations>,
+    test_webhooks: OnceLock<Weak<dyn TestWebhooks>>,
+}
+
+/// A face with test webhooks that answer only once armed (n8n's
+/// `/webhook-test/..`, armed by clicking "Execute workflow" in the editor).
+pub(crate) trait TestWebhooks: Send + Sync {
+    /// Arms the test webhook of a workflow for one call; false when the face
+    /// has no such workflow with a webhook.
+    fn arm(&self, workflow_id: &str) -> bool;
+}
+
+impl Harness {
+    /// A harness counting runs into `expectations`, with no fault armed.
+    pub(crate) fn new(expectations: Arc<Expectations>) -> Self {
+        Self {
+            faults: Faults::default(),
+            expectations,
+            test_webhooks: OnceLock::new(),
+        }
+    }
+
+    /// Called by the face when its router is built; the first face wins.
+    pub(crate) fn serve_test_webhooks(&self, face: &Arc<dyn TestWebhooks>) {
+        let _ = self.test_webhooks.set(Arc::downgrade(face));
+    }
+
+    /// Arms a test webhook for one call ([`TestWebhooks::arm`]); false when
+    /// no face serves test webhooks or it has no such workflow.
+    pub(crate) fn arm_test_webhook(&self, workflow_id: &str) -> bool {
+        self.test_webhooks
+            .get()
+            .and_then(Weak::upgrade)
+            .is_some_and(|face| face.arm(workflow_id))
+    }
 }
 
 /// Around every request: applies an armed fault, keeps the request headers

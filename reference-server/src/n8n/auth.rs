@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::N8nVersion;
+use crate::config::{N8nAuth, N8nVersion};
 
 /// An authentication failure: answered as plain text with no content type and
 /// `WWW-Authenticate: Basic realm="Webhook"`, whatever the auth type.
@@ -39,6 +39,23 @@ impl AuthFailure {
     }
 }
 
+/// Checks a call against the Webhook node's authentication; `Ok` carries the verified
+/// JWT's payload (JWT auth only).
+pub(crate) fn check(
+    auth: &N8nAuth,
+    headers: &HeaderMap,
+    version: N8nVersion,
+) -> Result<Option<Value>, AuthFailure> {
+    match auth {
+        N8nAuth::Header { name, value } => check_header(headers, name, value).map(|()| None),
+        N8nAuth::Basic { user, password } => {
+            check_basic(headers, user, password, version).map(|()| None)
+        }
+        N8nAuth::Jwt { secret } => check_jwt(headers, secret).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -48,11 +65,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Header auth: the named header (case-insensitive name) must carry exactly `value`.
-pub(crate) fn check_header(
-    headers: &HeaderMap,
-    name: &str,
-    value: &str,
-) -> Result<(), AuthFailure> {
+fn check_header(headers: &HeaderMap, name: &str, value: &str) -> Result<(), AuthFailure> {
     match headers.get(name) {
         Some(given) if constant_time_eq(given.as_bytes(), value.as_bytes()) => Ok(()),
         _ => Err(AuthFailure::new(
@@ -64,7 +77,7 @@ pub(crate) fn check_header(
 
 /// Basic auth: none → 401 `Authorization is required!`; wrong → 401 `Authentication data is
 /// wrong!` on 2.x, 403 `Authorization data is wrong!` on 1.x.
-pub(crate) fn check_basic(
+fn check_basic(
     headers: &HeaderMap,
     user: &str,
     password: &str,
@@ -107,7 +120,7 @@ pub(crate) fn check_basic(
 
 /// JWT auth with an HS256 secret: the token is the second word of `Authorization`.
 /// Returns the payload, which the workflow sees as `$json.jwtPayload`.
-pub(crate) fn check_jwt(headers: &HeaderMap, secret: &str) -> Result<Value, AuthFailure> {
+fn check_jwt(headers: &HeaderMap, secret: &str) -> Result<Value, AuthFailure> {
     let token = headers
         .get(header::AUTHORIZATION)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())

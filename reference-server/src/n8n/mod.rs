@@ -17,27 +17,22 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::response::Response;
+use axum::routing::any;
 
-use crate::config::{Config, N8nOptions, N8nVersion};
+use crate::config::{N8nOptions, N8nVersion};
 use crate::engine::Engine;
+use crate::state::AppState;
 use tags::Tag;
 use workflows::N8nWorkflow;
 
-/// State of the n8n face: the engine plus n8n's own records (workflow objects, tags,
-/// activation times, test-webhook armings, retry links). Cheap to clone.
-#[derive(Clone)]
-pub struct N8nState {
-    inner: Arc<Shared>,
-}
-
-struct Shared {
-    engine: Engine,
-    options: N8nOptions,
-    body_limit: usize,
+/// State of the n8n face: the shared state plus n8n's own records (workflow objects,
+/// tags, activation times, test-webhook armings, retry links).
+pub(crate) struct N8nFace {
+    app: AppState,
     registry: Mutex<Registry>,
 }
+
+type Face = Arc<N8nFace>;
 
 /// n8n's records, behind one lock (never held across an await).
 #[derive(Default)]
@@ -50,11 +45,11 @@ pub(crate) struct Registry {
     pub retry_success: HashMap<String, String>,
 }
 
-impl N8nState {
-    /// The face over `engine`, with the workflows of `config` that have an n8n exposure.
-    pub fn new(engine: Engine, config: &Config) -> Self {
+impl N8nFace {
+    /// The face over the shared state, with the workflows that have an n8n exposure.
+    fn new(app: AppState) -> Self {
         let mut registry = Registry::default();
-        for wf in engine.workflows() {
+        for wf in app.engine.workflows() {
             let Some(exposure) = &wf.n8n else { continue };
             let tag_ids = exposure
                 .tags
@@ -66,18 +61,58 @@ impl N8nState {
                 .push(N8nWorkflow::from_config(&wf, exposure, tag_ids));
         }
         Self {
-            inner: Arc::new(Shared {
-                engine,
-                options: config.n8n.clone(),
-                body_limit: config.body_limit,
-                registry: Mutex::new(registry),
-            }),
+            app,
+            registry: Mutex::new(registry),
         }
     }
 
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.app.engine
+    }
+
+    pub(crate) fn options(&self) -> &N8nOptions {
+        &self.app.config.n8n
+    }
+
+    pub(crate) fn body_limit(&self) -> usize {
+        self.app.config.body_limit
+    }
+
+    /// The delay between activation and the webhook answering; none on 1.x, which
+    /// registers webhooks before `/activate` answers.
+    pub(crate) fn activation_delay(&self) -> Duration {
+        match self.version() {
+            N8nVersion::V1 => Duration::ZERO,
+            _ => self.options().activation_delay,
+        }
+    }
+
+    /// The release line the face answers as.
+    pub(crate) fn version(&self) -> N8nVersion {
+        self.options().version
+    }
+
+    /// Whether the face answers as n8n 1.x.
+    pub(crate) fn is_v1(&self) -> bool {
+        self.version() == N8nVersion::V1
+    }
+
+    pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Allocates an execution id (numeric string).
+    pub(crate) fn next_execution_id(&self) -> String {
+        self.app.engine.next_number().to_string()
+    }
+}
+
+impl crate::harness::TestWebhooks for N8nFace {
     /// Arms the test webhook (`/webhook-test/..`) of a workflow for one call, as clicking
     /// "Execute workflow" in the editor does. False when no such n8n workflow exists.
-    pub fn arm_test_webhook(&self, workflow_id: &str) -> bool {
+    fn arm(&self, workflow_id: &str) -> bool {
         let mut reg = self.registry();
         if !reg
             .workflows
@@ -88,49 +123,6 @@ impl N8nState {
         }
         *reg.armed.entry(workflow_id.to_owned()).or_default() += 1;
         true
-    }
-
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.inner.engine
-    }
-
-    pub(crate) fn options(&self) -> &N8nOptions {
-        &self.inner.options
-    }
-
-    pub(crate) fn body_limit(&self) -> usize {
-        self.inner.body_limit
-    }
-
-    /// The delay between activation and the webhook answering; none on 1.x, which
-    /// registers webhooks before `/activate` answers.
-    pub(crate) fn activation_delay(&self) -> Duration {
-        match self.version() {
-            N8nVersion::V1 => Duration::ZERO,
-            _ => self.inner.options.activation_delay,
-        }
-    }
-
-    /// The release line the face answers as.
-    pub(crate) fn version(&self) -> N8nVersion {
-        self.inner.options.version
-    }
-
-    /// Whether the face answers as n8n 1.x.
-    pub(crate) fn is_v1(&self) -> bool {
-        self.version() == N8nVersion::V1
-    }
-
-    pub(crate) fn registry(&self) -> MutexGuard<'_, Registry> {
-        self.inner
-            .registry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Allocates an execution id (numeric string).
-    pub(crate) fn next_execution_id(&self) -> String {
-        self.inner.engine.next_number().to_string()
     }
 }
 
@@ -171,29 +163,19 @@ impl Registry {
 }
 
 /// The n8n routes, to be nested under `/n8n`: `/webhook/*`, `/webhook-test/*`,
-/// `/api/v1/*` and `/healthz`. One fallback routes by path prefix (no matchit routes, so
-/// nesting cannot clash with the other faces' routes).
-pub fn router(state: N8nState) -> Router {
-    Router::new().fallback(dispatch).with_state(state)
-}
-
-/// Whether `path` is `prefix` itself or below it.
-fn under(path: &str, prefix: &str) -> bool {
-    path.strip_prefix(prefix)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-async fn dispatch(State(state): State<N8nState>, req: Request) -> Response {
-    let path = req.uri().path().to_owned();
-    if under(&path, "/webhook") {
-        webhook::production(State(state), req).await
-    } else if under(&path, "/webhook-test") {
-        webhook::test(State(state), req).await
-    } else if under(&path, "/api/v1") {
-        api::handle(State(state), req).await
-    } else if path == "/healthz" || path == "/healthz/readiness" {
-        api::healthz().await
-    } else {
-        answers::api_error(http::StatusCode::NOT_FOUND, "not found")
-    }
+/// `/api/v1/*` and `/healthz`. The face's test webhooks are armed through the
+/// harness ([`crate::harness::Harness::arm_test_webhook`]).
+pub(crate) fn router(app: AppState) -> Router {
+    let face = Arc::new(N8nFace::new(app));
+    let arming: Arc<dyn crate::harness::TestWebhooks> = face.clone();
+    face.app.harness.serve_test_webhooks(&arming);
+    Router::new()
+        .merge(webhook::routes(&face))
+        .route("/api/v1", any(api::handle))
+        .route("/api/v1/", any(api::handle))
+        .route("/api/v1/{*rest}", any(api::handle))
+        .route("/healthz", any(api::healthz))
+        .route("/healthz/readiness", any(api::healthz))
+        .fallback(|| async { answers::api_error(http::StatusCode::NOT_FOUND, "not found") })
+        .with_state(face)
 }

@@ -1,26 +1,37 @@
-//! `/webhook/*` and `/webhook-test/*`: registration lookup, CORS, body parsing, webhook-node
-//! auth, the run, and the answer of each response mode.
+//! `/webhook/*` and `/webhook-test/*`: registration lookup and CORS (a middleware, since
+//! webhooks are registered at run time), body parsing and webhook-node auth (the
+//! [`WebhookCall`] extractor), then the run and the answer of each response mode.
+
+// Handlers return `Result<Response, Response>`: the error side is the ready
+// answer, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{FromRequest, OriginalUri, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::routing::any;
 use futures::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::config::{N8nAuth, N8nExposure, N8nResponseData, N8nResponseMode};
+use crate::body::read_limited;
+use crate::config::{N8nExposure, N8nResponseData, N8nResponseMode};
 use crate::engine::{EventKind, RunSnapshot, RunStatus, StartRun, StepStatus};
 
 use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
 use super::auth;
 use super::executions::{self, MODE_KEY, VERSION_KEY, WORKFLOW_KEY};
 use super::request::{decode_path_segment, headers_json, parse_body, parse_query};
-use super::{N8nState, Registry};
+use super::{Face, N8nFace, Registry};
+
+type Reply = Result<Response, Response>;
 
 /// The methods a Webhook node can listen on.
 const WEBHOOK_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"];
@@ -31,7 +42,38 @@ enum Kind {
     Test,
 }
 
-/// A registered webhook that matches the request path.
+impl Kind {
+    /// The path segment under `/n8n`.
+    fn segment(self) -> &'static str {
+        match self {
+            Self::Production => "webhook",
+            Self::Test => "webhook-test",
+        }
+    }
+}
+
+/// The production and test webhook routes: `/webhook`, `/webhook/` and
+/// `/webhook/{*path}`, the same under `/webhook-test`, any method.
+pub(super) fn routes(face: &Face) -> Router<Face> {
+    [Kind::Production, Kind::Test]
+        .into_iter()
+        .fold(Router::new(), |router, kind| {
+            let prefix = format!("/{}", kind.segment());
+            let hooks = Router::new()
+                .route(&prefix, any(call))
+                .route(&format!("{prefix}/"), any(call))
+                .route(&format!("{prefix}/{{*path}}"), any(call))
+                .route_layer(middleware::from_fn_with_state(
+                    (face.clone(), kind),
+                    find_webhook,
+                ));
+            router.merge(hooks)
+        })
+}
+
+/// A registered webhook that matches the request path (`Clone` for the request's
+/// extensions, which take it by value and never clone it).
+#[derive(Clone)]
 struct Candidate {
     workflow_id: String,
     engine_id: Option<String>,
@@ -43,28 +85,23 @@ struct Candidate {
     static_matches: usize,
 }
 
-/// `ANY /webhook/{*path}`.
-pub(crate) async fn production(State(state): State<N8nState>, req: Request) -> Response {
-    serve(state, Kind::Production, req).await
-}
-
-/// `ANY /webhook-test/{*path}`.
-pub(crate) async fn test(State(state): State<N8nState>, req: Request) -> Response {
-    serve(state, Kind::Test, req).await
+/// The webhook a call reached (left in the request's extensions by [`find_webhook`]).
+#[derive(Clone)]
+struct Hook {
+    kind: Kind,
+    candidate: Candidate,
+    /// `webhookUrl` as the workflow sees it.
+    url: String,
 }
 
 fn request_path(uri_path: &str, kind: Kind) -> String {
-    let prefix = match kind {
-        Kind::Production => "/webhook",
-        Kind::Test => "/webhook-test",
-    };
     uri_path
-        .strip_prefix(prefix)
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(kind.segment()))
         .unwrap_or(uri_path)
         .trim_matches('/')
         .to_owned()
 }
-
 /// Finds the registered webhooks whose path matches, for any method.
 fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate> {
     let segments: Vec<String> = path.split('/').map(decode_path_segment).collect();
@@ -165,7 +202,16 @@ fn with_headers(mut response: Response, headers: &[(HeaderName, HeaderValue)]) -
     response
 }
 
-async fn serve(state: N8nState, kind: Kind, req: Request) -> Response {
+/// Routes a call to its registered webhook, as n8n's webhook server does: an unsupported
+/// method is a 500 (`code: 0`), an unknown path a 404 naming it, a path registered for
+/// other methods a 404 naming them, an `OPTIONS` preflight a 204. Otherwise the call goes
+/// on with its [`Hook`] (a test webhook's arming is used up) and every answer gets the
+/// CORS headers of the path.
+async fn find_webhook(
+    State((face, kind)): State<(Face, Kind)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().as_str().to_owned();
     if method != "OPTIONS" && !WEBHOOK_METHODS.contains(&method.as_str()) {
         return answers::code_zero(&format!("The method {method} is not supported."));
@@ -174,7 +220,7 @@ async fn serve(state: N8nState, kind: Kind, req: Request) -> Response {
     let now = Instant::now();
     // Look up, and for a test call consume the arming, under one lock.
     let (candidates, chosen) = {
-        let mut reg = state.registry();
+        let mut reg = face.registry();
         let mut candidates = lookup(&reg, kind, &path, now);
         let best = candidates
             .iter()
@@ -213,8 +259,13 @@ async fn serve(state: N8nState, kind: Kind, req: Request) -> Response {
         }
         return with_headers(answers::wrong_method(&method, &methods), &cors);
     };
-    let response = run_webhook(&state, kind, candidate, req).await;
-    with_headers(response, &cors)
+    let url = webhook_url(&req, kind, &candidate.url_path);
+    req.extensions_mut().insert(Hook {
+        kind,
+        candidate,
+        url,
+    });
+    with_headers(next.run(req).await, &cors)
 }
 
 fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
@@ -237,45 +288,73 @@ fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
         .get::<OriginalUri>()
         .map(|o| o.0.path().strip_suffix(inner).unwrap_or("").to_owned())
         .unwrap_or_default();
-    let segment = match kind {
-        Kind::Production => "webhook",
-        Kind::Test => "webhook-test",
-    };
-    format!("http://{host}{mount}/{segment}/{url_path}")
+    format!("http://{host}{mount}/{}/{url_path}", kind.segment())
 }
 
-async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -> Response {
-    let url = webhook_url(&req, kind, &c.url_path);
-    let query = parse_query(req.uri().query().unwrap_or(""));
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.body_limit()).await else {
-        return answers::problem_executing();
-    };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let body = match parse_body(content_type, &bytes) {
-        Ok(b) => b,
-        Err(hint) => return answers::parse_failure(&hint),
-    };
-    let jwt_payload = match &c.exposure.auth {
-        N8nAuth::Header { name, value } => {
-            auth::check_header(&parts.headers, name, value).map(|()| None)
-        }
-        N8nAuth::Basic { user, password } => {
-            auth::check_basic(&parts.headers, user, password, state.version()).map(|()| None)
-        }
-        N8nAuth::Jwt { secret } => auth::check_jwt(&parts.headers, secret).map(Some),
-        _ => Ok(None),
-    };
-    let jwt_payload = match jwt_payload {
-        Ok(p) => p,
-        Err(failure) => return failure.into_response(),
-    };
+/// A call to a registered webhook whose body parsed (by its content type) and which
+/// passed the Webhook node's authentication. Rejections: a body over the limit (500
+/// `code: 0`), a body that does not parse (422, before authentication, as n8n parses
+/// first), then n8n's plain-text auth failures.
+struct WebhookCall {
+    hook: Hook,
+    headers: HeaderMap,
+    query: Map<String, Value>,
+    body: Value,
+    /// The verified JWT's payload (`$json.jwtPayload`).
+    jwt_payload: Option<Value>,
+}
+
+impl FromRequest<Face> for WebhookCall {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, face: &Face) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let hook = parts
+            .extensions
+            .remove::<Hook>()
+            .ok_or_else(answers::problem_executing)?;
+        let bytes = read_limited(body, face.body_limit())
+            .await
+            .map_err(|_| answers::problem_executing())?;
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body =
+            parse_body(content_type, &bytes).map_err(|hint| answers::parse_failure(&hint))?;
+        let jwt_payload = auth::check(
+            &hook.candidate.exposure.auth,
+            &parts.headers,
+            face.version(),
+        )
+        .map_err(auth::AuthFailure::into_response)?;
+        Ok(Self {
+            hook,
+            query: parse_query(parts.uri.query().unwrap_or("")),
+            headers: parts.headers,
+            body,
+            jwt_payload,
+        })
+    }
+}
+
+/// `ANY /webhook/..` and `/webhook-test/..` (after [`find_webhook`]): runs the workflow
+/// and answers in the webhook's response mode.
+async fn call(State(face): State<Face>, call: WebhookCall) -> Reply {
+    let WebhookCall {
+        hook: Hook {
+            kind,
+            candidate: c,
+            url,
+        },
+        headers,
+        query,
+        body,
+        jwt_payload,
+    } = call;
     let mut item = Map::with_capacity(7);
-    item.insert("headers".into(), headers_json(&parts.headers));
-    item.insert("params".into(), Value::Object(c.params.clone()));
+    item.insert("headers".into(), headers_json(&headers));
+    item.insert("params".into(), Value::Object(c.params));
     item.insert("query".into(), Value::Object(query));
     item.insert("body".into(), body);
     item.insert("webhookUrl".into(), json!(url));
@@ -290,31 +369,28 @@ async fn run_webhook(state: &N8nState, kind: Kind, c: Candidate, req: Request) -
     if let Some(p) = jwt_payload {
         item.insert("jwtPayload".into(), p);
     }
-    let mode = c.exposure.response_mode;
     let execution_mode = if kind == Kind::Test {
         "manual"
     } else {
         "webhook"
     };
-    let Some(engine_id) = c.engine_id.clone() else {
-        return answers::problem_executing();
-    };
+    let engine_id = c.engine_id.ok_or_else(answers::problem_executing)?;
     let target = RunTarget {
-        workflow_id: c.workflow_id.clone(),
+        workflow_id: c.workflow_id,
         engine_id,
-        version_id: c.version_id.clone(),
+        version_id: c.version_id,
     };
-    let Some(started) = start_run(state, &target, Value::Object(item), execution_mode) else {
-        return answers::problem_executing();
-    };
-    let status = StatusCode::from_u16(c.exposure.response_code).unwrap_or(StatusCode::OK);
-    match mode {
+    let started = start_run(&face, &target, Value::Object(item), execution_mode)
+        .ok_or_else(answers::problem_executing)?;
+    let exposure = &c.exposure;
+    let status = StatusCode::from_u16(exposure.response_code).unwrap_or(StatusCode::OK);
+    match exposure.response_mode {
         N8nResponseMode::LastNode => {
-            last_node(state, &started.id, status, c.exposure.response_data).await
+            last_node(&face, &started.id, status, exposure.response_data).await
         }
-        N8nResponseMode::ResponseNode => response_node(state, &started.id).await,
-        N8nResponseMode::Streaming => streaming(state, &started),
-        _ => on_received(state, &c.exposure, &started, status),
+        N8nResponseMode::ResponseNode => response_node(&face, &started.id).await,
+        N8nResponseMode::Streaming => streaming(&face, &started),
+        _ => Ok(on_received(&face, exposure, &started, status)),
     }
 }
 
@@ -330,18 +406,17 @@ pub(crate) struct RunTarget {
 
 /// Starts a run under a fresh numeric execution id.
 pub(crate) fn start_run(
-    state: &N8nState,
+    face: &N8nFace,
     target: &RunTarget,
     input: Value,
     mode: &str,
 ) -> Option<RunSnapshot> {
-    let req = StartRun::new(&target.engine_id, input, state.next_execution_id())
+    let req = StartRun::new(&target.engine_id, input, face.next_execution_id())
         .meta(MODE_KEY, mode)
         .meta(WORKFLOW_KEY, target.workflow_id.as_str())
         .meta(VERSION_KEY, target.version_id.as_str());
-    state
-        .engine()
-        .start_numbered(req, || state.next_execution_id())
+    face.engine()
+        .start_numbered(req, || face.next_execution_id())
         .ok()
 }
 
@@ -358,7 +433,7 @@ fn success(mut response: Response) -> Response {
 const UNKNOWN_EXECUTION_ID: &str = "__UNKNOWN__";
 
 fn on_received(
-    state: &N8nState,
+    face: &N8nFace,
     exposure: &N8nExposure,
     started: &RunSnapshot,
     status: StatusCode,
@@ -370,7 +445,7 @@ fn on_received(
             success(r)
         }
         Some(custom) => {
-            let id = if state.is_v1() {
+            let id = if face.is_v1() {
                 UNKNOWN_EXECUTION_ID
             } else {
                 started.id.as_str()
@@ -388,40 +463,43 @@ fn on_received(
     }
 }
 
-async fn last_node(
-    state: &N8nState,
-    id: &str,
-    status: StatusCode,
-    data: N8nResponseData,
-) -> Response {
-    let Some(snap) = state.engine().wait(id).await else {
-        return answers::problem_executing();
-    };
+async fn last_node(face: &N8nFace, id: &str, status: StatusCode, data: N8nResponseData) -> Reply {
+    let snap = face
+        .engine()
+        .wait(id)
+        .await
+        .ok_or_else(answers::problem_executing)?;
     match snap.status {
         RunStatus::Succeeded => {}
-        RunStatus::Failed => return answers::error_in_workflow(),
-        _ => return answers::problem_executing(),
+        RunStatus::Failed => return Err(answers::error_in_workflow()),
+        _ => return Err(answers::problem_executing()),
     }
     let items = executions::last_node_items(&snap);
-    match data {
-        N8nResponseData::AllEntries => success(answers::json(status, &Value::Array(items))),
-        N8nResponseData::NoData => success(answers::raw(status, JSON_UTF8, Body::empty())),
-        _ => match items.first() {
-            Some(first) => success(answers::json(status, first)),
-            None => answers::code_zero("No item to return was found"),
-        },
-    }
+    let answer = match data {
+        N8nResponseData::AllEntries => answers::json(status, &Value::Array(items)),
+        N8nResponseData::NoData => answers::raw(status, JSON_UTF8, Body::empty()),
+        _ => {
+            let first = items
+                .first()
+                .ok_or_else(|| answers::code_zero("No item to return was found"))?;
+            answers::json(status, first)
+        }
+    };
+    Ok(success(answer))
 }
 
-async fn response_node(state: &N8nState, id: &str) -> Response {
-    let Some(mut snap) = state.engine().wait_for_response(id).await else {
-        return answers::problem_executing();
-    };
+async fn response_node(face: &N8nFace, id: &str) -> Reply {
+    let mut snap = face
+        .engine()
+        .wait_for_response(id)
+        .await
+        .ok_or_else(answers::problem_executing)?;
     if snap.response.is_some() && respond_cut_off(&snap) {
-        match state.engine().wait(id).await {
-            Some(done) => snap = done,
-            None => return answers::problem_executing(),
-        }
+        snap = face
+            .engine()
+            .wait(id)
+            .await
+            .ok_or_else(answers::problem_executing)?;
         snap.response = None;
     }
     if let Some(resp) = &snap.response {
@@ -438,20 +516,19 @@ async fn response_node(state: &N8nState, id: &str) -> Response {
                 response.headers_mut().insert(name, value);
             }
         }
-        return success(response);
+        return Ok(success(response));
     }
     // An unreached Respond node: 200, n8n's JSON content type, no body and no sandbox header.
     // 1.x answers a failure before the Respond node the same way.
+    let unreached = || Ok(answers::raw(StatusCode::OK, JSON_UTF8, Body::empty()));
     match snap.status {
-        RunStatus::Succeeded => answers::raw(StatusCode::OK, JSON_UTF8, Body::empty()),
-        RunStatus::Failed if state.is_v1() => {
-            answers::raw(StatusCode::OK, JSON_UTF8, Body::empty())
-        }
-        RunStatus::Failed => answers::error_in_workflow(),
-        RunStatus::TimedOut => {
-            answers::code_zero("The execution was cancelled because it timed out")
-        }
-        _ => answers::code_zero("The execution was cancelled manually"),
+        RunStatus::Succeeded => unreached(),
+        RunStatus::Failed if face.is_v1() => unreached(),
+        RunStatus::Failed => Err(answers::error_in_workflow()),
+        RunStatus::TimedOut => Err(answers::code_zero(
+            "The execution was cancelled because it timed out",
+        )),
+        _ => Err(answers::code_zero("The execution was cancelled manually")),
     }
 }
 
@@ -473,15 +550,16 @@ fn respond_cut_off(snap: &RunSnapshot) -> bool {
 }
 
 /// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.
-fn streaming(state: &N8nState, started: &RunSnapshot) -> Response {
+fn streaming(face: &N8nFace, started: &RunSnapshot) -> Reply {
     let names: HashMap<String, String> = started
         .steps
         .iter()
         .map(|s| (s.id.clone(), s.name.clone()))
         .collect();
-    let Some(events) = state.engine().subscribe(&started.id, 0) else {
-        return answers::problem_executing();
-    };
+    let events = face
+        .engine()
+        .subscribe(&started.id, 0)
+        .ok_or_else(answers::problem_executing)?;
     let lines = events.flat_map(move |event| {
         let millis = event
             .at
@@ -534,7 +612,7 @@ fn streaming(state: &N8nState, started: &RunSnapshot) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    success(response)
+    Ok(success(response))
 }
 
 #[cfg(test)]

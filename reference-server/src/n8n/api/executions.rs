@@ -4,7 +4,7 @@ use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, bad_cursor, not_found, page, parse_bool, parse_limit};
+use super::{Ctx, Reply, bad_cursor, bad_request, not_found, ok, page, parse_bool, parse_limit};
 use crate::engine::{EngineError, RunSnapshot};
 use crate::n8n::answers;
 use crate::n8n::cursor::{KeysetCursor, decode, encode};
@@ -20,32 +20,28 @@ const STATUSES: [&str; 8] = [
 /// The statuses 1.x knows.
 const V1_STATUSES: [&str; 5] = ["canceled", "error", "running", "success", "waiting"];
 
-fn bad_request(message: &str) -> Response {
-    answers::api_error(StatusCode::BAD_REQUEST, message)
-}
-
 /// The execution id parameter, or the 400 n8n answers for a non-number.
-fn execution_id(ctx: &Ctx) -> Result<u64, Box<Response>> {
+fn execution_id(ctx: &Ctx) -> Result<u64, Response> {
     numeric_id(ctx.id()).ok_or_else(|| {
-        Box::new(bad_request(if ctx.state.is_v1() {
+        bad_request(if ctx.face.is_v1() {
             "request/params/id must be number"
         } else {
             "request/params/executionId must be a positive integer"
-        }))
+        })
     })
 }
 
 /// An n8n execution by id.
 fn find(ctx: &Ctx, id: u64) -> Option<RunSnapshot> {
-    ctx.state.engine().snapshot(&id.to_string()).filter(is_n8n)
+    ctx.face.engine().snapshot(&id.to_string()).filter(is_n8n)
 }
 
 fn retry_success(ctx: &Ctx, id: &str) -> Option<String> {
-    ctx.state.registry().retry_success.get(id).cloned()
+    ctx.face.registry().retry_success.get(id).cloned()
 }
 
 fn with_data(ctx: &Ctx, m: &mut Map<String, Value>, snap: &RunSnapshot) {
-    let reg = ctx.state.registry();
+    let reg = ctx.face.registry();
     add_data(m, snap, reg.workflow(workflow_id(snap)));
 }
 
@@ -62,7 +58,7 @@ const V2_FIELDS: [&str; 7] = [
 
 /// An execution object as this face's release line shows it.
 fn for_line(ctx: &Ctx, mut m: Map<String, Value>) -> Value {
-    if ctx.state.is_v1() {
+    if ctx.face.is_v1() {
         for key in V2_FIELDS {
             m.remove(key);
         }
@@ -71,41 +67,33 @@ fn for_line(ctx: &Ctx, mut m: Map<String, Value>) -> Value {
 }
 
 /// `GET /executions`: newest first; running ones only with `status=running`.
-pub(super) fn list(ctx: &Ctx) -> Response {
+pub(super) fn list(ctx: &Ctx) -> Reply {
     let status = ctx.q("status");
     if let Some(s) = &status {
-        if ctx.state.is_v1() && !V1_STATUSES.contains(&s.as_str()) {
-            return bad_request(
+        if ctx.face.is_v1() && !V1_STATUSES.contains(&s.as_str()) {
+            return Err(bad_request(
                 "request/query/status must be equal to one of the allowed values: canceled, error, running, success, waiting",
-            );
-        }
-        if !STATUSES.contains(&s.as_str()) {
-            return bad_request(&format!(
-                "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received '{s}'"
             ));
         }
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(bad_request(&format!(
+                "request/query/status Invalid enum value. Expected 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting', received '{s}'"
+            )));
+        }
     }
-    let include_data = match parse_bool(ctx, "includeData") {
-        Ok(b) => b.unwrap_or(false),
-        Err(r) => return *r,
-    };
+    let include_data = parse_bool(ctx, "includeData")?.unwrap_or(false);
     let (limit, last_id) = match ctx.q("cursor") {
-        Some(raw) => match decode::<KeysetCursor>(&raw) {
-            Some(c) => match numeric_id(&c.last_id) {
-                Some(last) => (c.limit, Some(last)),
-                None => return bad_cursor(),
-            },
-            None => return bad_cursor(),
-        },
-        None => match parse_limit(ctx) {
-            Ok(l) => (l, None),
-            Err(r) => return *r,
-        },
+        Some(raw) => {
+            let c = decode::<KeysetCursor>(&raw).ok_or_else(bad_cursor)?;
+            let last = numeric_id(&c.last_id).ok_or_else(bad_cursor)?;
+            (c.limit, Some(last))
+        }
+        None => (parse_limit(ctx)?, None),
     };
     let workflow = ctx.q("workflowId");
     let project = ctx.q("projectId");
     let mut runs: Vec<(u64, RunSnapshot)> = ctx
-        .state
+        .face
         .engine()
         .list_runs()
         .into_iter()
@@ -156,70 +144,57 @@ pub(super) fn list(ctx: &Ctx) -> Response {
 }
 
 /// `GET /executions/{id}`.
-pub(super) fn get(ctx: &Ctx) -> Response {
-    let id = match execution_id(ctx) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    let include_data = match parse_bool(ctx, "includeData") {
-        Ok(b) => b.unwrap_or(false),
-        Err(r) => return *r,
-    };
-    let Some(snap) = find(ctx, id) else {
-        return not_found();
-    };
+pub(super) fn get(ctx: &Ctx) -> Reply {
+    let id = execution_id(ctx)?;
+    let include_data = parse_bool(ctx, "includeData")?.unwrap_or(false);
+    let snap = find(ctx, id).ok_or_else(not_found)?;
     let mut m = detail(&snap, retry_success(ctx, &snap.id).as_deref());
     if include_data {
         with_data(ctx, &mut m, &snap);
     }
-    answers::json(StatusCode::OK, &for_line(ctx, m))
+    ok(&for_line(ctx, m))
 }
 
 /// `DELETE /executions/{id}`: answers the execution with a numeric id.
-pub(super) fn delete(ctx: &Ctx) -> Response {
-    let id = match execution_id(ctx) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    let Some(snap) = find(ctx, id) else {
-        return not_found();
-    };
+pub(super) fn delete(ctx: &Ctx) -> Reply {
+    let id = execution_id(ctx)?;
+    let snap = find(ctx, id).ok_or_else(not_found)?;
     if !snap.status.is_terminal() {
-        return bad_request("Cannot delete a running execution");
+        return Err(bad_request("Cannot delete a running execution"));
     }
-    ctx.state.engine().remove_run(&snap.id);
+    ctx.face.engine().remove_run(&snap.id);
     let mut m = detail(&snap, retry_success(ctx, &snap.id).as_deref());
     m.insert("id".into(), json!(id));
-    answers::json(StatusCode::OK, &for_line(ctx, m))
+    ok(&for_line(ctx, m))
 }
 
 /// `POST /executions/{id}/retry`: failed or canceled only; answers when the retry is over.
-pub(super) async fn retry(ctx: &Ctx) -> Response {
-    let id = match execution_id(ctx) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    let Some(old) = find(ctx, id) else {
-        return answers::api_error(
+pub(super) async fn retry(ctx: &Ctx) -> Reply {
+    let id = execution_id(ctx)?;
+    let old = find(ctx, id).ok_or_else(|| {
+        answers::api_error(
             StatusCode::NOT_FOUND,
             &format!("The execution with the ID \"{id}\" does not exist."),
-        );
-    };
+        )
+    })?;
     match status_of(&old) {
         "success" => {
-            let status = if ctx.state.is_v1() {
+            let status = if ctx.face.is_v1() {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::CONFLICT
             };
-            return answers::api_error(status, "The execution succeeded, so it cannot be retried.");
+            return Err(answers::api_error(
+                status,
+                "The execution succeeded, so it cannot be retried.",
+            ));
         }
         "error" | "canceled" | "crashed" => {}
         _ => {
-            return answers::api_error(
+            return Err(answers::api_error(
                 StatusCode::CONFLICT,
                 "The execution is still running, so it cannot be retried.",
-            );
+            ));
         }
     }
     let mut meta = Map::new();
@@ -232,9 +207,9 @@ pub(super) async fn retry(ctx: &Ctx) -> Response {
     let mut started = None;
     for _ in 0..64 {
         match ctx
-            .state
+            .face
             .engine()
-            .retry(&old.id, ctx.state.next_execution_id(), meta.clone())
+            .retry(&old.id, ctx.face.next_execution_id(), meta.clone())
         {
             Ok(s) => {
                 started = Some(s);
@@ -244,53 +219,54 @@ pub(super) async fn retry(ctx: &Ctx) -> Response {
             Err(_) => break,
         }
     }
-    let Some(started) = started else {
-        return bad_request("The workflow of this execution no longer exists.");
-    };
-    let Some(done) = ctx.state.engine().wait(&started.id).await else {
-        return not_found();
-    };
+    let started =
+        started.ok_or_else(|| bad_request("The workflow of this execution no longer exists."))?;
+    let done = ctx
+        .face
+        .engine()
+        .wait(&started.id)
+        .await
+        .ok_or_else(not_found)?;
     if status_of(&done) == "success" {
-        ctx.state
+        ctx.face
             .registry()
             .retry_success
             .insert(old.id.clone(), done.id.clone());
     }
-    let mut m = Map::new();
-    let item = list_item(&done, None);
-    for key in [
-        "id",
-        "mode",
-        "startedAt",
-        "stoppedAt",
-        "workflowId",
-        "finished",
-        "retryOf",
-        "status",
-    ] {
-        if let Some(v) = item.get(key) {
-            m.insert(key.into(), v.clone());
-        }
-    }
+    let mut m = pick(
+        &list_item(&done, None),
+        &[
+            "id",
+            "mode",
+            "startedAt",
+            "stoppedAt",
+            "workflowId",
+            "finished",
+            "retryOf",
+            "status",
+        ],
+    );
     // 1.x answers `retryOf` as a number here.
-    if ctx.state.is_v1() {
+    if ctx.face.is_v1() {
         m.insert("retryOf".into(), json!(id));
     }
     with_data(ctx, &mut m, &done);
     m.remove("workflowData");
     m.remove("customData");
-    answers::json(StatusCode::OK, &Value::Object(m))
+    ok(&Value::Object(m))
+}
+
+/// The fields of `item` named by `keys`, in that order.
+fn pick(item: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|key| item.get(*key).map(|v| ((*key).to_owned(), v.clone())))
+        .collect()
 }
 
 /// `POST /executions/{id}/stop`.
-pub(super) fn stop(ctx: &Ctx) -> Response {
-    let id = match execution_id(ctx) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    let Some(snap) = find(ctx, id) else {
-        return not_found();
-    };
+pub(super) fn stop(ctx: &Ctx) -> Reply {
+    let id = execution_id(ctx)?;
+    let snap = find(ctx, id).ok_or_else(not_found)?;
     let conflict = |s: &RunSnapshot| {
         answers::api_error(
             StatusCode::CONFLICT,
@@ -301,22 +277,16 @@ pub(super) fn stop(ctx: &Ctx) -> Response {
         )
     };
     if snap.status.is_terminal() {
-        return conflict(&snap);
+        return Err(conflict(&snap));
     }
-    match ctx.state.engine().cancel(&snap.id) {
+    match ctx.face.engine().cancel(&snap.id) {
         Ok(stopped) => {
-            let item = list_item(&stopped, None);
-            let mut m = Map::new();
-            for key in ["mode", "startedAt", "stoppedAt", "finished", "status"] {
-                if let Some(v) = item.get(key) {
-                    m.insert(key.into(), v.clone());
-                }
-            }
-            answers::json(StatusCode::OK, &Value::Object(m))
+            let m = pick(
+                &list_item(&stopped, None),
+                &["mode", "startedAt", "stoppedAt", "finished", "status"],
+            );
+            ok(&Value::Object(m))
         }
-        Err(_) => match find(ctx, id) {
-            Some(now) => conflict(&now),
-            None => not_found(),
-        },
+        Err(_) => Err(find(ctx, id).map_or_else(not_found, |now| conflict(&now))),
     }
 }

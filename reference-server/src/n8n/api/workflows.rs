@@ -6,13 +6,13 @@ use axum::response::Response;
 use http::{HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, not_found, offset_page, page, parse_bool};
+use super::{Ctx, Reply, bad_request, not_found, offset_page, ok, page, parse_bool};
 use crate::config::Workflow;
 use crate::n8n::answers;
 use crate::n8n::tags::short_id;
 use crate::n8n::webhook::{RunTarget, start_run};
 use crate::n8n::workflows::{N8nWorkflow, PROJECT_ID};
-use crate::n8n::{N8nState, Registry, executions};
+use crate::n8n::{N8nFace, Registry, executions};
 
 /// The `Deprecation` header 2.x sends on `/activate` and `/deactivate`.
 const DEPRECATION: &str = "@1784764800";
@@ -42,31 +42,25 @@ const READ_ONLY: &[&str] = &[
     "activeVersion",
 ];
 
-fn bad_request(message: &str) -> Response {
-    answers::api_error(StatusCode::BAD_REQUEST, message)
-}
-
-fn refuse(message: &str) -> Box<Response> {
-    Box::new(bad_request(message))
-}
-
 /// Validates a create/update body the way the OpenAPI validator words it.
-fn validate(body: &Value) -> Result<&Map<String, Value>, Box<Response>> {
+fn validate(body: &Value) -> Result<&Map<String, Value>, Response> {
     let Some(obj) = body.as_object() else {
-        return Err(refuse("request/body must be object"));
+        return Err(bad_request("request/body must be object"));
     };
     for field in ["name", "nodes", "connections", "settings"] {
         if !obj.contains_key(field) {
-            return Err(refuse(&format!(
+            return Err(bad_request(&format!(
                 "request/body must have required property '{field}'"
             )));
         }
     }
     if let Some(field) = READ_ONLY.iter().find(|f| obj.contains_key(**f)) {
-        return Err(refuse(&format!("request/body/{field} is read-only")));
+        return Err(bad_request(&format!("request/body/{field} is read-only")));
     }
     if obj.keys().any(|k| !WRITABLE.contains(&k.as_str())) {
-        return Err(refuse("request/body must NOT have additional properties"));
+        return Err(bad_request(
+            "request/body must NOT have additional properties",
+        ));
     }
     type Check = (&'static str, fn(&Value) -> bool, &'static str);
     let checks: [Check; 4] = [
@@ -77,7 +71,7 @@ fn validate(body: &Value) -> Result<&Map<String, Value>, Box<Response>> {
     ];
     for (field, ok, what) in checks {
         if obj.get(field).is_some_and(|v| !ok(v)) {
-            return Err(refuse(&format!("request/body/{field} must be {what}")));
+            return Err(bad_request(&format!("request/body/{field} must be {what}")));
         }
     }
     Ok(obj)
@@ -96,7 +90,7 @@ fn workflow_json(reg: &Registry, wf: &N8nWorkflow, exclude_pinned: bool) -> Valu
 }
 
 /// Keeps the engine's copy of an API-created workflow in step with its Webhook node.
-fn sync_engine(state: &N8nState, wf: &N8nWorkflow) {
+fn sync_engine(face: &N8nFace, wf: &N8nWorkflow) {
     if !wf.api_created {
         return;
     }
@@ -105,19 +99,13 @@ fn sync_engine(state: &N8nState, wf: &N8nWorkflow) {
     };
     let mut engine_wf = Workflow::new(engine_id, &wf.name, Vec::new());
     engine_wf.n8n = wf.webhook.as_deref().cloned();
-    state.engine().put_workflow(engine_wf);
+    face.engine().put_workflow(engine_wf);
 }
 
 /// `GET /workflows`.
-pub(super) fn list(ctx: &Ctx) -> Response {
-    let active = match parse_bool(ctx, "active") {
-        Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let exclude_pinned = match parse_bool(ctx, "excludePinnedData") {
-        Ok(a) => a.unwrap_or(false),
-        Err(r) => return *r,
-    };
+pub(super) fn list(ctx: &Ctx) -> Reply {
+    let active = parse_bool(ctx, "active")?;
+    let exclude_pinned = parse_bool(ctx, "excludePinnedData")?.unwrap_or(false);
     let name = ctx.q("name");
     let tags: Option<Vec<String>> = ctx.q("tags").map(|t| {
         t.split(',')
@@ -126,7 +114,7 @@ pub(super) fn list(ctx: &Ctx) -> Response {
             .collect()
     });
     let project = ctx.q("projectId");
-    let reg = ctx.state.registry();
+    let reg = ctx.face.registry();
     let selected: Vec<&N8nWorkflow> = reg
         .workflows
         .iter()
@@ -143,10 +131,7 @@ pub(super) fn list(ctx: &Ctx) -> Response {
             })
         })
         .collect();
-    let (items, next) = match offset_page(ctx, &selected) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
+    let (items, next) = offset_page(ctx, &selected)?;
     let data = items
         .iter()
         .map(|w| workflow_json(&reg, w, exclude_pinned))
@@ -155,42 +140,29 @@ pub(super) fn list(ctx: &Ctx) -> Response {
 }
 
 /// `POST /workflows`: created inactive, answered 200.
-pub(super) fn create(ctx: &Ctx) -> Response {
-    let body = match validate(&ctx.body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
+pub(super) fn create(ctx: &Ctx) -> Reply {
+    let body = validate(&ctx.body)?;
     let wf = N8nWorkflow::from_api(short_id(), body);
-    sync_engine(&ctx.state, &wf);
-    let mut reg = ctx.state.registry();
+    sync_engine(&ctx.face, &wf);
+    let mut reg = ctx.face.registry();
     let out = workflow_json(&reg, &wf, false);
     reg.workflows.push(wf);
-    answers::json(StatusCode::OK, &out)
+    ok(&out)
 }
 
 /// `GET /workflows/{id}`.
-pub(super) fn get(ctx: &Ctx) -> Response {
-    let exclude_pinned = match parse_bool(ctx, "excludePinnedData") {
-        Ok(a) => a.unwrap_or(false),
-        Err(r) => return *r,
-    };
-    let reg = ctx.state.registry();
-    match reg.workflow(ctx.id()) {
-        Some(wf) => answers::json(StatusCode::OK, &workflow_json(&reg, wf, exclude_pinned)),
-        None => not_found(),
-    }
+pub(super) fn get(ctx: &Ctx) -> Reply {
+    let exclude_pinned = parse_bool(ctx, "excludePinnedData")?.unwrap_or(false);
+    let reg = ctx.face.registry();
+    let wf = reg.workflow(ctx.id()).ok_or_else(not_found)?;
+    ok(&workflow_json(&reg, wf, exclude_pinned))
 }
 
 /// `PUT /workflows/{id}`.
-pub(super) fn update(ctx: &Ctx) -> Response {
-    let body = match validate(&ctx.body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
-    let mut reg = ctx.state.registry();
-    let Some(wf) = reg.workflow_mut(ctx.id()) else {
-        return not_found();
-    };
+pub(super) fn update(ctx: &Ctx) -> Reply {
+    let body = validate(&ctx.body)?;
+    let mut reg = ctx.face.registry();
+    let wf = reg.workflow_mut(ctx.id()).ok_or_else(not_found)?;
     wf.apply(body);
     if wf.active && wf.webhook.is_none() {
         wf.active = false;
@@ -198,64 +170,68 @@ pub(super) fn update(ctx: &Ctx) -> Response {
         wf.active_version_id = None;
     }
     let wf = wf.clone();
-    sync_engine(&ctx.state, &wf);
-    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
+    sync_engine(&ctx.face, &wf);
+    ok(&workflow_json(&reg, &wf, false))
 }
 
 /// `DELETE /workflows/{id}`: answers the deleted workflow.
-pub(super) fn delete(ctx: &Ctx) -> Response {
-    let mut reg = ctx.state.registry();
-    let Some(pos) = reg.workflows.iter().position(|w| w.id == ctx.id()) else {
-        return not_found();
-    };
+pub(super) fn delete(ctx: &Ctx) -> Reply {
+    let mut reg = ctx.face.registry();
+    let pos = reg
+        .workflows
+        .iter()
+        .position(|w| w.id == ctx.id())
+        .ok_or_else(not_found)?;
     if Registry::is_unpublishing(&reg.workflows[pos], Instant::now()) {
-        return answers::api_error(
+        return Err(answers::api_error(
             StatusCode::CONFLICT,
             "Workflow is still being unpublished. Please try again in a few moments.",
-        );
+        ));
     }
     let wf = reg.workflows.remove(pos);
     reg.armed.remove(&wf.id);
     if wf.api_created
         && let Some(engine_id) = &wf.engine_id
     {
-        ctx.state.engine().remove_workflow(engine_id);
+        ctx.face.engine().remove_workflow(engine_id);
     }
-    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
+    ok(&workflow_json(&reg, &wf, false))
 }
 
 /// `POST /workflows/{id}/activate|deactivate|publish|unpublish`; the deprecated pair sends
 /// `Deprecation` on every answer (real 2.x does so on its 404 too).
-pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Response {
-    let mut response = switch(ctx, on);
+pub(super) fn activate(ctx: &Ctx, on: bool, deprecated: bool) -> Reply {
     // 1.x has no `/publish`, so its `/activate` is not deprecated.
-    if deprecated && !ctx.state.is_v1() {
+    let mark = |mut response: Response| {
+        if deprecated && !ctx.face.is_v1() {
+            response
+                .headers_mut()
+                .insert("deprecation", HeaderValue::from_static(DEPRECATION));
+        }
         response
-            .headers_mut()
-            .insert("deprecation", HeaderValue::from_static(DEPRECATION));
-    }
-    response
+    };
+    switch(ctx, on).map(mark).map_err(mark)
 }
 
-fn switch(ctx: &Ctx, on: bool) -> Response {
-    let delay = ctx.state.activation_delay();
-    let mut reg = ctx.state.registry();
+fn switch(ctx: &Ctx, on: bool) -> Reply {
+    let delay = ctx.face.activation_delay();
+    let mut reg = ctx.face.registry();
     let id = ctx.id().to_owned();
     let Some(wf) = reg.workflow(&id) else {
-        if on && !ctx.state.is_v1() {
-            return answers::api_error(
+        if on && !ctx.face.is_v1() {
+            return Err(answers::api_error(
                 StatusCode::NOT_FOUND,
                 "You do not have permission to activate this workflow. Ask the owner to share it with you.",
-            );
+            ));
         }
-        return not_found();
+        return Err(not_found());
     };
     if on && !wf.active {
         let Some(webhook) = &wf.webhook else {
-            return bad_request(&format!(
+            return Err(bad_request(&format!(
                 "Workflow \"{}\" (ID: {}) has no node to start the workflow - at least one trigger, poller or webhook node is required",
                 wf.name, wf.id
-            ));
+            )));
         };
         let taken = reg.workflows.iter().any(|other| {
             other.id != id
@@ -267,14 +243,12 @@ fn switch(ctx: &Ctx, on: bool) -> Response {
                 })
         });
         if taken {
-            return bad_request(
+            return Err(bad_request(
                 "The URL path that the \"Webhook\" node uses is already taken. Please change it to something else.",
-            );
+            ));
         }
     }
-    let Some(wf) = reg.workflow_mut(&id) else {
-        return not_found();
-    };
+    let wf = reg.workflow_mut(&id).ok_or_else(not_found)?;
     if on && !wf.active {
         wf.active = true;
         let now = Instant::now();
@@ -290,69 +264,70 @@ fn switch(ctx: &Ctx, on: bool) -> Response {
         wf.serving_until = was_live.then(|| now.checked_add(delay)).flatten();
     }
     let wf = wf.clone();
-    answers::json(StatusCode::OK, &workflow_json(&reg, &wf, false))
+    ok(&workflow_json(&reg, &wf, false))
 }
 
 /// `GET /workflows/{id}/{versionId}`.
-pub(super) fn version(ctx: &Ctx) -> Response {
-    let reg = ctx.state.registry();
-    let Some(wf) = reg.workflow(ctx.id()) else {
-        return not_found();
-    };
+pub(super) fn version(ctx: &Ctx) -> Reply {
+    let reg = ctx.face.registry();
+    let wf = reg.workflow(ctx.id()).ok_or_else(not_found)?;
     if ctx.params.get(1).map(String::as_str) != Some(wf.version_id.as_str()) {
-        return answers::api_error(StatusCode::NOT_FOUND, "Version not found");
+        return Err(answers::api_error(
+            StatusCode::NOT_FOUND,
+            "Version not found",
+        ));
     }
-    answers::json(StatusCode::OK, &wf.version_json())
+    ok(&wf.version_json())
 }
 
 /// `GET /workflows/{id}/tags`.
-pub(super) fn get_tags(ctx: &Ctx) -> Response {
-    let reg = ctx.state.registry();
-    match reg.workflow(ctx.id()) {
-        Some(wf) => answers::json(StatusCode::OK, &Value::Array(tags_of(&reg, wf))),
-        None => not_found(),
-    }
+pub(super) fn get_tags(ctx: &Ctx) -> Reply {
+    let reg = ctx.face.registry();
+    let wf = reg.workflow(ctx.id()).ok_or_else(not_found)?;
+    ok(&Value::Array(tags_of(&reg, wf)))
 }
 
 /// `PUT /workflows/{id}/tags` with `[{"id":..}]`.
-pub(super) fn put_tags(ctx: &Ctx) -> Response {
-    let Some(list) = ctx.body.as_array() else {
-        return bad_request("request/body must be array");
-    };
+pub(super) fn put_tags(ctx: &Ctx) -> Reply {
+    let list = ctx
+        .body
+        .as_array()
+        .ok_or_else(|| bad_request("request/body must be array"))?;
     let mut ids = Vec::new();
     for item in list {
-        match item.get("id").and_then(Value::as_str) {
-            Some(id) => ids.push(id.to_owned()),
-            None => return bad_request("request/body must have required property 'id'"),
-        }
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad_request("request/body must have required property 'id'"))?;
+        ids.push(id.to_owned());
     }
-    let mut reg = ctx.state.registry();
+    let mut reg = ctx.face.registry();
     if reg.workflow(ctx.id()).is_none() {
-        return not_found();
+        return Err(not_found());
     }
     if ids.iter().any(|id| !reg.tags.iter().any(|t| &t.id == id)) {
-        return answers::api_error(StatusCode::NOT_FOUND, "Some tags not found");
+        return Err(answers::api_error(
+            StatusCode::NOT_FOUND,
+            "Some tags not found",
+        ));
     }
     ids.dedup();
-    let Some(wf) = reg.workflow_mut(ctx.id()) else {
-        return not_found();
-    };
+    let wf = reg.workflow_mut(ctx.id()).ok_or_else(not_found)?;
     wf.tag_ids = ids;
     let wf = wf.clone();
-    answers::json(StatusCode::OK, &Value::Array(tags_of(&reg, &wf)))
+    ok(&Value::Array(tags_of(&reg, &wf)))
 }
 
 /// `POST /workflows/{id}/execute` (only with `execute_endpoint`): starts a run whose
 /// webhook item has the request body as `body`, answers the execution (`status:"running"`).
-pub(super) fn execute(ctx: &Ctx) -> Response {
+pub(super) fn execute(ctx: &Ctx) -> Reply {
     let target = {
-        let reg = ctx.state.registry();
-        let Some(wf) = reg.workflow(ctx.id()) else {
-            return not_found();
-        };
-        let Some(engine_id) = wf.engine_id.clone() else {
-            return bad_request("Workflow has no node to start the workflow");
-        };
+        let reg = ctx.face.registry();
+        let wf = reg.workflow(ctx.id()).ok_or_else(not_found)?;
+        let engine_id = wf
+            .engine_id
+            .clone()
+            .ok_or_else(|| bad_request("Workflow has no node to start the workflow"))?;
         RunTarget {
             workflow_id: wf.id.clone(),
             engine_id,
@@ -372,11 +347,11 @@ pub(super) fn execute(ctx: &Ctx) -> Response {
         "webhookUrl": "",
         "executionMode": "production",
     });
-    let Some(started) = start_run(&ctx.state, &target, input, "trigger") else {
-        return answers::api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
-    };
+    let started = start_run(&ctx.face, &target, input, "trigger").ok_or_else(|| {
+        answers::api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    })?;
     let mut item = executions::list_item(&started, None);
     item.insert("status".into(), json!("running"));
     item.insert("finished".into(), json!(false));
-    answers::json(StatusCode::OK, &Value::Object(item))
+    ok(&Value::Object(item))
 }
