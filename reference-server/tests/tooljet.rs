@@ -549,6 +549,19 @@ async fn body_over_the_limit_is_plain_413() {
         serde_json::from_str::<Value>(&text).is_err(),
         "plain text: {text}"
     );
+    // The body is parsed before the token guard (and the workflow lookup) runs.
+    let big = json!({"name": "x".repeat(2048), "emp_id": 1});
+    for (path, token) in [
+        (trigger("development"), None),
+        (trigger("development"), Some("wrong")),
+        (
+            "2f6c3e8a-0000-0000-0000-000000000000/trigger?environment=development".to_owned(),
+            Some(TOKEN),
+        ),
+    ] {
+        let (status, _) = tj.post(&path, token, &big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path} {token:?}");
+    }
     let r = tj
         .http
         .post(tj.url(&trigger("development")))

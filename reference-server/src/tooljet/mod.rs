@@ -5,27 +5,28 @@
 // answer, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod auth;
 mod params;
 mod status;
 mod stream;
 mod throttle;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::body::{BodyError, read_limited};
 use crate::config::Workflow;
 use crate::engine::{RunSnapshot, RunStatus, StartRun};
 use crate::ratelimit::FixedWindow;
 use crate::state::AppState;
 use crate::time::now_iso;
+use auth::AuthorizedTrigger;
 use throttle::Throttled;
 
 /// State of the ToolJet face.
@@ -41,18 +42,25 @@ struct ToolJetShape;
 
 impl crate::path::RejectShape for ToolJetShape {
     fn reject(parts: &http::request::Parts) -> Response {
-        let uri = parts
-            .extensions
-            .get::<OriginalUri>()
-            .cloned()
-            .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
-        error(StatusCode::NOT_FOUND, &uri, "Workflow doesn't exists")
+        error(
+            StatusCode::NOT_FOUND,
+            &original_uri(parts),
+            "Workflow doesn't exists",
+        )
     }
 }
 
 type IdPath<T> = crate::path::FacePath<T, ToolJetShape>;
-use crate::path::FacePath;
 type Reply = Result<Response, Response>;
+
+/// The request's URI as the client sent it (before `/tooljet` was stripped).
+fn original_uri(parts: &http::request::Parts) -> OriginalUri {
+    parts
+        .extensions
+        .get::<OriginalUri>()
+        .cloned()
+        .unwrap_or_else(|| OriginalUri(parts.uri.clone()))
+}
 
 /// The ToolJet routes, to be nested under `/tooljet`.
 pub(crate) fn router(app: AppState) -> Router {
@@ -129,86 +137,15 @@ fn result_of(s: &RunSnapshot) -> Value {
 }
 
 impl ToolJetFace {
-    /// Workflow lookup then token check (the order of the contract).
-    fn authorize(
-        &self,
-        id: &str,
-        headers: &HeaderMap,
-        uri: &OriginalUri,
-    ) -> Result<Arc<Workflow>, Response> {
-        let wf = self
-            .app
-            .engine
-            .workflow(id)
-            .filter(|w| w.tooljet.is_some())
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, uri, "Workflow doesn't exists"))?;
-        let token = wf
-            .tooljet
-            .as_ref()
-            .map(|t| t.token.as_str())
-            .unwrap_or_default();
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if token.is_empty() || given != Some(token) {
-            return Err(error(
-                StatusCode::UNAUTHORIZED,
-                uri,
-                "Invalid authentication token",
-            ));
-        }
-        Ok(wf)
-    }
-
-    /// The execution of this workflow with this id.
-    fn execution(
-        &self,
-        wf: &Workflow,
-        execution_id: &str,
-        uri: &OriginalUri,
-    ) -> Result<RunSnapshot, Response> {
-        self.app
-            .engine
-            .snapshot(execution_id)
-            .filter(|s| {
-                s.workflow_id == wf.id
-                    && s.meta.get("face").and_then(Value::as_str) == Some("tooljet")
-            })
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, uri, "Execution not found"))
-    }
-
-    /// Everything a trigger checks before starting a run, in the contract's order.
-    async fn admit(
-        &self,
-        req: &Incoming<'_>,
-        body: Body,
-    ) -> Result<(Arc<Workflow>, Map<String, Value>), Response> {
-        let Incoming {
-            id,
-            headers,
-            uri,
+    /// Everything a trigger checks after the token, in the contract's order;
+    /// then the run is started.
+    fn start_trigger(&self, trigger: &AuthorizedTrigger) -> Result<RunSnapshot, Response> {
+        let AuthorizedTrigger {
+            wf,
+            body,
             query,
-        } = *req;
-        let limit = self.app.config.body_limit;
-        let bytes = match read_limited(body, limit).await {
-            Ok(b) => b,
-            Err(BodyError::TooLarge) => {
-                return Err((
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PayloadTooLargeError: request entity too large",
-                )
-                    .into_response());
-            }
-            Err(BodyError::Read) => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    uri,
-                    "Could not read the request body",
-                ));
-            }
-        };
-        let wf = self.authorize(id, headers, uri)?;
+            uri,
+        } = trigger;
         let exposure = wf.tooljet.clone().unwrap_or_default();
         if !exposure.enabled {
             return Err(error(
@@ -243,10 +180,10 @@ impl ToolJetFace {
                 ),
             ));
         }
-        let params = if bytes.iter().all(u8::is_ascii_whitespace) {
+        let params = if body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
-            match serde_json::from_slice::<Value>(&bytes) {
+            match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(map)) => map,
                 Ok(_) => {
                     return Err(error(
@@ -266,14 +203,14 @@ impl ToolJetFace {
         };
         params::check(&exposure.params, &params)
             .map_err(|m| error(StatusCode::BAD_REQUEST, uri, &m))?;
-        Ok((wf, params))
+        self.start(wf, params, query, uri)
     }
 
     fn start(
         &self,
         wf: &Workflow,
         params: Map<String, Value>,
-        query: &std::collections::HashMap<String, String>,
+        query: &HashMap<String, String>,
         uri: &OriginalUri,
     ) -> Result<RunSnapshot, Response> {
         let mut start = StartRun::new(
@@ -295,35 +232,9 @@ impl ToolJetFace {
     }
 }
 
-type QueryMap = Query<std::collections::HashMap<String, String>>;
-
-/// What a trigger request brings besides its body.
-#[derive(Clone, Copy)]
-struct Incoming<'a> {
-    id: &'a str,
-    headers: &'a HeaderMap,
-    uri: &'a OriginalUri,
-    query: &'a std::collections::HashMap<String, String>,
-}
-
-async fn trigger_sync(
-    State(face): State<Face>,
-    _: Throttled,
-    FacePath(id, _): IdPath<String>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
-    body: Body,
-) -> Reply {
-    let query = query.map(|Query(q)| q).unwrap_or_default();
-    let incoming = Incoming {
-        id: &id,
-        headers: &headers,
-        uri: &uri,
-        query: &query,
-    };
-    let (wf, params) = face.admit(&incoming, body).await?;
-    let run = face.start(&wf, params, &query, &uri)?;
+async fn trigger_sync(State(face): State<Face>, _: Throttled, trigger: AuthorizedTrigger) -> Reply {
+    let run = face.start_trigger(&trigger)?;
+    let uri = trigger.uri;
     let timeout = face.app.config.tooljet.workflow_timeout;
     let done = match tokio::time::timeout(timeout, face.app.engine.wait(&run.id)).await {
         Ok(Some(done)) => done,
@@ -382,21 +293,9 @@ async fn trigger_sync(
 async fn trigger_async(
     State(face): State<Face>,
     _: Throttled,
-    FacePath(id, _): IdPath<String>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    query: Result<QueryMap, axum::extract::rejection::QueryRejection>,
-    body: Body,
+    trigger: AuthorizedTrigger,
 ) -> Reply {
-    let query = query.map(|Query(q)| q).unwrap_or_default();
-    let incoming = Incoming {
-        id: &id,
-        headers: &headers,
-        uri: &uri,
-        query: &query,
-    };
-    let (wf, params) = face.admit(&incoming, body).await?;
-    let run = face.start(&wf, params, &query, &uri)?;
+    let run = face.start_trigger(&trigger)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({

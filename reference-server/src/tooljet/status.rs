@@ -1,24 +1,19 @@
 //! `GET {id}/status/{executionId}`.
 
-use axum::extract::{OriginalUri, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
-use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{Face, IdPath, Reply, result_of, status_name};
+use super::auth::AuthorizedExecution;
+use super::{Face, Reply, result_of, status_name};
 use crate::engine::{EventKind, RunSnapshot, StepStatus};
-use crate::path::FacePath;
 use crate::time::iso8601;
 
 pub(super) async fn status(
     State(face): State<Face>,
     _: super::Throttled,
-    FacePath((id, execution_id), _): IdPath<(String, String)>,
-    uri: OriginalUri,
-    headers: HeaderMap,
+    AuthorizedExecution { run, .. }: AuthorizedExecution,
 ) -> Reply {
-    let wf = face.authorize(&id, &headers, &uri)?;
-    let run = face.execution(&wf, &execution_id, &uri)?;
     let logs = logs(&face, &run);
     Ok(axum::Json(status_json(&run, logs)).into_response())
 }

@@ -10,20 +10,18 @@ use futures::StreamExt;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Face, IdPath, Reply, result_of, status_name};
+use super::auth::AuthorizedExecution;
+use super::{Face, Reply, result_of, status_name};
 use crate::engine::{EventKind, RunEvent, RunStatus};
-use crate::path::FacePath;
 use crate::time::iso8601;
 
 pub(super) async fn stream(
     State(face): State<Face>,
     _: super::Throttled,
-    FacePath((id, execution_id), _): IdPath<(String, String)>,
+    AuthorizedExecution { wf, run }: AuthorizedExecution,
     uri: OriginalUri,
     headers: HeaderMap,
 ) -> Reply {
-    let wf = face.authorize(&id, &headers, &uri)?;
-    let run = face.execution(&wf, &execution_id, &uri)?;
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

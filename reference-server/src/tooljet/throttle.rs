@@ -5,12 +5,12 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, OriginalUri};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath};
 use axum::response::Response;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
 
-use super::{Face, error};
+use super::{Face, error, original_uri};
 
 /// Passed the throttle; the rejection is the 429 in ToolJet's error shape
 /// with `Retry-After`.
@@ -38,14 +38,9 @@ impl FromRequestParts<Face> for Throttled {
                 opts.throttle_ttl,
             )
             .map_err(|retry_after| {
-                let uri = parts
-                    .extensions
-                    .get::<OriginalUri>()
-                    .cloned()
-                    .unwrap_or_else(|| OriginalUri(parts.uri.clone()));
                 let mut response = error(
                     StatusCode::TOO_MANY_REQUESTS,
-                    &uri,
+                    &original_uri(parts),
                     "ThrottlerException: Too Many Requests",
                 );
                 response
