@@ -1,13 +1,23 @@
-//! Server configuration: per-face options and the declared workflows.
+//! Server configuration: the shared options, each face's options and the
+//! declared workflows.
 //!
 //! A [`Config`] serializes to and from the JSON fixture file read by the
-//! binary (`--config FILE`). Durations are written as milliseconds.
+//! binary (`--config FILE`). Durations are written as milliseconds. Each face
+//! defines its own options and exposure types in its module; they are
+//! re-exported here, and [`Config`] and [`Workflow`] compose them.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use crate::flowmatic::config::{FlowmaticConnector, FlowmaticExposure, FlowmaticOptions};
+pub use crate::n8n::config::{
+    N8nAuth, N8nExposure, N8nOptions, N8nResponseData, N8nResponseMode, N8nVersion,
+};
+pub use crate::runs::config::{RunsApiKey, RunsExposure, RunsOptions};
+pub use crate::tooljet::config::{ToolJetExposure, ToolJetOptions, ToolJetParam};
 
 /// Everything the server needs: options per face and the workflows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,210 +112,6 @@ impl Default for Retention {
             max_action_calls: 10_000,
         }
     }
-}
-
-/// Options of the n8n face.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct N8nOptions {
-    /// Model a server that has `POST /api/v1/workflows/{id}/execute` (false by default).
-    pub execute_endpoint: bool,
-    /// Delay between `/activate` answering and the production webhook answering.
-    #[serde(with = "millis")]
-    pub activation_delay: Duration,
-    /// API keys accepted in `X-N8N-API-KEY`.
-    pub api_keys: Vec<String>,
-    /// Which n8n release line the face answers as (`"2.x"` by default, or `"1.x"`).
-    pub version: N8nVersion,
-}
-
-impl Default for N8nOptions {
-    fn default() -> Self {
-        Self {
-            execute_endpoint: false,
-            activation_delay: Duration::ZERO,
-            api_keys: Vec::new(),
-            version: N8nVersion::default(),
-        }
-    }
-}
-
-/// An n8n release line, for the answers where 1.x and 2.x differ (checked against real
-/// 1.123.81 and 2.41.1; `docs/evidence/n8n-real.md`, "1.x vs 2.x differences").
-///
-/// 1.x differs in: basic auth with a wrong password (403 `Authorization data is wrong!`),
-/// a `responseNode` workflow failing before its Respond node (200, empty body),
-/// `{{$execution.id}}` in an `onReceived` answer (`"__UNKNOWN__"`: 1.x answers before the
-/// execution exists), the public API's 401 bodies (`'X-N8N-API-KEY' header required`,
-/// `unauthorized`), retrying a successful execution (400), no `stop`/`publish`/`unpublish`
-/// routes, no `Deprecation` header, a numeric `retryOf` in the retry answer, the status and
-/// id validation messages, activating an unknown id (404 `Not Found`) and synchronous
-/// activation (the activation delay does not apply).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum N8nVersion {
-    /// n8n 1.x, as 1.123.81 answers.
-    #[serde(rename = "1.x")]
-    V1,
-    /// n8n 2.x, as 2.41.1 answers (the default).
-    #[default]
-    #[serde(rename = "2.x")]
-    V2,
-}
-
-impl N8nVersion {
-    /// `1.x` or `2.x`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::V1 => "1.x",
-            Self::V2 => "2.x",
-        }
-    }
-}
-
-impl std::fmt::Display for N8nVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for N8nVersion {
-    type Err = String;
-
-    /// `1.x`, `1`, `v1`, or a 1.x version such as `1.123.81` (and the same for 2).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let major = s.strip_prefix(['v', 'V']).unwrap_or(s);
-        let major = major.split('.').next().unwrap_or_default();
-        match major {
-            "1" => Ok(Self::V1),
-            "2" => Ok(Self::V2),
-            _ => Err(format!("unknown n8n version {s:?} (expected 1.x or 2.x)")),
-        }
-    }
-}
-
-/// Options of the ToolJet face.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ToolJetOptions {
-    /// Requests allowed per client IP and route within `throttle_ttl` (100),
-    /// on every webhook route: trigger, trigger-async, status, stream.
-    pub throttle_limit: u32,
-    /// Throttle window (60 s). Tests shorten it to watch a client's limiter
-    /// stay under the throttle in seconds.
-    #[serde(with = "millis")]
-    pub throttle_ttl: Duration,
-    /// When set, every SSE connection is closed after sending this many events.
-    pub stream_drop_after: Option<usize>,
-    /// Server-side run timeout (`WORKFLOW_TIMEOUT_SECONDS`, 60 s).
-    #[serde(with = "millis")]
-    pub workflow_timeout: Duration,
-}
-
-impl Default for ToolJetOptions {
-    fn default() -> Self {
-        Self {
-            throttle_limit: 100,
-            throttle_ttl: Duration::from_secs(60),
-            stream_drop_after: None,
-            workflow_timeout: Duration::from_secs(60),
-        }
-    }
-}
-
-/// Options of the Flowmatic face.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FlowmaticOptions {
-    /// How long a sync webhook (Response node) waits before acknowledging (30 s).
-    #[serde(with = "millis")]
-    pub sync_timeout: Duration,
-    /// Bearer tokens accepted by the REST API.
-    pub api_tokens: Vec<String>,
-    /// Connectors listed by `GET /api/v1/connectors`.
-    pub connectors: Vec<FlowmaticConnector>,
-    /// REST API requests per token per minute (1000); past it, 429 `RATE_LIMITED`.
-    pub requests_per_minute: u32,
-}
-
-impl Default for FlowmaticOptions {
-    fn default() -> Self {
-        Self {
-            sync_timeout: Duration::from_secs(30),
-            api_tokens: Vec::new(),
-            connectors: Vec::new(),
-            requests_per_minute: 1000,
-        }
-    }
-}
-
-/// A connector listed by the Flowmatic REST API.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct FlowmaticConnector {
-    /// Connector id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Category, e.g. `communication`.
-    pub category: String,
-    /// Action names.
-    pub actions: Vec<String>,
-}
-
-/// Options of the runs face.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RunsOptions {
-    /// Run requests per key per minute (500).
-    pub execute_per_minute: u32,
-    /// Other writes (cancel, retry) per key per minute (200).
-    pub writes_per_minute: u32,
-    /// Reads per key per minute (1000).
-    pub reads_per_minute: u32,
-    /// The length of the "minute" the three limits count in (60 s). Tests
-    /// shorten it to watch a client stay under a limit in seconds.
-    #[serde(with = "millis")]
-    pub rate_window: Duration,
-    /// API keys and their scopes.
-    pub api_keys: Vec<RunsApiKey>,
-    /// Known connection ids (`connectionId` in a run request).
-    pub connections: Vec<String>,
-    /// How long idempotency keys are remembered (24 h).
-    #[serde(with = "millis")]
-    pub idempotency_ttl: Duration,
-    /// At most this many idempotency keys are remembered (50,000); past it
-    /// the oldest is forgotten before its 24 h. A replay of a key whose run
-    /// retention already evicted still starts nothing and answers 200 with
-    /// the run's id and the status last seen.
-    pub idempotency_max_keys: usize,
-}
-
-impl Default for RunsOptions {
-    fn default() -> Self {
-        Self {
-            execute_per_minute: 500,
-            writes_per_minute: 200,
-            reads_per_minute: 1000,
-            rate_window: Duration::from_secs(60),
-            api_keys: Vec::new(),
-            connections: Vec::new(),
-            idempotency_ttl: Duration::from_secs(24 * 3600),
-            idempotency_max_keys: 50_000,
-        }
-    }
-}
-
-/// A runs API key with its scopes (`workflows:read`, `workflows:write`,
-/// `workflows:execute`, `runs:read`).
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct RunsApiKey {
-    /// The key (`wfk_<32 chars>`).
-    pub key: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
 }
 
 /// A workflow: steps plus how each face exposes it.
@@ -542,232 +348,6 @@ impl Step {
     }
 }
 
-/// How an n8n webhook exposes a workflow (the Webhook node's settings).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct N8nExposure {
-    /// Webhook path, e.g. `send-email` or `users/:id`.
-    pub path: String,
-    /// HTTP method (`POST`).
-    pub method: String,
-    /// Webhook authentication.
-    pub auth: N8nAuth,
-    /// When and what the webhook answers.
-    pub response_mode: N8nResponseMode,
-    /// What `lastNode` returns.
-    pub response_data: N8nResponseData,
-    /// Status code of the answer (200).
-    pub response_code: u16,
-    /// Custom body for `onReceived`; `Some("")` = no body.
-    pub on_received_body: Option<String>,
-    /// Whether the workflow is active.
-    pub active: bool,
-    /// The Webhook node's id (prefix of dynamic paths).
-    pub webhook_id: String,
-    /// Tag names.
-    pub tags: Vec<String>,
-}
-
-impl Default for N8nExposure {
-    fn default() -> Self {
-        Self {
-            path: String::new(),
-            method: "POST".to_owned(),
-            auth: N8nAuth::None,
-            response_mode: N8nResponseMode::OnReceived,
-            response_data: N8nResponseData::FirstEntryJson,
-            response_code: 200,
-            on_received_body: None,
-            active: true,
-            webhook_id: String::new(),
-            tags: Vec::new(),
-        }
-    }
-}
-
-/// n8n Webhook node authentication.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum N8nAuth {
-    /// No authentication.
-    #[default]
-    None,
-    /// A header with an exact value (name case-insensitive).
-    Header {
-        /// Header name.
-        name: String,
-        /// Expected value.
-        value: String,
-    },
-    /// HTTP basic auth.
-    Basic {
-        /// User.
-        user: String,
-        /// Password.
-        password: String,
-    },
-    /// Bearer JWT signed with HS256.
-    Jwt {
-        /// HS256 secret.
-        secret: String,
-    },
-}
-
-/// n8n `responseMode`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum N8nResponseMode {
-    /// Answer immediately.
-    #[default]
-    OnReceived,
-    /// Answer with the last node's output.
-    LastNode,
-    /// A Respond to Webhook node answers.
-    ResponseNode,
-    /// NDJSON streaming.
-    Streaming,
-}
-
-/// n8n `responseData` for `lastNode`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Default, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum N8nResponseData {
-    /// The first item's JSON.
-    #[default]
-    FirstEntryJson,
-    /// All items as an array.
-    AllEntries,
-    /// Empty body.
-    NoData,
-}
-
-/// How ToolJet exposes a workflow.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ToolJetExposure {
-    /// The workflow's bearer token.
-    pub token: String,
-    /// Whether the workflow is enabled.
-    pub enabled: bool,
-    /// Whether the webhook trigger is enabled.
-    pub webhook_enabled: bool,
-    /// Environment names.
-    pub environments: Vec<String>,
-    /// Version names.
-    pub versions: Vec<String>,
-    /// Declared parameters.
-    pub params: Vec<ToolJetParam>,
-}
-
-impl Default for ToolJetExposure {
-    fn default() -> Self {
-        Self {
-            token: String::new(),
-            enabled: true,
-            webhook_enabled: true,
-            environments: vec![
-                "development".to_owned(),
-                "staging".to_owned(),
-                "production".to_owned(),
-            ],
-            versions: vec!["v1".to_owned()],
-            params: Vec::new(),
-        }
-    }
-}
-
-/// A declared ToolJet parameter.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct ToolJetParam {
-    /// Parameter name.
-    pub key: String,
-    /// `string number boolean object array null`.
-    #[serde(rename = "dataType", alias = "data_type")]
-    pub data_type: String,
-}
-
-/// How Flowmatic exposes a workflow.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FlowmaticExposure {
-    /// Webhook id (`/api/webhooks/{webhookId}`).
-    pub webhook_id: String,
-    /// Trigger id.
-    pub trigger_id: String,
-    /// HMAC secret; signature required when set.
-    pub secret: Option<String>,
-    /// Whether the workflow is active.
-    pub active: bool,
-}
-
-impl Default for FlowmaticExposure {
-    fn default() -> Self {
-        Self {
-            webhook_id: String::new(),
-            trigger_id: String::new(),
-            secret: None,
-            active: true,
-        }
-    }
-}
-
-/// How the runs API exposes a workflow. In a fixture these are the
-/// document's top-level `trigger`, `status`, `version` and `inputSchema`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct RunsExposure {
-    /// `active` or `draft`.
-    pub status: String,
-    /// Version number.
-    pub version: u32,
-    /// JSON Schema of the input.
-    pub input_schema: Option<Value>,
-    /// The document's `trigger` (`{"type": "api"}`); any workflow can be run
-    /// through the API, whatever its trigger type.
-    pub trigger: Value,
-}
-
-impl Default for RunsExposure {
-    fn default() -> Self {
-        Self {
-            status: "active".to_owned(),
-            version: 1,
-            input_schema: None,
-            trigger: serde_json::json!({"type": "api"}),
-        }
-    }
-}
-
-impl RunsExposure {
-    /// An active exposure of this version with this input schema.
-    pub fn active(version: u32, input_schema: Option<Value>) -> Self {
-        Self {
-            version,
-            input_schema,
-            ..Self::default()
-        }
-    }
-
-    /// Sets the document's trigger (`{"type": "webhook"}`, …).
-    pub fn with_trigger(mut self, trigger: Value) -> Self {
-        self.trigger = trigger;
-        self
-    }
-
-    /// A draft exposure (runs are refused with `INVALID_STATUS`).
-    pub fn draft() -> Self {
-        Self {
-            status: "draft".to_owned(),
-            ..Self::default()
-        }
-    }
-}
-
 impl Workflow {
     /// A workflow with an id, a name and steps, exposed nowhere yet.
     pub fn new(id: &str, name: &str, steps: Vec<Step>) -> Self {
@@ -829,7 +409,8 @@ impl Workflow {
     }
 }
 
-mod millis {
+/// Durations as milliseconds in fixtures (`#[serde(with = "millis")]`).
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
@@ -881,22 +462,19 @@ mod tests {
     }
 
     #[test]
-    fn n8n_version_reads_as_1x_or_2x() {
-        let config: Config = serde_json::from_str(r#"{"n8n": {"version": "1.x"}}"#).unwrap();
-        assert_eq!(config.n8n.version, N8nVersion::V1);
-        assert_eq!(
-            serde_json::to_value(N8nVersion::V2).unwrap(),
-            serde_json::json!("2.x")
-        );
-        assert!(serde_json::from_str::<Config>(r#"{"n8n": {"version": "3.x"}}"#).is_err());
-        for (text, version) in [
-            ("1.x", N8nVersion::V1),
-            ("1.123.81", N8nVersion::V1),
-            ("v2", N8nVersion::V2),
-            ("2.41.1", N8nVersion::V2),
-        ] {
-            assert_eq!(text.parse::<N8nVersion>(), Ok(version), "{text}");
+    fn every_section_refuses_unknown_fields_and_the_demo_round_trips() {
+        for section in ["n8n", "tooljet", "flowmatic", "runs", "retention", "http"] {
+            let text = format!(r#"{{"{section}": {{"bogus": 1}}}}"#);
+            let err = serde_json::from_str::<Config>(&text).unwrap_err();
+            assert!(
+                err.to_string().contains("unknown field `bogus`"),
+                "{section}: {err}"
+            );
         }
-        assert!("0.9".parse::<N8nVersion>().is_err());
+        let demo = serde_json::to_value(crate::demo()).unwrap();
+        let back: Config = serde_json::from_value(demo.clone()).unwrap();
+        assert_eq!(serde_json::to_value(back).unwrap(), demo);
+        assert_eq!(demo["n8n"]["activation_delay"], 0, "durations in ms");
+        assert_eq!(demo["runs"]["idempotency_ttl"], 86_400_000);
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+pub(crate) mod config;
 pub(crate) mod signature;
 mod webhook;
 

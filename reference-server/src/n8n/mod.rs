@@ -5,6 +5,7 @@
 mod answers;
 mod api;
 mod auth;
+pub(crate) mod config;
 mod cursor;
 mod executions;
 mod request;

@@ -4,6 +4,7 @@
 // answer, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub(crate) mod config;
 mod idempotency;
 mod schema;
 mod shapes;

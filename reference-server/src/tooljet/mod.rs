@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+pub(crate) mod config;
 mod params;
 mod status;
 mod stream;
