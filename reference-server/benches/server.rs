@@ -7,7 +7,8 @@
 //! - `--connections N` (64), `--seconds S` per round (3), `--rounds R` (3):
 //!   the health route and the n8n `lastNode` and `onReceived` webhooks in
 //!   turn, each route's best round kept; prints req/s and the webhook/health
-//!   ratios;
+//!   ratios (`--only health|lastNode|onReceived`, repeatable: just those
+//!   routes, e.g. to profile one);
 //! - `--sustain N` (200,000): then N more webhook requests (half each kind),
 //!   printing the server's RSS every tenth, to show it stays flat;
 //! - `--config FILE`: serve this fixture instead of the demo set (for
@@ -17,6 +18,10 @@
 //!   and stall; prints how fast normal requests are answered meanwhile and
 //!   how many slow connections the server closed.
 //!
+//! `--allocs N` (2,000): first, N requests of each route on one connection
+//! to a server in this process, printing the heap allocations per request
+//! the server made (its runtime's threads only; 0 skips it).
+//!
 //! Besides req/s it prints the server's CPU time per request of each route
 //! (from `/proc`), and health's CPU per request divided by the route's: the
 //! load generator shares the cores, so the req/s ratio moves with the load
@@ -25,6 +30,8 @@
 //! It measures and prints; it asserts nothing. Other processes share the
 //! cores, so compare the ratios within one run.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -34,7 +41,55 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The system allocator, counting the allocations made on threads that
+/// [`count_allocations`] marked (the in-process server's runtime).
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count_allocations() {
+    COUNTED.with(|c| c.set(true));
+}
+
+fn counted() {
+    // `try_with`: the allocator also runs while thread locals are torn down.
+    if COUNTED.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded to `System` unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        counted();
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        counted();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        counted();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+#[derive(Clone)]
 struct Options {
+    allocs: u64,
     connections: usize,
     seconds: u64,
     rounds: usize,
@@ -43,17 +98,22 @@ struct Options {
     /// A fixture for the server instead of the demo set (it must keep the
     /// demo's n8n webhooks).
     config: Option<String>,
+    /// The routes of the throughput rounds (all three unless `--only`).
+    routes: Vec<Route>,
 }
 
 fn options() -> Options {
     let mut o = Options {
+        allocs: 2_000,
         connections: 64,
         seconds: 3,
         rounds: 3,
         sustain: 200_000,
         slow: 5_000,
         config: None,
+        routes: vec![Route::Health, Route::LastNode, Route::OnReceived],
     };
+    let mut only = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || -> u64 {
@@ -62,14 +122,26 @@ fn options() -> Options {
                 .unwrap_or_else(|| panic!("{arg} needs a number"))
         };
         match arg.as_str() {
+            "--allocs" => o.allocs = value(),
             "--connections" => o.connections = value() as usize,
             "--seconds" => o.seconds = value(),
             "--rounds" => o.rounds = value() as usize,
             "--sustain" => o.sustain = value(),
             "--slow" => o.slow = value() as usize,
             "--config" => o.config = args.next(),
+            "--only" => {
+                let name = args.next().unwrap_or_default();
+                let route = Route::ALL
+                    .into_iter()
+                    .find(|r| r.key() == name)
+                    .unwrap_or_else(|| panic!("--only takes health, lastNode or onReceived"));
+                only.push(route);
+            }
             _ => {} // cargo bench passes --bench
         }
+    }
+    if !only.is_empty() {
+        o.routes = only;
     }
     o
 }
@@ -161,6 +233,17 @@ enum Route {
 }
 
 impl Route {
+    const ALL: [Self; 3] = [Self::Health, Self::LastNode, Self::OnReceived];
+
+    /// The name `--only` takes.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Health => "health",
+            Self::LastNode => "lastNode",
+            Self::OnReceived => "onReceived",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Health => "GET /__admin/health",
@@ -311,7 +394,7 @@ struct Measured {
 }
 
 async fn throughput(server: &Server, o: &Options) -> Vec<(Route, Measured)> {
-    let routes = [Route::Health, Route::LastNode, Route::OnReceived];
+    let routes = o.routes.clone();
     let mut best = vec![0.0f64; routes.len()];
     let mut cpu = vec![(Duration::ZERO, 0u64); routes.len()];
     // Warm up every route.
@@ -432,9 +515,67 @@ async fn slow_clients(server: &Server, o: &Options) {
     );
 }
 
+/// Heap allocations per request of each route (reallocations count), by a
+/// demo server in this process on a runtime of its own, one connection.
+fn allocations(o: &Options) {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .on_thread_start(count_allocations)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let server = server_rt
+        .block_on(trigger_sdk_reference_server::ReferenceServer::start_demo())
+        .expect("in-process server");
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let addr = server.local_addr();
+    client_rt.block_on(async {
+        let mut conn = Conn::open(addr).await.expect("connect");
+        for route in Route::ALL {
+            let request = route.request();
+            for _ in 0..200 {
+                let _ = conn.call(&request).await;
+            }
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let mut failed = 0;
+            for _ in 0..o.allocs {
+                if !matches!(conn.call(&request).await, Ok(200)) {
+                    failed += 1;
+                }
+            }
+            // Runs still going (onReceived's delay) allocate as they finish.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while server.engine().run_counts().kept > server.engine().run_counts().finished
+                && Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let made = ALLOCATIONS.load(Ordering::Relaxed) - before;
+            println!(
+                "  {:<24} {:>6.1} allocations/request  ({failed} failed)",
+                route.name(),
+                made as f64 / o.allocs as f64
+            );
+        }
+    });
+    drop(server);
+    server_rt.shutdown_timeout(Duration::from_secs(1));
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let o = options();
+    if o.allocs > 0 {
+        println!("heap allocations by the server (in this process, one connection):");
+        // Its own runtimes, off this one's threads.
+        let counting = o.clone();
+        tokio::task::spawn_blocking(move || allocations(&counting))
+            .await
+            .expect("allocation count");
+    }
     let server = Server::start(o.config.as_deref());
     let rss_start = server.rss_mb();
     println!(
@@ -447,16 +588,26 @@ async fn main() {
         o.seconds
     );
     let best = throughput(&server, &o).await;
-    let (health, health_cpu) = (best[0].1.rate, best[0].1.cpu_us);
+    let health = best
+        .iter()
+        .find(|(r, _)| matches!(r, Route::Health))
+        .map(|(_, m)| (m.rate, m.cpu_us));
     println!("best rounds (and the server's CPU time per request over all rounds):");
     for (route, m) in &best {
+        let (rate, cpu) = health.map_or_else(
+            || (String::new(), String::new()),
+            |(rate, cpu)| {
+                (
+                    format!("ratio to health {:.2}", m.rate / rate),
+                    format!("ratio {:.2}", cpu / m.cpu_us),
+                )
+            },
+        );
         println!(
-            "  {:<24} {:>9.0} req/s  ratio to health {:.2}   CPU {:>5.1} us/request  ratio {:.2}",
+            "  {:<24} {:>9.0} req/s  {rate:<20}  CPU {:>5.1} us/request  {cpu}",
             route.name(),
             m.rate,
-            m.rate / health,
             m.cpu_us,
-            health_cpu / m.cpu_us
         );
     }
     println!(
