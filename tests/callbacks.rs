@@ -75,7 +75,7 @@ async fn an_n8n_fire_and_forget_run_ends_with_what_its_callback_posted() {
 
     // The server's side: the callback step got the receiver's 200.
     let done = finished_run(&server).await;
-    assert_eq!(outcome.output["executionId"], done.id);
+    assert_eq!(outcome.output["executionId"], &*done.id);
     assert_eq!(
         done.output.as_deref(),
         Some(&json!({"status": 200, "body": {"received": true}}))

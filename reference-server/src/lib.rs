@@ -139,7 +139,7 @@ impl ReferenceServer {
     /// ```
     pub fn runs_of(&self, workflow_id: &str) -> Vec<engine::RunSnapshot> {
         let mut runs = self.state.engine.list_runs();
-        runs.retain(|r| r.workflow_id == workflow_id);
+        runs.retain(|r| *r.workflow_id == *workflow_id);
         runs
     }
 

@@ -61,7 +61,7 @@ async fn the_demo_workflow_calls_back_signed_with_its_result() {
     })
     .await;
     assert_eq!(run.status, RunStatus::Succeeded);
-    assert_eq!(posted["executionId"], run.id);
+    assert_eq!(posted["executionId"], &*run.id);
     assert_eq!(
         run.output.as_deref(),
         Some(&json!({"status": 200, "body": {"received": true}}))

@@ -180,7 +180,7 @@ impl Fixture {
             .engine()
             .list_runs()
             .into_iter()
-            .filter(|r| r.workflow_id == workflow)
+            .filter(|r| *r.workflow_id == *workflow)
             .collect()
     }
 }

@@ -1,4 +1,6 @@
-//! Executes a run's steps on a tokio task.
+//! Executes a run's steps: those that need no waiting right where the run is
+//! started, the rest (from the first delay or HTTP call on) on a tokio task
+//! of its own, honouring cancel and timeout.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -11,53 +13,70 @@ use super::template::{Scope, TemplateError, render_str, render_value, to_text, w
 use super::{
     ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
 };
-use crate::config::{StepKind, Workflow};
+use crate::config::{Step, StepKind, Workflow};
 
-/// Runs the workflow's steps from `start_index`, honouring cancel and timeout.
-pub(super) async fn execute(
-    engine: Engine,
+/// Runs the workflow's steps from `start_index`. The steps that need no
+/// waiting run before this returns; a run that has to wait goes on on its
+/// own task from the step that waits, until it ends, is cancelled (its status
+/// turns terminal) or passes the workflow's timeout.
+pub(super) fn execute(
+    engine: &Engine,
     entry: Arc<RunEntry>,
     wf: Arc<Workflow>,
     start_index: usize,
 ) {
-    let mut cancel_rx = entry.cancel.subscribe();
-    if *cancel_rx.borrow_and_update() {
+    let started = tokio::time::Instant::now();
+    if entry.lock().snapshot.status.is_terminal() {
         return;
     }
     entry.record(EventKind::Started, |s| {
         s.status = RunStatus::Running;
         s.started_at = Some(SystemTime::now());
     });
-    let steps = run_steps(&engine, &entry, &wf, start_index);
-    let timeout = wf.timeout_ms.map(Duration::from_millis);
-    let outcome = tokio::select! {
-        _ = cancel_rx.wait_for(|c| *c) => return,
-        outcome = async {
-            match timeout {
-                Some(t) => tokio::time::timeout(t, steps).await.ok(),
-                None => Some(steps.await),
-            }
-        } => outcome,
-    };
-    match outcome {
-        None => {
-            let error = RunError {
-                code: "TIMEOUT".to_owned(),
-                message: format!(
-                    "Run timed out after {} ms",
-                    timeout.map_or(0, |t| t.as_millis())
-                ),
-                step: None,
-            };
-            engine.finish(&entry, RunStatus::TimedOut, None, Some(error));
-        }
-        Some(Ok(output)) => {
-            engine.finish(&entry, RunStatus::Succeeded, Some(output), None);
-        }
-        Some(Err(error)) => {
-            engine.finish(&entry, RunStatus::Failed, None, Some(error));
+    let mut run = Progress::new(&entry, start_index);
+    match run.advance(engine, &entry, &wf) {
+        Advance::Ended => {}
+        Advance::Done(outcome) => finish(engine, &entry, outcome),
+        Advance::Waits => {
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let timeout = wf.timeout_ms.map(Duration::from_millis);
+                let steps = run.rest(&engine, &entry, &wf);
+                let outcome = tokio::select! {
+                    () = entry.ended() => return,
+                    outcome = async {
+                        match timeout {
+                            Some(t) => tokio::time::timeout_at(started + t, steps).await.ok(),
+                            None => Some(steps.await),
+                        }
+                    } => outcome,
+                };
+                match outcome {
+                    // Cancelled or timed out by a face while a step ran.
+                    Some(None) => {}
+                    Some(Some(outcome)) => finish(&engine, &entry, outcome),
+                    None => {
+                        let error = RunError {
+                            code: "TIMEOUT".to_owned(),
+                            message: format!(
+                                "Run timed out after {} ms",
+                                timeout.map_or(0, |t| t.as_millis())
+                            ),
+                            step: None,
+                        };
+                        engine.finish(&entry, RunStatus::TimedOut, None, Some(error));
+                    }
+                }
+            });
         }
     }
+}
+
+fn finish(engine: &Engine, entry: &RunEntry, outcome: Result<Arc<Value>, RunError>) {
+    match outcome {
+        Ok(output) => engine.finish(entry, RunStatus::Succeeded, Some(output), None),
+        Err(error) => engine.finish(entry, RunStatus::Failed, None, Some(error)),
+    };
 }
 
 /// A simulated connector call (`action` and `email` steps): renders the
@@ -65,18 +84,16 @@ pub(super) async fn execute(
 /// connector's answer).
 fn simulate(
     engine: &Engine,
-    entry: &RunEntry,
-    step: &str,
+    ctx: &RunContext,
+    step: &Arc<str>,
     (connector, method, id_prefix): (&str, &str, &str),
     params: &Value,
-    ctx: &dyn Scope,
 ) -> Result<(Value, Value), TemplateError> {
     let params = render_value(params, ctx)?;
     let output = connectors::answer(connector, method, id_prefix, &params, engine.next_number());
-    let run_id = entry.lock().snapshot.id.clone();
     engine.record_action(ActionCall {
-        run_id,
-        step: step.to_owned(),
+        run_id: ctx.execution_id.clone(),
+        step: step.clone(),
         connector: connector.to_owned(),
         action: method.to_owned(),
         params: params.clone(),
@@ -90,10 +107,10 @@ fn simulate(
 struct RunContext {
     input: Arc<Value>,
     /// Completed steps' outputs, in completion order.
-    steps: Vec<(String, Arc<Value>)>,
-    execution_id: String,
-    workflow_id: String,
-    workflow_name: String,
+    steps: Vec<(Arc<str>, Arc<Value>)>,
+    execution_id: Arc<str>,
+    workflow_id: Arc<str>,
+    workflow_name: Arc<str>,
 }
 
 impl RunContext {
@@ -117,7 +134,7 @@ impl RunContext {
         self.steps
             .iter()
             .rev()
-            .find(|(step, _)| step == id)
+            .find(|(step, _)| &**step == id)
             .map(|(_, output)| &**output)
     }
 }
@@ -129,7 +146,7 @@ impl Scope for RunContext {
             ["steps"] => Value::Object(
                 self.steps
                     .iter()
-                    .map(|(id, output)| (id.clone(), json!({ "output": **output })))
+                    .map(|(id, output)| (id.to_string(), json!({ "output": **output })))
                     .collect(),
             ),
             ["steps", id, rest @ ..] => match (self.step_output(id), rest) {
@@ -149,57 +166,179 @@ impl Scope for RunContext {
     }
 }
 
-async fn run_steps(
-    engine: &Engine,
-    entry: &RunEntry,
-    wf: &Workflow,
-    start_index: usize,
-) -> Result<Arc<Value>, RunError> {
-    let mut last = {
-        let data = entry.lock();
-        start_index
-            .checked_sub(1)
-            .and_then(|i| data.snapshot.steps.get(i))
-            .and_then(|s| s.output.clone())
-            .unwrap_or_else(|| data.snapshot.input.clone())
-    };
-    // Built once; each completed step adds its output.
-    let mut ctx = RunContext::of(entry);
-    for (index, step) in wf.steps.iter().enumerate().skip(start_index) {
-        entry.record(
-            EventKind::StepStarted {
-                step: step.id.clone(),
-            },
-            |s| {
-                if let Some(st) = s.steps.get_mut(index) {
-                    st.status = StepStatus::Running;
-                    st.started_at = Some(SystemTime::now());
-                }
-            },
-        );
-        let fail = |code: &str, message: String| RunError {
-            code: code.to_owned(),
-            message,
-            step: Some(step.id.clone()),
+/// What a step received and what came of it.
+type Outcome = (Arc<Value>, Result<Value, RunError>);
+
+/// How far [`Progress::advance`] got.
+enum Advance {
+    /// Every step ran: the run's output, or the error that stopped it.
+    Done(Result<Arc<Value>, RunError>),
+    /// The current step (already started) has to wait.
+    Waits,
+    /// The run ended meanwhile (cancelled or timed out by a face).
+    Ended,
+}
+
+/// Where a run is: the step it is at, the previous step's output, and the
+/// template context (built once; each completed step adds its output).
+struct Progress {
+    index: usize,
+    /// The id of the step at `index` once it started and has to wait.
+    waiting: Option<Arc<str>>,
+    last: Arc<Value>,
+    ctx: RunContext,
+}
+
+impl Progress {
+    fn new(entry: &RunEntry, start_index: usize) -> Self {
+        let last = {
+            let data = entry.lock();
+            start_index
+                .checked_sub(1)
+                .and_then(|i| data.snapshot.steps.get(i))
+                .and_then(|s| s.output.clone())
+                .unwrap_or_else(|| data.snapshot.input.clone())
         };
-        let template_error =
-            |e: TemplateError| fail("TEMPLATE_ERROR", format!("Step '{}': {e}", step.id));
+        Self {
+            index: start_index,
+            waiting: None,
+            last,
+            ctx: RunContext::of(entry),
+        }
+    }
+
+    /// Runs steps until one has to wait or the run is over.
+    fn advance(&mut self, engine: &Engine, entry: &RunEntry, wf: &Workflow) -> Advance {
+        while let Some(step) = wf.steps.get(self.index) {
+            let Some(id) = start_step(entry, self.index) else {
+                return Advance::Ended;
+            };
+            let Some(outcome) = self.run_now(engine, entry, step, &id) else {
+                self.waiting = Some(id);
+                return Advance::Waits;
+            };
+            if let Err(error) = self.complete(entry, id, outcome) {
+                return Advance::Done(Err(error));
+            }
+        }
+        Advance::Done(self.output(wf))
+    }
+
+    /// The steps from the current one (started, and waiting) on; None when
+    /// the run ended meanwhile.
+    async fn rest(
+        mut self,
+        engine: &Engine,
+        entry: &RunEntry,
+        wf: &Workflow,
+    ) -> Option<Result<Arc<Value>, RunError>> {
+        loop {
+            let step = wf.steps.get(self.index)?;
+            let id = self.waiting.take()?;
+            let outcome = self.run_waiting(engine, step).await;
+            if let Err(error) = self.complete(entry, id, outcome) {
+                return Some(Err(error));
+            }
+            match self.advance(engine, entry, wf) {
+                Advance::Done(outcome) => return Some(outcome),
+                Advance::Ended => return None,
+                Advance::Waits => {}
+            }
+        }
+    }
+
+    fn output(&self, wf: &Workflow) -> Result<Arc<Value>, RunError> {
+        match &wf.output {
+            Some(template) => render_value(template, &self.ctx)
+                .map(Arc::new)
+                .map_err(|e| RunError {
+                    code: "TEMPLATE_ERROR".to_owned(),
+                    message: format!("Workflow output: {e}"),
+                    step: None,
+                }),
+            None => Ok(self.last.clone()),
+        }
+    }
+
+    /// Records the current step's outcome and moves past it (on success).
+    fn complete(
+        &mut self,
+        entry: &RunEntry,
+        id: Arc<str>,
+        (input, result): Outcome,
+    ) -> Result<(), RunError> {
+        let index = self.index;
+        match result {
+            Ok(output) => {
+                let output = Arc::new(output);
+                entry.record(
+                    EventKind::StepCompleted {
+                        step: id.clone(),
+                        output: output.clone(),
+                    },
+                    |s| {
+                        if let Some(st) = s.steps.get_mut(index) {
+                            st.status = StepStatus::Completed;
+                            st.input = Some(input);
+                            st.output = Some(output.clone());
+                            st.finished_at = Some(SystemTime::now());
+                        }
+                    },
+                );
+                self.ctx.steps.push((id, output.clone()));
+                self.last = output;
+                self.index += 1;
+                Ok(())
+            }
+            Err(error) => {
+                entry.record(
+                    EventKind::StepFailed {
+                        step: id,
+                        error: error.clone(),
+                    },
+                    |s| {
+                        if let Some(st) = s.steps.get_mut(index) {
+                            st.status = StepStatus::Failed;
+                            st.input = Some(input);
+                            st.error = Some(error.clone());
+                            st.finished_at = Some(SystemTime::now());
+                        }
+                    },
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs a step that needs no waiting; None for one that does (a delay,
+    /// an HTTP call).
+    fn run_now(
+        &self,
+        engine: &Engine,
+        entry: &RunEntry,
+        step: &Step,
+        id: &Arc<str>,
+    ) -> Option<Outcome> {
+        let ctx = &self.ctx;
+        let last = &self.last;
+        let fail = |code: &str, message: String| step_error(step, code, message);
+        let template_error = |e: TemplateError| template_error(step, e);
         let null = || Arc::new(Value::Null);
-        let (input, result): (Arc<Value>, Result<Value, RunError>) = match &step.kind {
+        Some(match &step.kind {
             StepKind::Transform { output } => (
                 last.clone(),
-                render_value(output, &ctx).map_err(template_error),
+                render_value(output, ctx).map_err(template_error),
             ),
             StepKind::Respond {
                 status,
                 headers,
                 body,
             } => {
-                let rendered = render_value(body, &ctx).map_err(template_error);
+                let rendered = render_value(body, ctx).map_err(template_error);
                 let mut hdrs = std::collections::BTreeMap::new();
                 let mut header_error = None;
                 for (k, v) in headers {
-                    match render_str(v, &ctx) {
+                    match render_str(v, ctx) {
                         Ok(v) => {
                             hdrs.insert(k.clone(), to_text(&v));
                         }
@@ -224,12 +363,8 @@ async fn run_steps(
                     (Err(e), _) | (_, Some(e)) => (null(), Err(e)),
                 }
             }
-            StepKind::Delay { ms } => {
-                tokio::time::sleep(Duration::from_millis(*ms)).await;
-                (last.clone(), Ok(Value::clone(&last)))
-            }
             StepKind::Fail { code, message } => {
-                let message = render_str(message, &ctx)
+                let message = render_str(message, ctx)
                     .map(|v| to_text(&v))
                     .unwrap_or_else(|_| message.clone());
                 let code = if code.is_empty() { "STEP_ERROR" } else { code };
@@ -240,15 +375,7 @@ async fn run_steps(
                 action,
                 params,
                 id_prefix,
-            } => simulate(
-                engine,
-                entry,
-                &step.id,
-                (connector, action, id_prefix),
-                params,
-                &ctx,
-            )
-            .map_or_else(
+            } => simulate(engine, ctx, id, (connector, action, id_prefix), params).map_or_else(
                 |e| (null(), Err(template_error(e))),
                 |(i, o)| (Arc::new(i), Ok(o)),
             ),
@@ -257,18 +384,24 @@ async fn run_steps(
                     .get("action")
                     .and_then(Value::as_str)
                     .unwrap_or("send");
-                simulate(
-                    engine,
-                    entry,
-                    &step.id,
-                    (connectors::EMAIL, method, ""),
-                    config,
-                    &ctx,
-                )
-                .map_or_else(
+                simulate(engine, ctx, id, (connectors::EMAIL, method, ""), config).map_or_else(
                     |e| (null(), Err(template_error(e))),
                     |(i, o)| (Arc::new(i), Ok(o)),
                 )
+            }
+            StepKind::Delay { .. } | StepKind::HttpRequest { .. } => return None,
+        })
+    }
+
+    /// Runs a step that waits (a delay, an HTTP call).
+    async fn run_waiting(&self, engine: &Engine, step: &Step) -> Outcome {
+        let ctx = &self.ctx;
+        let last = &self.last;
+        let null = || Arc::new(Value::Null);
+        match &step.kind {
+            StepKind::Delay { ms } => {
+                tokio::time::sleep(Duration::from_millis(*ms)).await;
+                (last.clone(), Ok(Value::clone(last)))
             }
             StepKind::HttpRequest {
                 method,
@@ -278,15 +411,15 @@ async fn run_steps(
                 secret,
                 timeout_ms,
             } => {
-                let rendered = render_str(url, &ctx).and_then(|url| {
+                let rendered = render_str(url, ctx).and_then(|url| {
                     let headers = headers
                         .iter()
-                        .map(|(k, v)| Ok((k.clone(), to_text(&render_str(v, &ctx)?))))
+                        .map(|(k, v)| Ok((k.clone(), to_text(&render_str(v, ctx)?))))
                         .collect::<Result<Vec<_>, TemplateError>>()?;
-                    Ok((to_text(&url), headers, render_value(body, &ctx)?))
+                    Ok((to_text(&url), headers, render_value(body, ctx)?))
                 });
                 match rendered {
-                    Err(e) => (null(), Err(template_error(e))),
+                    Err(e) => (null(), Err(template_error(step, e))),
                     Ok((url, headers, body)) => {
                         let exchange = http_step::Exchange {
                             method,
@@ -302,59 +435,48 @@ async fn run_steps(
                         };
                         (
                             Arc::new(body),
-                            output.map_err(|(code, message)| fail(code, message)),
+                            output.map_err(|(code, message)| step_error(step, code, message)),
                         )
                     }
                 }
             }
-        };
-        match result {
-            Ok(output) => {
-                let output = Arc::new(output);
-                entry.record(
-                    EventKind::StepCompleted {
-                        step: step.id.clone(),
-                        output: output.clone(),
-                    },
-                    |s| {
-                        if let Some(st) = s.steps.get_mut(index) {
-                            st.status = StepStatus::Completed;
-                            st.input = Some(input);
-                            st.output = Some(output.clone());
-                            st.finished_at = Some(SystemTime::now());
-                        }
-                    },
-                );
-                ctx.steps.push((step.id.clone(), output.clone()));
-                last = output;
-            }
-            Err(error) => {
-                entry.record(
-                    EventKind::StepFailed {
-                        step: step.id.clone(),
-                        error: error.clone(),
-                    },
-                    |s| {
-                        if let Some(st) = s.steps.get_mut(index) {
-                            st.status = StepStatus::Failed;
-                            st.input = Some(input);
-                            st.error = Some(error.clone());
-                            st.finished_at = Some(SystemTime::now());
-                        }
-                    },
-                );
-                return Err(error);
-            }
+            // `advance` runs every other kind itself.
+            _ => (
+                null(),
+                Err(step_error(
+                    step,
+                    "STEP_ERROR",
+                    "not a waiting step".to_owned(),
+                )),
+            ),
         }
     }
-    match &wf.output {
-        Some(template) => render_value(template, &ctx)
-            .map(Arc::new)
-            .map_err(|e| RunError {
-                code: "TEMPLATE_ERROR".to_owned(),
-                message: format!("Workflow output: {e}"),
-                step: None,
-            }),
-        None => Ok(last),
+}
+
+/// Marks step `index` running (recording `StepStarted`) unless the run has
+/// ended; its id.
+fn start_step(entry: &RunEntry, index: usize) -> Option<Arc<str>> {
+    let mut id = None;
+    entry.record_while_running(|s| {
+        let st = s.steps.get_mut(index)?;
+        st.status = StepStatus::Running;
+        st.started_at = Some(SystemTime::now());
+        id = Some(st.id.clone());
+        Some(EventKind::StepStarted {
+            step: st.id.clone(),
+        })
+    });
+    id
+}
+
+fn step_error(step: &Step, code: &str, message: String) -> RunError {
+    RunError {
+        code: code.to_owned(),
+        message,
+        step: Some(step.id.clone()),
     }
+}
+
+fn template_error(step: &Step, e: TemplateError) -> RunError {
+    step_error(step, "TEMPLATE_ERROR", format!("Step '{}': {e}", step.id))
 }

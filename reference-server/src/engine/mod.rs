@@ -1,8 +1,10 @@
 //! The in-memory workflow engine shared by the four faces.
 //!
 //! [`Engine`] holds the workflow registry and the runs. A face starts a run
-//! with a run id of its choosing; the run executes on a tokio task; the face
-//! reads snapshots, waits for conditions, and follows the run's event log.
+//! with a run id of its choosing; the steps that need no waiting run as it
+//! starts, the rest (from a delay or an HTTP call on) on a tokio task; the
+//! face reads snapshots, waits for conditions, and follows the run's event
+//! log.
 
 mod connectors;
 mod exec;
@@ -12,7 +14,6 @@ mod table;
 pub mod template;
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
@@ -20,7 +21,7 @@ use std::time::SystemTime;
 
 use futures::Stream;
 use serde_json::{Map, Value};
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 use crate::config::{Retention, Workflow};
 use crate::harness::Expectations;
@@ -66,8 +67,9 @@ pub struct StartRun {
     pub input: Value,
     /// The run id (the face picks its own format).
     pub run_id: String,
-    /// Face-specific metadata kept on the run.
-    pub meta: Map<String, Value>,
+    /// Face-specific metadata kept on the run (runs that carry the same
+    /// metadata can share one map).
+    pub meta: Arc<Map<String, Value>>,
 }
 
 impl StartRun {
@@ -77,13 +79,13 @@ impl StartRun {
             workflow_id: workflow_id.to_owned(),
             input,
             run_id: run_id.into(),
-            meta: Map::new(),
+            meta: Arc::default(),
         }
     }
 
     /// Adds a metadata entry.
     pub fn meta(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.meta.insert(key.to_owned(), value.into());
+        Arc::make_mut(&mut self.meta).insert(key.to_owned(), value.into());
         self
     }
 }
@@ -115,7 +117,7 @@ impl Default for Engine {
 }
 
 struct Inner {
-    workflows: RwLock<Vec<Arc<Workflow>>>,
+    workflows: RwLock<Vec<Registered>>,
     runs: Mutex<RunTable>,
     actions: Mutex<VecDeque<ActionCall>>,
     max_action_calls: usize,
@@ -125,17 +127,66 @@ struct Inner {
     http: OnceLock<Result<reqwest::Client, String>>,
 }
 
+/// A workflow as the engine keeps it: the definition, and the names its
+/// runs share (no run copies a workflow's id, name or step names).
+#[derive(Clone)]
+struct Registered {
+    wf: Arc<Workflow>,
+    id: Arc<str>,
+    name: Arc<str>,
+    /// The state of its steps when a run is created.
+    pending_steps: Arc<[StepState]>,
+}
+
+impl Registered {
+    fn new(wf: Arc<Workflow>) -> Self {
+        let pending_steps = wf
+            .steps
+            .iter()
+            .map(|step| StepState {
+                id: step.id.as_str().into(),
+                name: step.display_name().into(),
+                step_type: step.type_name(),
+                status: StepStatus::Pending,
+                input: None,
+                output: None,
+                error: None,
+                attempt: 1,
+                started_at: None,
+                finished_at: None,
+            })
+            .collect();
+        Self {
+            id: wf.id.as_str().into(),
+            name: wf.name.as_str().into(),
+            pending_steps,
+            wf,
+        }
+    }
+}
+
 pub(crate) struct RunEntry {
     /// Creation number within the engine (the run table's order).
     number: u64,
     data: Mutex<RunData>,
-    changed: watch::Sender<u64>,
-    cancel: watch::Sender<bool>,
+    /// Woken on every change (an event recorded, the run ended).
+    changed: Notify,
+    /// Woken when the run ends: how the run's own task learns of a cancel.
+    ended: Notify,
 }
 
 pub(crate) struct RunData {
     snapshot: RunSnapshot,
     events: Vec<RunEvent>,
+}
+
+impl RunData {
+    /// Appends an event (the next sequence number).
+    fn push(&mut self, at: SystemTime, kind: EventKind) {
+        let seq = self.events.len() as u64 + 1;
+        self.events.push(RunEvent { seq, at, kind });
+        self.snapshot.last_seq = seq;
+    }
 }
 
 impl RunEntry {
@@ -146,21 +197,69 @@ impl RunEntry {
     }
 
     /// Applies a change and appends an event, then wakes watchers.
-    fn record(&self, kind: EventKind, change: impl FnOnce(&mut RunSnapshot)) -> u64 {
-        let seq = {
+    fn record(&self, kind: EventKind, change: impl FnOnce(&mut RunSnapshot)) {
+        {
             let mut data = self.lock();
             change(&mut data.snapshot);
-            let seq = data.events.len() as u64 + 1;
-            data.events.push(RunEvent {
-                seq,
-                at: SystemTime::now(),
-                kind,
-            });
-            data.snapshot.last_seq = seq;
-            seq
-        };
-        self.changed.send_replace(seq);
-        seq
+            data.push(SystemTime::now(), kind);
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Like [`record`](Self::record) for a change that also says its event,
+    /// applied only while the run has not ended; false when it had (or the
+    /// change made no event).
+    fn record_while_running(
+        &self,
+        change: impl FnOnce(&mut RunSnapshot) -> Option<EventKind>,
+    ) -> bool {
+        {
+            let mut data = self.lock();
+            if data.snapshot.status.is_terminal() {
+                return false;
+            }
+            let Some(kind) = change(&mut data.snapshot) else {
+                return false;
+            };
+            data.push(SystemTime::now(), kind);
+        }
+        self.changed.notify_waiters();
+        true
+    }
+
+    /// Resolves once `cond` holds for the run's snapshot; returns what `map`
+    /// makes of that snapshot (under the run's lock).
+    async fn wait_for<T>(
+        &self,
+        cond: impl Fn(&RunSnapshot) -> bool,
+        map: impl FnOnce(&RunSnapshot) -> T,
+    ) -> T {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so no change in between is missed.
+            notified.as_mut().enable();
+            {
+                let data = self.lock();
+                if cond(&data.snapshot) {
+                    return map(&data.snapshot);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Resolves once the run has ended (finished, cancelled, timed out).
+    async fn ended(&self) {
+        loop {
+            let notified = self.ended.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.lock().snapshot.status.is_terminal() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Ends the run once: false when it had already ended.
@@ -170,49 +269,41 @@ impl RunEntry {
         output: Option<Arc<Value>>,
         error: Option<RunError>,
     ) -> bool {
-        let kind = EventKind::Finished {
-            status,
-            output: output.clone(),
-            error: error.clone(),
-        };
-        let seq = {
+        {
             let mut data = self.lock();
             if data.snapshot.status.is_terminal() {
-                None
-            } else {
-                let now = SystemTime::now();
-                let snap = &mut data.snapshot;
-                snap.status = status;
-                snap.output = output;
-                snap.error = error;
-                snap.finished_at = Some(now);
-                if snap.started_at.is_none() {
-                    snap.started_at = Some(now);
-                }
-                for step in &mut snap.steps {
-                    match step.status {
-                        StepStatus::Pending => step.status = StepStatus::Skipped,
-                        StepStatus::Running => {
-                            step.status = StepStatus::Failed;
-                            step.finished_at = Some(now);
-                            step.error = snap.error.clone();
-                        }
-                        _ => {}
+                return false;
+            }
+            let now = SystemTime::now();
+            let snap = &mut data.snapshot;
+            snap.status = status;
+            snap.output = output.clone();
+            snap.error = error.clone();
+            snap.finished_at = Some(now);
+            if snap.started_at.is_none() {
+                snap.started_at = Some(now);
+            }
+            for step in &mut snap.steps {
+                match step.status {
+                    StepStatus::Pending => step.status = StepStatus::Skipped,
+                    StepStatus::Running => {
+                        step.status = StepStatus::Failed;
+                        step.finished_at = Some(now);
+                        step.error = snap.error.clone();
                     }
+                    _ => {}
                 }
-                let seq = data.events.len() as u64 + 1;
-                data.events.push(RunEvent { seq, at: now, kind });
-                data.snapshot.last_seq = seq;
-                Some(seq)
             }
-        };
-        match seq {
-            Some(seq) => {
-                self.changed.send_replace(seq);
-                true
-            }
-            None => false,
+            let kind = EventKind::Finished {
+                status,
+                output,
+                error,
+            };
+            data.push(now, kind);
         }
+        self.changed.notify_waiters();
+        self.ended.notify_waiters();
+        true
     }
 }
 
@@ -247,28 +338,38 @@ impl Engine {
 
     /// The workflow with this id.
     pub fn workflow(&self, id: &str) -> Option<Arc<Workflow>> {
-        self.read_workflows().iter().find(|w| w.id == id).cloned()
+        self.registered(id).map(|r| r.wf)
+    }
+
+    fn registered(&self, id: &str) -> Option<Registered> {
+        self.read_workflows()
+            .iter()
+            .find(|r| r.wf.id == id)
+            .cloned()
     }
 
     /// All workflows, in declaration/creation order.
     pub fn workflows(&self) -> Vec<Arc<Workflow>> {
-        self.read_workflows().clone()
+        self.read_workflows().iter().map(|r| r.wf.clone()).collect()
     }
 
     /// The first workflow that matches a predicate.
     pub fn find_workflow(&self, pred: impl Fn(&Workflow) -> bool) -> Option<Arc<Workflow>> {
-        self.read_workflows().iter().find(|w| pred(w)).cloned()
+        self.read_workflows()
+            .iter()
+            .find(|r| pred(&r.wf))
+            .map(|r| r.wf.clone())
     }
 
     /// Inserts a workflow, or replaces the one with the same id (keeping its
     /// place). Returns the previous one. Running runs keep the old definition.
     pub fn put_workflow(&self, wf: Workflow) -> Option<Arc<Workflow>> {
         let mut list = self.write_workflows();
-        let wf = Arc::new(wf);
-        match list.iter_mut().find(|w| w.id == wf.id) {
-            Some(slot) => Some(std::mem::replace(slot, wf)),
+        let new = Registered::new(Arc::new(wf));
+        match list.iter_mut().find(|r| r.wf.id == new.wf.id) {
+            Some(slot) => Some(std::mem::replace(slot, new).wf),
             None => {
-                list.push(wf);
+                list.push(new);
                 None
             }
         }
@@ -281,29 +382,29 @@ impl Engine {
         change: impl FnOnce(&mut Workflow),
     ) -> Option<Arc<Workflow>> {
         let mut list = self.write_workflows();
-        let slot = list.iter_mut().find(|w| w.id == id)?;
-        let mut wf = Workflow::clone(slot);
+        let slot = list.iter_mut().find(|r| r.wf.id == id)?;
+        let mut wf = Workflow::clone(&slot.wf);
         change(&mut wf);
         wf.id = id.to_owned();
-        *slot = Arc::new(wf);
-        Some(slot.clone())
+        *slot = Registered::new(Arc::new(wf));
+        Some(slot.wf.clone())
     }
 
     /// Removes a workflow; returns it.
     pub fn remove_workflow(&self, id: &str) -> Option<Arc<Workflow>> {
         let mut list = self.write_workflows();
-        let pos = list.iter().position(|w| w.id == id)?;
-        Some(list.remove(pos))
+        let pos = list.iter().position(|r| r.wf.id == id)?;
+        Some(list.remove(pos).wf)
     }
 
-    fn read_workflows(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Workflow>>> {
+    fn read_workflows(&self) -> std::sync::RwLockReadGuard<'_, Vec<Registered>> {
         self.inner
             .workflows
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn write_workflows(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<Workflow>>> {
+    fn write_workflows(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Registered>> {
         self.inner
             .workflows
             .write()
@@ -318,8 +419,9 @@ impl Engine {
         self.inner.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Starts a run of `workflow_id` with `input` under `run_id`; the run
-    /// executes on a tokio task. Returns the pending snapshot.
+    /// Starts a run of `workflow_id` with `input` under `run_id`: steps that
+    /// need no waiting run before this returns, a run that waits goes on on a
+    /// tokio task. Returns the pending snapshot.
     pub fn start(
         &self,
         workflow_id: &str,
@@ -332,7 +434,7 @@ impl Engine {
     /// Starts a run described by a [`StartRun`].
     pub fn start_with(&self, req: StartRun) -> Result<RunSnapshot, EngineError> {
         let wf = self
-            .workflow(&req.workflow_id)
+            .registered(&req.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
         self.launch(wf, req, None, 0, None)
     }
@@ -346,7 +448,7 @@ impl Engine {
         mut next_id: impl FnMut() -> String,
     ) -> Result<RunSnapshot, EngineError> {
         let wf = self
-            .workflow(&req.workflow_id)
+            .registered(&req.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
         self.launch(wf, req, None, 0, Some(&mut next_id))
     }
@@ -360,9 +462,10 @@ impl Engine {
         meta: Map<String, Value>,
     ) -> Result<RunSnapshot, EngineError> {
         let old = self.snapshot(run_id).ok_or(EngineError::RunNotFound)?;
-        let wf = self
-            .workflow(&old.workflow_id)
+        let registered = self
+            .registered(&old.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
+        let wf = &registered.wf;
         // Keep the completed prefix when the workflow still starts with the
         // same steps; otherwise start over.
         let done = old
@@ -376,26 +479,26 @@ impl Engine {
                 .iter()
                 .zip(&old.steps)
                 .take(done)
-                .all(|(w, s)| w.id == s.id);
+                .all(|(w, s)| *w.id == *s.id);
         let (start_index, kept) = if same_prefix {
             (done, old.steps[..done].to_vec())
         } else {
             (0, Vec::new())
         };
         let req = StartRun {
-            workflow_id: old.workflow_id.clone(),
+            workflow_id: old.workflow_id.to_string(),
             input: Value::clone(&old.input),
             run_id: new_run_id.into(),
-            meta,
+            meta: Arc::new(meta),
         };
-        self.launch(wf, req, Some((old.id, kept)), start_index, None)
+        self.launch(registered, req, Some((old.id, kept)), start_index, None)
     }
 
     fn launch(
         &self,
-        wf: Arc<Workflow>,
+        registered: Registered,
         req: StartRun,
-        retry: Option<(String, Vec<StepState>)>,
+        retry: Option<(Arc<str>, Vec<StepState>)>,
         start_index: usize,
         mut renumber: Option<&mut dyn FnMut() -> String>,
     ) -> Result<RunSnapshot, EngineError> {
@@ -404,30 +507,14 @@ impl Engine {
             Some((id, kept)) => (Some(id), kept),
             None => (None, Vec::new()),
         };
-        let steps = wf
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, step)| match kept.get(i) {
-                Some(done) if i < start_index => done.clone(),
-                _ => StepState {
-                    id: step.id.clone(),
-                    name: step.display_name().to_owned(),
-                    step_type: step.type_name().to_owned(),
-                    status: StepStatus::Pending,
-                    input: None,
-                    output: None,
-                    error: None,
-                    attempt: 1,
-                    started_at: None,
-                    finished_at: None,
-                },
-            })
-            .collect();
+        let mut steps = registered.pending_steps.to_vec();
+        for (slot, done) in steps.iter_mut().zip(kept).take(start_index) {
+            *slot = done;
+        }
         let mut snapshot = RunSnapshot {
-            id: req.run_id,
-            workflow_id: wf.id.clone(),
-            workflow_name: wf.name.clone(),
+            id: req.run_id.into(),
+            workflow_id: registered.id,
+            workflow_name: registered.name,
             status: RunStatus::Pending,
             input: Arc::new(req.input),
             output: None,
@@ -448,7 +535,7 @@ impl Engine {
             while table.contains(&snapshot.id) {
                 match renumber.as_mut() {
                     Some(next) if tries < 64 => {
-                        snapshot.id = next();
+                        snapshot.id = next().into();
                         tries += 1;
                     }
                     _ => return Err(EngineError::DuplicateRun),
@@ -462,8 +549,8 @@ impl Engine {
                     events: Vec::with_capacity(4 + 2 * snapshot.steps.len()),
                     snapshot,
                 }),
-                changed: watch::channel(0).0,
-                cancel: watch::channel(false).0,
+                changed: Notify::new(),
+                ended: Notify::new(),
             });
             table.insert(id, entry.clone());
             entry
@@ -471,13 +558,7 @@ impl Engine {
         entry.record(EventKind::Created, |_| {});
         let pending = entry.lock().snapshot.clone();
         self.inner.expectations.observe(&pending);
-        // Steps that need no waiting run right here; a run that has to wait
-        // (a delay, a cancel) goes on on its own task from where it stopped.
-        let mut run = Box::pin(exec::execute(self.clone(), entry, wf, start_index));
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if run.as_mut().poll(&mut cx).is_pending() {
-            tokio::spawn(run);
-        }
+        exec::execute(self, entry, registered.wf, start_index);
         Ok(pending)
     }
 
@@ -557,7 +638,6 @@ impl Engine {
             let status = entry.lock().snapshot.status;
             return Err(EngineError::InvalidStatus(status));
         }
-        entry.cancel.send_replace(true);
         Ok(entry.lock().snapshot.clone())
     }
 
@@ -574,7 +654,6 @@ impl Engine {
             let status = entry.lock().snapshot.status;
             return Err(EngineError::InvalidStatus(status));
         }
-        entry.cancel.send_replace(true);
         Ok(entry.lock().snapshot.clone())
     }
 
@@ -586,18 +665,7 @@ impl Engine {
         cond: impl Fn(&RunSnapshot) -> bool,
     ) -> Option<RunSnapshot> {
         let entry = self.entry(run_id)?;
-        let mut rx = entry.changed.subscribe();
-        loop {
-            {
-                let snap = &entry.lock().snapshot;
-                if cond(snap) {
-                    return Some(snap.clone());
-                }
-            }
-            if rx.changed().await.is_err() {
-                return Some(entry.lock().snapshot.clone());
-            }
-        }
+        Some(entry.wait_for(cond, RunSnapshot::clone).await)
     }
 
     /// Waits until the run is terminal.
@@ -620,30 +688,23 @@ impl Engine {
     /// then live ones; the stream ends after `Finished`. None for an unknown run.
     pub fn subscribe(&self, run_id: &str, after_seq: u64) -> Option<EventStream> {
         let entry = self.entry(run_id)?;
-        let rx = entry.changed.subscribe();
         let stream = futures::stream::unfold(
-            (entry, rx, after_seq, false),
-            |(entry, mut rx, cursor, done)| async move {
+            (entry, after_seq, false),
+            |(entry, cursor, done)| async move {
                 if done {
                     return None;
                 }
-                loop {
-                    let next = {
-                        let data = entry.lock();
-                        data.events.iter().find(|e| e.seq > cursor).cloned()
-                    };
-                    if let Some(event) = next {
-                        let last = matches!(event.kind, EventKind::Finished { .. });
-                        let seq = event.seq;
-                        return Some((event, (entry, rx, seq, last)));
-                    }
-                    if entry.lock().snapshot.status.is_terminal() {
-                        return None;
-                    }
-                    if rx.changed().await.is_err() {
-                        return None;
-                    }
-                }
+                // The next event, or none when the run ended without one.
+                entry
+                    .wait_for(|s| s.last_seq > cursor || s.status.is_terminal(), |_| ())
+                    .await;
+                let event = {
+                    let data = entry.lock();
+                    data.events.iter().find(|e| e.seq > cursor).cloned()
+                }?;
+                let last = matches!(event.kind, EventKind::Finished { .. });
+                let seq = event.seq;
+                Some((event, (entry, seq, last)))
             },
         );
         Some(Box::pin(stream))

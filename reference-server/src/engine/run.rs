@@ -103,12 +103,13 @@ pub struct RunResponse {
 /// State of one step of a run.
 #[derive(Debug, Clone)]
 pub struct StepState {
-    /// Step id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Step type (`transform`, `respond`, `delay`, `fail`, `action`).
-    pub step_type: String,
+    /// Step id (shared with the workflow's other runs).
+    pub id: Arc<str>,
+    /// Display name (shared with the workflow's other runs).
+    pub name: Arc<str>,
+    /// Step type (`transform`, `respond`, `delay`, `fail`, `action`, `email`,
+    /// `http_request`).
+    pub step_type: &'static str,
     /// Status.
     pub status: StepStatus,
     /// What the step received (shared with the run's other records).
@@ -125,15 +126,16 @@ pub struct StepState {
     pub finished_at: Option<SystemTime>,
 }
 
-/// A consistent copy of a run's state.
+/// A consistent copy of a run's state. Cloning one copies no JSON, no
+/// string and no header: only the list of steps.
 #[derive(Debug, Clone)]
 pub struct RunSnapshot {
     /// Run id (chosen by the face that started it).
-    pub id: String,
+    pub id: Arc<str>,
     /// Workflow id.
-    pub workflow_id: String,
+    pub workflow_id: Arc<str>,
     /// Workflow name.
-    pub workflow_name: String,
+    pub workflow_name: Arc<str>,
     /// Status.
     pub status: RunStatus,
     /// The input the run sees (shared: cloning a snapshot copies no JSON).
@@ -153,14 +155,14 @@ pub struct RunSnapshot {
     /// End time.
     pub finished_at: Option<SystemTime>,
     /// Face-specific metadata given at start (e.g. mode, trigger type).
-    pub meta: Map<String, Value>,
+    pub meta: Arc<Map<String, Value>>,
     /// The run this one retries.
-    pub retry_of: Option<String>,
+    pub retry_of: Option<Arc<str>>,
     /// Sequence number of the last event.
     pub last_seq: u64,
     /// The headers of the request that started the run (empty when it was
     /// started outside a request).
-    pub headers: std::sync::Arc<http::HeaderMap>,
+    pub headers: Arc<http::HeaderMap>,
 }
 
 impl RunSnapshot {
@@ -199,19 +201,19 @@ pub enum EventKind {
     /// A step started.
     StepStarted {
         /// Step id.
-        step: String,
+        step: Arc<str>,
     },
     /// A step completed.
     StepCompleted {
         /// Step id.
-        step: String,
+        step: Arc<str>,
         /// Its output.
         output: Arc<Value>,
     },
     /// A step failed.
     StepFailed {
         /// Step id.
-        step: String,
+        step: Arc<str>,
         /// Its error.
         error: RunError,
     },
@@ -235,9 +237,9 @@ pub enum EventKind {
 #[derive(Debug, Clone)]
 pub struct ActionCall {
     /// Run id.
-    pub run_id: String,
+    pub run_id: Arc<str>,
     /// Step id.
-    pub step: String,
+    pub step: Arc<str>,
     /// Connector.
     pub connector: String,
     /// Action.

@@ -11,9 +11,9 @@ use crate::config::Retention;
 
 /// Runs by id and in creation order; finished runs in finish order.
 pub(super) struct RunTable {
-    by_id: HashMap<String, Arc<RunEntry>>,
+    by_id: HashMap<Arc<str>, Arc<RunEntry>>,
     /// Creation number → run id, oldest first.
-    order: BTreeMap<u64, String>,
+    order: BTreeMap<u64, Arc<str>>,
     /// Finished runs still kept, oldest finish first.
     finished: VecDeque<Finished>,
     next: u64,
@@ -46,7 +46,7 @@ impl RunTable {
         self.next
     }
 
-    pub(super) fn insert(&mut self, id: String, entry: Arc<RunEntry>) {
+    pub(super) fn insert(&mut self, id: Arc<str>, entry: Arc<RunEntry>) {
         self.order.insert(entry.number, id.clone());
         self.by_id.insert(id, entry);
         self.evict(Instant::now());

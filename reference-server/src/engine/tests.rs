@@ -72,7 +72,7 @@ async fn run_succeeds_with_steps_response_and_action() {
     let calls = e.action_calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].params, json!({"v": 7}));
-    assert_eq!(calls[0].run_id, "r1");
+    assert_eq!(&*calls[0].run_id, "r1");
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn retry_starts_from_the_failed_step() {
     let started: Vec<_> = events
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::StepStarted { step } => Some(step.as_str()),
+            EventKind::StepStarted { step } => Some(&**step),
             _ => None,
         })
         .collect();
@@ -277,7 +277,7 @@ async fn finished_runs_past_the_count_are_evicted_oldest_first() {
     );
     assert!(e.snapshot("q0").is_none() && e.snapshot("q1").is_none());
     assert!(e.events("q1").is_none());
-    let ids: Vec<String> = e.list_runs().into_iter().map(|r| r.id).collect();
+    let ids: Vec<String> = e.list_runs().iter().map(|r| r.id.to_string()).collect();
     assert_eq!(
         ids,
         ["going", "q2", "q3", "q4"],
@@ -303,7 +303,7 @@ async fn finished_runs_older_than_max_age_are_evicted() {
     deadline(e.wait("c")).await.unwrap().unwrap();
     assert_eq!(e.run_counts().finished, 3);
     tokio::time::advance(Duration::from_secs(31)).await;
-    let ids: Vec<String> = e.list_runs().into_iter().map(|r| r.id).collect();
+    let ids: Vec<String> = e.list_runs().iter().map(|r| r.id.to_string()).collect();
     assert_eq!(ids, ["going", "c"]);
     assert_eq!(
         e.run_counts(),

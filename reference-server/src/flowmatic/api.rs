@@ -353,7 +353,7 @@ pub(super) async fn list_executions(
         .list_runs()
         .into_iter()
         .filter(is_flowmatic_run)
-        .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
+        .filter(|r| workflow_id.is_none_or(|w| *r.workflow_id == **w))
         .filter(|r| status.as_deref().is_none_or(|s| status_name(r.status) == s))
         .collect();
     runs.reverse();

@@ -101,7 +101,11 @@ async fn list_runs(
         .engine
         .list_runs()
         .iter()
-        .filter(|r| query.get("workflowId").is_none_or(|w| &r.workflow_id == w))
+        .filter(|r| {
+            query
+                .get("workflowId")
+                .is_none_or(|w| *r.workflow_id == **w)
+        })
         .map(run_json)
         .collect();
     Json(json!({ "data": runs })).into_response()

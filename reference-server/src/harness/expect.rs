@@ -230,7 +230,7 @@ impl Expectations {
             return;
         }
         for entry in self.lock().iter_mut() {
-            if entry.expectation.workflow != run.workflow_id {
+            if *entry.expectation.workflow != *run.workflow_id {
                 continue;
             }
             match entry.expectation.mismatch(&run.input, &run.headers) {

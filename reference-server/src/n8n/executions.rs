@@ -187,7 +187,7 @@ fn error_json(message: &str, node: Option<&StepState>) -> Value {
     if let (Some(step), Some(obj)) = (node, e.as_object_mut()) {
         obj.insert(
             "node".into(),
-            json!({"name": step.name, "type": node_type(&step.step_type)}),
+            json!({"name": step.name, "type": node_type(step.step_type)}),
         );
     }
     e
@@ -260,9 +260,9 @@ pub(crate) fn run_data(snap: &RunSnapshot) -> Value {
                 _ => {}
             }
         }
-        run_data.insert(step.name.clone(), json!([entry]));
-        last = step.name.clone();
-        previous = step.name.clone();
+        run_data.insert(step.name.to_string(), json!([entry]));
+        last = step.name.to_string();
+        previous = step.name.to_string();
         index += 1;
     }
     let mut result = Map::new();
@@ -275,7 +275,7 @@ pub(crate) fn run_data(snap: &RunSnapshot) -> Value {
         let step = err
             .step
             .as_ref()
-            .and_then(|id| snap.steps.iter().find(|s| &s.id == id));
+            .and_then(|id| snap.steps.iter().find(|s| *s.id == **id));
         result.insert("error".into(), error_json(&err.message, step));
     }
     result.insert("runData".into(), Value::Object(run_data));

@@ -448,7 +448,7 @@ fn on_received(
             let id = if face.is_v1() {
                 UNKNOWN_EXECUTION_ID
             } else {
-                started.id.as_str()
+                &started.id
             };
             let ctx = json!({"input": started.input, "execution": {"id": id}});
             let text = crate::engine::template::render_str(custom, &ctx)
@@ -551,7 +551,7 @@ fn respond_cut_off(snap: &RunSnapshot) -> bool {
 
 /// NDJSON: `begin` / `item` / `end` per step, `error` when a step fails or the run is stopped.
 fn streaming(face: &N8nFace, started: &RunSnapshot) -> Reply {
-    let names: HashMap<String, String> = started
+    let names: HashMap<Arc<str>, Arc<str>> = started
         .steps
         .iter()
         .map(|s| (s.id.clone(), s.name.clone()))
@@ -568,7 +568,7 @@ fn streaming(face: &N8nFace, started: &RunSnapshot) -> Reply {
         let meta = |step: &str| {
             json!({
                 "nodeId": step,
-                "nodeName": names.get(step).cloned().unwrap_or_else(|| step.to_owned()),
+                "nodeName": names.get(step).map_or(step, |name| &**name),
                 "itemIndex": 0,
                 "runIndex": 0,
                 "timestamp": millis,
@@ -619,16 +619,21 @@ fn streaming(face: &N8nFace, started: &RunSnapshot) -> Reply {
 mod tests {
     use std::time::SystemTime;
 
-    use serde_json::{Map, Value, json};
+    use serde_json::{Value, json};
 
     use super::respond_cut_off;
     use crate::engine::{RunResponse, RunSnapshot, RunStatus, StepState, StepStatus};
 
-    fn step(id: &str, step_type: &str, status: StepStatus, output: Option<Value>) -> StepState {
+    fn step(
+        id: &str,
+        step_type: &'static str,
+        status: StepStatus,
+        output: Option<Value>,
+    ) -> StepState {
         StepState {
-            id: id.to_owned(),
-            name: id.to_owned(),
-            step_type: step_type.to_owned(),
+            id: id.into(),
+            name: id.into(),
+            step_type,
             status,
             input: None,
             output: output.map(std::sync::Arc::new),
@@ -641,9 +646,9 @@ mod tests {
 
     fn snapshot(steps: Vec<StepState>) -> RunSnapshot {
         RunSnapshot {
-            id: "1".to_owned(),
-            workflow_id: "w".to_owned(),
-            workflow_name: "w".to_owned(),
+            id: "1".into(),
+            workflow_id: "w".into(),
+            workflow_name: "w".into(),
             status: RunStatus::Running,
             input: json!({}).into(),
             output: None,
@@ -657,7 +662,7 @@ mod tests {
             created_at: SystemTime::now(),
             started_at: None,
             finished_at: None,
-            meta: Map::new(),
+            meta: Default::default(),
             retry_of: None,
             last_seq: 0,
             headers: Default::default(),

@@ -368,7 +368,7 @@ async fn start_run(face: &RunsFace, id: &str, body: Body) -> Reply {
     let snapshot = face.app.engine.start_with(start).map_err(engine_error)?;
     if let Some(key) = idempotency_key {
         let started = Started {
-            run_id: snapshot.id.clone(),
+            run_id: snapshot.id.to_string(),
             version: exposure.version.into(),
             status: status_name(snapshot.status),
         };
@@ -499,7 +499,7 @@ async fn list_runs(
         .list_runs()
         .into_iter()
         .filter(is_runs_run)
-        .filter(|r| workflow_id.is_none_or(|w| &r.workflow_id == w))
+        .filter(|r| workflow_id.is_none_or(|w| *r.workflow_id == **w))
         .filter(|r| status.is_none_or(|s| status_name(r.status) == s))
         .collect();
     runs.reverse();
@@ -517,7 +517,7 @@ async fn list_runs(
                 .map_err(|_| bad())?;
             let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
             runs.iter()
-                .position(|r| r.id == cursor.after)
+                .position(|r| *r.id == *cursor.after)
                 .map(|p| p + 1)
                 .ok_or_else(bad)?
         }
@@ -527,7 +527,7 @@ async fn list_runs(
     let next = match (has_more, page.last()) {
         (true, Some(last)) => {
             let text = serde_json::to_vec(&Cursor {
-                after: last.id.clone(),
+                after: last.id.to_string(),
             })
             .unwrap_or_default();
             Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text))
@@ -592,7 +592,7 @@ async fn retry_run(
             ),
         ));
     }
-    let mut meta = run.meta.clone();
+    let mut meta = Map::clone(&run.meta);
     meta.remove("idempotencyKey");
     let new = face
         .app
@@ -600,6 +600,6 @@ async fn retry_run(
         .retry(&run.id, new_run_id(), meta)
         .map_err(engine_error)?;
     let mut data = started_json(&new);
-    data["retryOf"] = Value::from(run.id);
+    data["retryOf"] = Value::from(&*run.id);
     Ok(ok(StatusCode::ACCEPTED, data))
 }

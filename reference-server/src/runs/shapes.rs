@@ -85,7 +85,7 @@ pub(crate) fn run_json(s: &RunSnapshot) -> Value {
         }
     }
     if let Some(r) = &s.retry_of {
-        v["retryOf"] = Value::from(r.as_str());
+        v["retryOf"] = Value::from(&**r);
     }
     v
 }

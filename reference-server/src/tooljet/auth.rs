@@ -53,7 +53,7 @@ impl FromRequestParts<Face> for AuthorizedExecution {
             .engine
             .snapshot(&execution_id)
             .filter(|s| {
-                s.workflow_id == wf.id
+                *s.workflow_id == *wf.id
                     && s.meta.get("face").and_then(Value::as_str) == Some("tooljet")
             })
             .ok_or_else(|| error(StatusCode::NOT_FOUND, &uri, "Execution not found"))?;

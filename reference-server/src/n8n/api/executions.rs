@@ -231,7 +231,7 @@ pub(super) async fn retry(ctx: &Ctx) -> Reply {
         ctx.face
             .registry()
             .retry_success
-            .insert(old.id.clone(), done.id.clone());
+            .insert(old.id.to_string(), done.id.to_string());
     }
     let mut m = pick(
         &list_item(&done, None),
