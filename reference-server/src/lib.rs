@@ -16,6 +16,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod coded;
 pub mod config;
 pub mod creds;
 mod demo;

@@ -8,16 +8,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value, json};
 
 use super::{
-    Face, FlowmaticFace, IdPath, Reply, error, execution_json, is_flowmatic_run, new_execution_id,
+    Face, FlowmaticFace, FlowmaticShape, IdPath, Reply, error, execution_json, is_flowmatic_run,
     status_name,
 };
-use crate::body::{BodyError, read_limited};
+use crate::coded;
 use crate::config::{FlowmaticExposure, Step, Workflow};
-use crate::engine::{RunSnapshot, StartRun};
+use crate::engine::RunSnapshot;
 use crate::path::FacePath;
 
 /// A request of the REST API with a valid bearer token, counted against the
@@ -57,18 +57,9 @@ impl FlowmaticFace {
             ));
         }
         let limit = self.app.config.flowmatic.requests_per_minute;
-        if let Err(retry_after) = self.limits.hit(token, limit, Duration::from_secs(60)) {
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                &format!("Rate limit exceeded. Limit: {limit} requests per minute."),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Err(response);
-        }
-        Ok(())
+        self.limits
+            .hit(token, limit, Duration::from_secs(60))
+            .map_err(|retry_after| coded::rate_limited::<FlowmaticShape>(limit, retry_after))
     }
 
     fn flowmatic_workflow(&self, id: &str) -> Result<std::sync::Arc<Workflow>, Response> {
@@ -125,15 +116,7 @@ fn page_of(items: Vec<Value>, page: usize, limit: usize) -> Response {
 }
 
 async fn read_object(face: &FlowmaticFace, body: Body) -> Result<Map<String, Value>, Response> {
-    let limit = face.app.config.body_limit;
-    let bytes = read_limited(body, limit).await.map_err(|e| match e {
-        BodyError::TooLarge => error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("Request body exceeds the limit of {limit} bytes"),
-        ),
-        BodyError::Read => validation("Could not read the request body"),
-    })?;
+    let bytes = face.read_body(body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
@@ -297,23 +280,7 @@ async fn execute(face: &FlowmaticFace, id: &str, body: Body) -> Reply {
         Some(v @ Value::Object(_)) => v.clone(),
         Some(_) => return Err(validation("input must be an object")),
     };
-    if !wf.flowmatic.as_ref().is_some_and(|f| f.active) {
-        return Err(error(
-            StatusCode::CONFLICT,
-            "WORKFLOW_INACTIVE",
-            &format!("Workflow {id} is inactive"),
-        ));
-    }
-    let start = StartRun::new(&wf.id, input, new_execution_id())
-        .meta("face", "flowmatic")
-        .meta("trigger", "api");
-    let run = face.app.engine.start_with(start).map_err(|e| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            &e.to_string(),
-        )
-    })?;
+    let run = face.start(&wf, input, "api")?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(json!({"executionId": run.id, "workflowId": wf.id, "status": "RUNNING"})),

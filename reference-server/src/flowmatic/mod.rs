@@ -20,8 +20,9 @@ use axum::routing::{get, post};
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::coded::{self, CodedErrors};
 use crate::config::Workflow;
-use crate::engine::{RunSnapshot, RunStatus};
+use crate::engine::{RunSnapshot, RunStatus, StartRun};
 use crate::ratelimit::FixedWindow;
 use crate::state::AppState;
 use crate::time::iso8601;
@@ -36,12 +37,17 @@ struct FlowmaticFace {
 
 type Face = Arc<FlowmaticFace>;
 
-/// Undecodable path parameters are a 404 in the Flowmatic shape.
+/// The Flowmatic answer shape: `{"error":{..}}`; undecodable path parameters
+/// are its 404.
 struct FlowmaticShape;
 
-impl crate::path::RejectShape for FlowmaticShape {
-    fn reject(_: &http::request::Parts) -> Response {
-        error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+impl CodedErrors for FlowmaticShape {
+    fn error(status: StatusCode, code: &str, message: &str) -> Response {
+        error(status, code, message)
+    }
+
+    fn validation(message: &str) -> Response {
+        error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
     }
 }
 
@@ -55,7 +61,7 @@ pub(crate) fn router(app: AppState) -> Router {
         limits: FixedWindow::default(),
         stamps: Mutex::new(HashMap::new()),
     });
-    Router::new()
+    let routes = Router::new()
         .route(
             "/api/webhooks/{webhook_id}",
             post(webhook::post_webhook).get(webhook::get_webhook),
@@ -76,16 +82,8 @@ pub(crate) fn router(app: AppState) -> Router {
         )
         .route("/api/v1/executions", get(api::list_executions))
         .route("/api/v1/executions/{id}", get(api::get_execution))
-        .route("/api/v1/connectors", get(api::list_connectors))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "Route not found") })
-        .method_not_allowed_fallback(|| async {
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-            )
-        })
-        .with_state(face)
+        .route("/api/v1/connectors", get(api::list_connectors));
+    coded::fallbacks::<FlowmaticShape, _>(routes).with_state(face)
 }
 
 /// `{"error":{"code","message"}}`.
@@ -118,6 +116,30 @@ fn is_flowmatic_run(s: &RunSnapshot) -> bool {
 }
 
 impl FlowmaticFace {
+    /// Starts a run of an active workflow (409 `WORKFLOW_INACTIVE` otherwise),
+    /// started by `trigger` (`api`, `webhook`).
+    fn start(&self, wf: &Workflow, input: Value, trigger: &str) -> Result<RunSnapshot, Response> {
+        if !wf.flowmatic.as_ref().is_some_and(|f| f.active) {
+            return Err(error(
+                StatusCode::CONFLICT,
+                "WORKFLOW_INACTIVE",
+                &format!("Workflow {} is inactive", wf.id),
+            ));
+        }
+        let start = StartRun::new(&wf.id, input, new_execution_id())
+            .meta("face", "flowmatic")
+            .meta("trigger", trigger);
+        self.app
+            .engine
+            .start_with(start)
+            .map_err(coded::internal::<FlowmaticShape>)
+    }
+
+    /// The whole body under the body limit (413 `PAYLOAD_TOO_LARGE` past it).
+    async fn read_body(&self, body: axum::body::Body) -> Result<axum::body::Bytes, Response> {
+        coded::read_body::<FlowmaticShape>(body, self.app.config.body_limit).await
+    }
+
     fn stamps(&self, id: &str) -> (SystemTime, SystemTime) {
         let mut stamps = self
             .stamps

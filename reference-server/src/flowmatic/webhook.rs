@@ -8,10 +8,8 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use serde_json::{Map, Value, json};
 
-use super::{Face, IdPath, Reply, error, new_execution_id, signature, status_name};
-use crate::body::{BodyError, read_limited};
+use super::{Face, IdPath, Reply, error, signature, status_name};
 use crate::config::Workflow;
-use crate::engine::StartRun;
 use crate::path::FacePath;
 use crate::time::now_iso;
 
@@ -23,19 +21,7 @@ pub(super) async fn post_webhook(
     body: Body,
 ) -> Reply {
     let wf = find(&face, &webhook_id)?;
-    let limit = face.app.config.body_limit;
-    let bytes = read_limited(body, limit).await.map_err(|e| match e {
-        BodyError::TooLarge => error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("Request body exceeds the limit of {limit} bytes"),
-        ),
-        BodyError::Read => error(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_ERROR",
-            "Could not read the request body",
-        ),
-    })?;
+    let bytes = face.read_body(body).await?;
     check_signature(&wf, &headers, &bytes)?;
     let fields = parse_body(&headers, &bytes)?;
     trigger(&face, &wf, &webhook_id, &headers, &uri, fields).await
@@ -169,13 +155,6 @@ async fn trigger(
     mut fields: Map<String, Value>,
 ) -> Reply {
     let exposure = wf.flowmatic.clone().unwrap_or_default();
-    if !exposure.active {
-        return Err(error(
-            StatusCode::CONFLICT,
-            "WORKFLOW_INACTIVE",
-            &format!("Workflow {} is inactive", wf.id),
-        ));
-    }
     fields.insert(
         "_webhook".to_owned(),
         json!({
@@ -186,16 +165,7 @@ async fn trigger(
             "receivedAt": now_iso(),
         }),
     );
-    let start = StartRun::new(&wf.id, Value::Object(fields), new_execution_id())
-        .meta("face", "flowmatic")
-        .meta("trigger", "webhook");
-    let run = face.app.engine.start_with(start).map_err(|e| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            &e.to_string(),
-        )
-    })?;
+    let run = face.start(wf, Value::Object(fields), "webhook")?;
     let ack = |status: &str| {
         (
             StatusCode::OK,

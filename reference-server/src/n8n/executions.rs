@@ -47,72 +47,91 @@ pub(crate) fn status_of(snap: &RunSnapshot) -> &'static str {
     }
 }
 
-fn mode_of(snap: &RunSnapshot) -> Value {
-    snap.meta
-        .get(MODE_KEY)
-        .cloned()
-        .unwrap_or_else(|| json!("webhook"))
+/// The fields every execution object starts with, in n8n's order.
+const HEAD: [&str; 6] = [
+    "id",
+    "finished",
+    "mode",
+    "retryOf",
+    "retrySuccessId",
+    "status",
+];
+
+/// The rest of a list item.
+const LIST_ITEM: [&str; 4] = ["startedAt", "stoppedAt", "workflowId", "waitTill"];
+
+/// The rest of `GET /executions/{id}`, before the fields 2.x added.
+const DETAIL: [&str; 6] = [
+    "createdAt",
+    "startedAt",
+    "stoppedAt",
+    "deletedAt",
+    "workflowId",
+    "waitTill",
+];
+
+/// The execution fields 2.x added; a 1.x face leaves them out.
+pub(crate) const V2_FIELDS: [&str; 7] = [
+    "storedAt",
+    "tracingContext",
+    "deduplicationKey",
+    "jsonSizeBytes",
+    "binaryDataSizeBytes",
+    "workflowVersionId",
+    "usedPrivateCredentials",
+];
+
+/// One field of an execution object; `retry_success` is the id of the run's
+/// successful retry. Fields this server has nothing for are `null`.
+fn field(name: &str, snap: &RunSnapshot, retry_success: Option<&str>) -> Value {
+    match name {
+        "id" => json!(snap.id),
+        "finished" => json!(snap.status == RunStatus::Succeeded),
+        "mode" => snap
+            .meta
+            .get(MODE_KEY)
+            .cloned()
+            .unwrap_or_else(|| json!("webhook")),
+        "retryOf" => json!(snap.retry_of),
+        "retrySuccessId" => json!(retry_success),
+        "status" => json!(status_of(snap)),
+        "createdAt" => json!(iso8601(snap.created_at)),
+        "startedAt" => json!(iso8601(snap.started_at.unwrap_or(snap.created_at))),
+        "stoppedAt" => json!(snap.finished_at.map(iso8601)),
+        "workflowId" => json!(workflow_id(snap)),
+        "storedAt" => json!("db"),
+        "jsonSizeBytes" => json!(run_data(snap).to_string().len()),
+        "binaryDataSizeBytes" => json!(0),
+        "workflowVersionId" => snap.meta.get(VERSION_KEY).cloned().unwrap_or(Value::Null),
+        "usedPrivateCredentials" => json!(false),
+        _ => Value::Null,
+    }
 }
 
-fn stopped_at(snap: &RunSnapshot) -> Value {
-    json!(snap.finished_at.map(iso8601))
-}
-
-fn started_at(snap: &RunSnapshot) -> String {
-    iso8601(snap.started_at.unwrap_or(snap.created_at))
+/// The named fields of a run's execution object, in the order named.
+pub(crate) fn fields<'a>(
+    snap: &RunSnapshot,
+    retry_success: Option<&str>,
+    names: impl IntoIterator<Item = &'a &'a str>,
+) -> Map<String, Value> {
+    names
+        .into_iter()
+        .map(|name| ((*name).to_owned(), field(name, snap, retry_success)))
+        .collect()
 }
 
 /// The list item: `{"id","finished","mode","retryOf","retrySuccessId","status","startedAt","stoppedAt","workflowId","waitTill"}`.
 pub(crate) fn list_item(snap: &RunSnapshot, retry_success: Option<&str>) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(snap.id));
-    m.insert(
-        "finished".into(),
-        json!(snap.status == RunStatus::Succeeded),
-    );
-    m.insert("mode".into(), mode_of(snap));
-    m.insert("retryOf".into(), json!(snap.retry_of));
-    m.insert("retrySuccessId".into(), json!(retry_success));
-    m.insert("status".into(), json!(status_of(snap)));
-    m.insert("startedAt".into(), json!(started_at(snap)));
-    m.insert("stoppedAt".into(), stopped_at(snap));
-    m.insert("workflowId".into(), json!(workflow_id(snap)));
-    m.insert("waitTill".into(), Value::Null);
-    m
+    fields(snap, retry_success, HEAD.iter().chain(&LIST_ITEM))
 }
 
 /// The object of `GET /executions/{id}` (and of DELETE, with a numeric id).
 pub(crate) fn detail(snap: &RunSnapshot, retry_success: Option<&str>) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(snap.id));
-    m.insert(
-        "finished".into(),
-        json!(snap.status == RunStatus::Succeeded),
-    );
-    m.insert("mode".into(), mode_of(snap));
-    m.insert("retryOf".into(), json!(snap.retry_of));
-    m.insert("retrySuccessId".into(), json!(retry_success));
-    m.insert("status".into(), json!(status_of(snap)));
-    m.insert("createdAt".into(), json!(iso8601(snap.created_at)));
-    m.insert("startedAt".into(), json!(started_at(snap)));
-    m.insert("stoppedAt".into(), stopped_at(snap));
-    m.insert("deletedAt".into(), Value::Null);
-    m.insert("workflowId".into(), json!(workflow_id(snap)));
-    m.insert("waitTill".into(), Value::Null);
-    m.insert("storedAt".into(), json!("db"));
-    m.insert("tracingContext".into(), Value::Null);
-    m.insert("deduplicationKey".into(), Value::Null);
-    m.insert(
-        "jsonSizeBytes".into(),
-        json!(run_data(snap).to_string().len()),
-    );
-    m.insert("binaryDataSizeBytes".into(), json!(0));
-    m.insert(
-        "workflowVersionId".into(),
-        snap.meta.get(VERSION_KEY).cloned().unwrap_or(Value::Null),
-    );
-    m.insert("usedPrivateCredentials".into(), json!(false));
-    m
+    fields(
+        snap,
+        retry_success,
+        HEAD.iter().chain(&DETAIL).chain(&V2_FIELDS),
+    )
 }
 
 /// Adds `data`, `workflowData` and `customData` (`includeData=true`).

@@ -54,44 +54,10 @@ pub(crate) struct N8nWorkflow {
 }
 
 impl N8nWorkflow {
-    /// A declared workflow, as the Config has it.
-    pub(crate) fn from_config(wf: &Workflow, exposure: &N8nExposure, tag_ids: Vec<String>) -> Self {
+    /// A workflow with nothing in it yet: inactive, no nodes, no webhook, version 1.
+    fn blank(id: String) -> Self {
         let now = SystemTime::now();
-        let mut exposure = exposure.clone();
-        if exposure.webhook_id.is_empty() {
-            exposure.webhook_id = uuid::Uuid::new_v4().to_string();
-        }
-        let (nodes, connections) = nodes_for(&exposure, &wf.steps);
-        let version_id = uuid::Uuid::new_v4().to_string();
         Self {
-            id: wf.id.clone(),
-            name: wf.name.clone(),
-            description: (!wf.description.is_empty()).then(|| wf.description.clone()),
-            active: exposure.active,
-            live_from: exposure.active.then(Instant::now),
-            serving_until: None,
-            created_at: now,
-            updated_at: now,
-            active_version_id: exposure.active.then(|| version_id.clone()),
-            version_id,
-            version_counter: 1,
-            tag_ids,
-            nodes,
-            connections,
-            settings: json!({"executionOrder": "v1"}),
-            static_data: Value::Null,
-            pin_data: Value::Null,
-            webhook: Some(Arc::new(exposure)),
-            steps: wf.steps.clone(),
-            engine_id: Some(wf.id.clone()),
-            api_created: false,
-        }
-    }
-
-    /// A workflow created through `POST /workflows` (inactive).
-    pub(crate) fn from_api(id: String, body: &Map<String, Value>) -> Self {
-        let now = SystemTime::now();
-        let mut wf = Self {
             id,
             name: String::new(),
             description: None,
@@ -113,7 +79,35 @@ impl N8nWorkflow {
             steps: Vec::new(),
             engine_id: None,
             api_created: false,
-        };
+        }
+    }
+
+    /// A declared workflow, as the Config has it.
+    pub(crate) fn from_config(wf: &Workflow, exposure: &N8nExposure, tag_ids: Vec<String>) -> Self {
+        let mut exposure = exposure.clone();
+        if exposure.webhook_id.is_empty() {
+            exposure.webhook_id = uuid::Uuid::new_v4().to_string();
+        }
+        let (nodes, connections) = nodes_for(&exposure, &wf.steps);
+        let mut n8n = Self::blank(wf.id.clone());
+        n8n.name = wf.name.clone();
+        n8n.description = (!wf.description.is_empty()).then(|| wf.description.clone());
+        n8n.active = exposure.active;
+        n8n.live_from = exposure.active.then(Instant::now);
+        n8n.active_version_id = exposure.active.then(|| n8n.version_id.clone());
+        n8n.tag_ids = tag_ids;
+        n8n.nodes = nodes;
+        n8n.connections = connections;
+        n8n.settings = json!({"executionOrder": "v1"});
+        n8n.webhook = Some(Arc::new(exposure));
+        n8n.steps = wf.steps.clone();
+        n8n.engine_id = Some(wf.id.clone());
+        n8n
+    }
+
+    /// A workflow created through `POST /workflows` (inactive).
+    pub(crate) fn from_api(id: String, body: &Map<String, Value>) -> Self {
+        let mut wf = Self::blank(id);
         wf.apply(body);
         wf
     }

@@ -20,10 +20,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::body::{BodyError, read_limited};
+use crate::coded::{self, CodedErrors};
 use crate::config::{RunsApiKey, Workflow};
 use crate::engine::{EngineError, RunSnapshot, RunStatus, StartRun};
 use crate::path::FacePath;
@@ -42,12 +42,17 @@ struct RunsFace {
 
 type Face = Arc<RunsFace>;
 
-/// Undecodable path parameters are a 404 in the runs shape.
+/// The runs answer shape: `{"success":false,"error":{..}}`; undecodable path
+/// parameters are its 404.
 struct RunsShape;
 
-impl crate::path::RejectShape for RunsShape {
-    fn reject(_: &http::request::Parts) -> Response {
-        error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found")
+impl CodedErrors for RunsShape {
+    fn error(status: StatusCode, code: &str, message: &str) -> Response {
+        error(status, code, message)
+    }
+
+    fn validation(message: &str) -> Response {
+        validation(message, Vec::new())
     }
 }
 
@@ -63,23 +68,15 @@ pub(crate) fn router(app: AppState) -> Router {
         limits: FixedWindow::default(),
         idempotency: Mutex::new(idempotency),
     });
-    Router::new()
+    let routes = Router::new()
         .route("/api/v1/workflows", get(list_workflows))
         .route("/api/v1/workflows/{id}", get(get_workflow))
         .route("/api/v1/workflows/{id}/run", post(run_workflow))
         .route("/api/v1/runs", get(list_runs))
         .route("/api/v1/runs/{id}", get(get_run))
         .route("/api/v1/runs/{id}/cancel", post(cancel_run))
-        .route("/api/v1/runs/{id}/retry", post(retry_run))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "NOT_FOUND", "Route not found") })
-        .method_not_allowed_fallback(|| async {
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                "Method not allowed",
-            )
-        })
-        .with_state(face)
+        .route("/api/v1/runs/{id}/retry", post(retry_run));
+    coded::fallbacks::<RunsShape, _>(routes).with_state(face)
 }
 
 /// `{"success":false,"error":{"code","message"}}`.
@@ -193,20 +190,9 @@ impl RunsFace {
             Class::Write => (opts.writes_per_minute, "write"),
             Class::Read => (opts.reads_per_minute, "read"),
         };
-        if let Err(retry_after) =
-            self.limits
-                .hit(&format!("{name}:{}", key.key), limit, opts.rate_window)
-        {
-            let mut response = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                &format!("Rate limit exceeded. Limit: {limit} requests per minute."),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            return Err(response);
-        }
+        self.limits
+            .hit(&format!("{name}:{}", key.key), limit, opts.rate_window)
+            .map_err(|retry_after| coded::rate_limited::<RunsShape>(limit, retry_after))?;
         if !key.scopes.iter().any(|s| s == scope) {
             return Err(error(
                 StatusCode::FORBIDDEN,
@@ -404,25 +390,13 @@ fn engine_error(e: EngineError) -> Response {
             error(StatusCode::NOT_FOUND, "NOT_FOUND", "Workflow not found")
         }
         EngineError::RunNotFound => error(StatusCode::NOT_FOUND, "NOT_FOUND", "Run not found"),
-        other => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_ERROR",
-            &other.to_string(),
-        ),
+        other => coded::internal::<RunsShape>(other),
     }
 }
 
 /// Reads the body as a JSON object; an empty body is `{}`.
 async fn read_json_object(face: &RunsFace, body: Body) -> Result<Map<String, Value>, Response> {
-    let limit = face.app.config.body_limit;
-    let bytes = read_limited(body, limit).await.map_err(|e| match e {
-        BodyError::TooLarge => error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            &format!("Request body exceeds the limit of {limit} bytes"),
-        ),
-        BodyError::Read => validation("Could not read the request body", Vec::new()),
-    })?;
+    let bytes = coded::read_body::<RunsShape>(body, face.app.config.body_limit).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }

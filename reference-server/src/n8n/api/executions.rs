@@ -9,8 +9,8 @@ use crate::engine::{EngineError, RunSnapshot};
 use crate::n8n::answers;
 use crate::n8n::cursor::{KeysetCursor, decode, encode};
 use crate::n8n::executions::{
-    MODE_KEY, VERSION_KEY, WORKFLOW_KEY, add_data, detail, is_n8n, list_item, numeric_id,
-    status_of, workflow_id,
+    MODE_KEY, V2_FIELDS, VERSION_KEY, WORKFLOW_KEY, add_data, detail, fields, is_n8n, list_item,
+    numeric_id, status_of, workflow_id,
 };
 use crate::n8n::workflows::PROJECT_ID;
 
@@ -44,17 +44,6 @@ fn with_data(ctx: &Ctx, m: &mut Map<String, Value>, snap: &RunSnapshot) {
     let reg = ctx.face.registry();
     add_data(m, snap, reg.workflow(workflow_id(snap)));
 }
-
-/// The execution fields 2.x added; a 1.x face leaves them out.
-const V2_FIELDS: [&str; 7] = [
-    "storedAt",
-    "tracingContext",
-    "deduplicationKey",
-    "jsonSizeBytes",
-    "binaryDataSizeBytes",
-    "workflowVersionId",
-    "usedPrivateCredentials",
-];
 
 /// An execution object as this face's release line shows it.
 fn for_line(ctx: &Ctx, mut m: Map<String, Value>) -> Value {
@@ -233,8 +222,9 @@ pub(super) async fn retry(ctx: &Ctx) -> Reply {
             .retry_success
             .insert(old.id.to_string(), done.id.to_string());
     }
-    let mut m = pick(
-        &list_item(&done, None),
+    let mut m = fields(
+        &done,
+        None,
         &[
             "id",
             "mode",
@@ -256,13 +246,6 @@ pub(super) async fn retry(ctx: &Ctx) -> Reply {
     ok(&Value::Object(m))
 }
 
-/// The fields of `item` named by `keys`, in that order.
-fn pick(item: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    keys.iter()
-        .filter_map(|key| item.get(*key).map(|v| ((*key).to_owned(), v.clone())))
-        .collect()
-}
-
 /// `POST /executions/{id}/stop`.
 pub(super) fn stop(ctx: &Ctx) -> Reply {
     let id = execution_id(ctx)?;
@@ -281,8 +264,9 @@ pub(super) fn stop(ctx: &Ctx) -> Reply {
     }
     match ctx.face.engine().cancel(&snap.id) {
         Ok(stopped) => {
-            let m = pick(
-                &list_item(&stopped, None),
+            let m = fields(
+                &stopped,
+                None,
                 &["mode", "startedAt", "stoppedAt", "finished", "status"],
             );
             ok(&Value::Object(m))
