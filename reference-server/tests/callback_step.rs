@@ -8,8 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::{Router, body::Bytes, http::HeaderMap, routing::post};
 use serde_json::{Value, json};
-use support::{client, eventually, sign};
+use support::{client, eventually, finished_run, sign};
 use trigger_sdk_reference_server::{ReferenceServer, creds, engine::RunStatus};
+
+fn callback_hook(server: &ReferenceServer) -> reqwest::RequestBuilder {
+    client().post(format!("{}/webhook/send-email-callback", server.n8n_url()))
+}
 
 #[tokio::test]
 async fn the_demo_workflow_calls_back_signed_with_its_result() {
@@ -30,8 +34,7 @@ async fn the_demo_workflow_calls_back_signed_with_its_result() {
     tokio::spawn(async move { axum::serve(listener, receiver).await });
 
     let server = ReferenceServer::start_demo().await.unwrap();
-    let answer = client()
-        .post(format!("{}/webhook/send-email-callback", server.n8n_url()))
+    let answer = callback_hook(&server)
         .json(&json!({"to": "ada@example.com", "callbackUrl": callback_url}))
         .send()
         .await
@@ -53,13 +56,7 @@ async fn the_demo_workflow_calls_back_signed_with_its_result() {
         posted["result"],
         json!({"sent": true, "to": "ada@example.com"})
     );
-    let run = eventually("the run ends", || async {
-        server
-            .runs_of(creds::N8N_CALLBACK)
-            .into_iter()
-            .find(|r| r.status.is_terminal())
-    })
-    .await;
+    let run = finished_run(&server, creds::N8N_CALLBACK).await;
     assert_eq!(run.status, RunStatus::Succeeded);
     assert_eq!(posted["executionId"], &*run.id);
     assert_eq!(
@@ -71,20 +68,13 @@ async fn the_demo_workflow_calls_back_signed_with_its_result() {
 #[tokio::test]
 async fn without_a_callback_url_the_last_step_fails_and_says_why() {
     let server = ReferenceServer::start_demo().await.unwrap();
-    let answer = client()
-        .post(format!("{}/webhook/send-email-callback", server.n8n_url()))
+    let answer = callback_hook(&server)
         .json(&json!({"to": "ada@example.com"}))
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    let run = eventually("the run ends", || async {
-        server
-            .runs_of(creds::N8N_CALLBACK)
-            .into_iter()
-            .find(|r| r.status.is_terminal())
-    })
-    .await;
+    let run = finished_run(&server, creds::N8N_CALLBACK).await;
     assert_eq!(run.status, RunStatus::Failed);
     let error = run.error.unwrap();
     assert_eq!(error.step.as_deref(), Some("callback"));

@@ -6,27 +6,13 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{client, eventually, sign};
-use trigger_sdk_reference_server::config::{Config, FlowmaticExposure, Step, Workflow};
-use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+use support::{Served, answer, eventually, serving, sign};
+use trigger_sdk_reference_server::config::{FlowmaticExposure, Step, Workflow};
+use trigger_sdk_reference_server::{creds, demo};
 
-struct Fm {
-    server: ReferenceServer,
-    http: reqwest::Client,
-}
+type Fm = Served;
 
 impl Fm {
-    async fn demo() -> Self {
-        Self::with(demo()).await
-    }
-
-    async fn with(config: Config) -> Self {
-        Self {
-            server: ReferenceServer::start(config).await.unwrap(),
-            http: client(),
-        }
-    }
-
     fn hook(&self, id: &str) -> String {
         format!("{}/api/webhooks/{id}", self.server.flowmatic_url())
     }
@@ -61,10 +47,7 @@ impl Fm {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(req).await
     }
 
     async fn execution_done(&self, id: &str) -> Value {
@@ -199,10 +182,7 @@ async fn sync_webhook_answers_the_response_node() {
 
 #[tokio::test]
 async fn sync_webhook_past_the_cap_acknowledges_running() {
-    let mut config = Config::default();
-    config.flowmatic.sync_timeout = Duration::from_millis(50);
-    config.flowmatic.api_tokens = vec![creds::FLOWMATIC_TOKEN.to_owned()];
-    let mut slow = Workflow::new(
+    let slow = Workflow::new(
         "wf-slow",
         "Slow",
         vec![
@@ -213,12 +193,13 @@ async fn sync_webhook_past_the_cap_acknowledges_running() {
                 json!({"ua": "{{_webhook.headers.user-agent}}"}),
             ),
         ],
-    );
-    slow.flowmatic = Some(FlowmaticExposure {
+    )
+    .on_flowmatic(FlowmaticExposure {
         webhook_id: "slow-hook".into(),
         ..FlowmaticExposure::default()
     });
-    config.workflows = vec![slow];
+    let mut config = serving([slow]);
+    config.flowmatic.sync_timeout = Duration::from_millis(50);
     let fm = Fm::with(config).await;
     let r = fm
         .http

@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::client;
+use support::{answer, client};
 use trigger_sdk_reference_server::harness::{Expectation, Fault, Route};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
+/// A welcome mail to `to`, traced `trace-<to>`.
 async fn send_email(server: &ReferenceServer, to: &str) -> reqwest::Result<reqwest::Response> {
-    client()
-        .post(format!("{}/webhook/send-email", server.n8n_url()))
-        .header(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
+    support::send_email(server)
         .header("x-trace", format!("trace-{to}"))
         .json(&json!({"to": to, "subject": "Welcome"}))
         .send()
@@ -164,40 +163,23 @@ async fn a_delayed_request_is_answered_normally() {
 async fn the_harness_over_http() {
     let server = ReferenceServer::start_demo().await.unwrap();
     let admin = |path: &str| format!("{}/__admin/{path}", server.base_url());
-    let r = client()
-        .post(admin("faults"))
-        .json(
-            &json!({"method": "post", "path": "/n8n/webhook/send-email", "times": 1,
-                      "fault": {"status": 429, "retryAfterMs": 3000}}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let listed: Value = client()
-        .get(admin("faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fault = json!({"method": "post", "path": "/n8n/webhook/send-email", "times": 1,
+                       "fault": {"status": 429, "retryAfterMs": 3000}});
+    let (status, _) = answer(client().post(admin("faults")).json(&fault)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, listed) = answer(client().get(admin("faults"))).await;
     assert_eq!(listed["data"][0]["route"], "POST /n8n/webhook/send-email");
     assert_eq!(listed["data"][0]["remaining"], 1);
-    let r = client()
-        .post(admin("expectations"))
-        .json(&json!({"workflowId": creds::N8N_SEND_EMAIL, "input": {"body": {"to": "ann@example.com"}},
-                      "headers": {"x-trace": "trace-ann@example.com"}, "times": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    let expectation = json!({"workflowId": creds::N8N_SEND_EMAIL,
+                             "input": {"body": {"to": "ann@example.com"}},
+                             "headers": {"x-trace": "trace-ann@example.com"}, "times": 1});
+    let (status, _) = answer(client().post(admin("expectations")).json(&expectation)).await;
+    assert_eq!(status, StatusCode::CREATED);
     let r = send_email(&server, "ann@example.com").await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.headers()["retry-after"], "3");
-    let r = client().get(admin("expectations")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::EXPECTATION_FAILED);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = answer(client().get(admin("expectations"))).await;
+    assert_eq!(status, StatusCode::EXPECTATION_FAILED);
     assert_eq!(body["expectations"][0]["got"], 0);
     assert!(
         body["report"]
@@ -206,16 +188,10 @@ async fn the_harness_over_http() {
             .contains("expected exactly 1, got 0")
     );
     send_email(&server, "ann@example.com").await.unwrap();
-    let r = client().get(admin("expectations")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let runs: Value = client()
-        .get(admin(&format!("runs?workflowId={}", creds::N8N_SEND_EMAIL)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, _) = answer(client().get(admin("expectations"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("runs?workflowId={}", creds::N8N_SEND_EMAIL);
+    let (_, runs) = answer(client().get(admin(&path))).await;
     assert_eq!(
         runs["data"][0]["headers"]["x-trace"],
         "trace-ann@example.com"
@@ -223,15 +199,11 @@ async fn the_harness_over_http() {
     assert_eq!(runs["data"][0]["input"]["body"]["to"], "ann@example.com");
     assert_eq!(runs["data"][0]["status"], "succeeded");
     for path in ["faults", "expectations"] {
-        let r = client().delete(admin(path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let (status, _) = answer(client().delete(admin(path))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
     }
-    let r = client()
-        .post(admin("faults"))
-        .json(&json!({"path": "no-slash", "fault": {"status": 503}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let bad = json!({"path": "no-slash", "fault": {"status": 503}});
+    let (status, _) = answer(client().post(admin("faults")).json(&bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     server.shutdown().await;
 }

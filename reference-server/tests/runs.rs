@@ -6,64 +6,46 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{client, eventually};
-use trigger_sdk_reference_server::config::{Config, RunsExposure, Step, Workflow};
-use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+use support::{Served, answer, eventually, serving};
+use trigger_sdk_reference_server::config::{RunsExposure, Step, Workflow};
+use trigger_sdk_reference_server::{creds, demo};
 
-struct Api {
-    server: ReferenceServer,
-    http: reqwest::Client,
-}
+type Api = Served;
 
 impl Api {
-    async fn demo() -> Self {
-        Self::with(demo()).await
-    }
-
-    async fn with(config: Config) -> Self {
-        Self {
-            server: ReferenceServer::start(config).await.unwrap(),
-            http: client(),
-        }
-    }
-
     fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.server.runs_url())
     }
 
     async fn post(&self, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .header("x-api-key", key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap())
+        answer(
+            self.http
+                .post(self.url(path))
+                .header("x-api-key", key)
+                .json(&body),
+        )
+        .await
     }
 
     async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .header("x-api-key", key)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap())
+        answer(self.http.get(self.url(path)).header("x-api-key", key)).await
     }
 
+    /// `POST /workflows/{workflow}/run`.
+    async fn start(&self, workflow: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/workflows/{workflow}/run"), key, body)
+            .await
+    }
+
+    /// `POST /runs/{run}/{action}` (`cancel`, `retry`).
+    async fn act(&self, run: &str, action: &str, key: &str) -> (StatusCode, Value) {
+        self.post(&format!("/runs/{run}/{action}"), key, json!({}))
+            .await
+    }
+
+    /// Starts a run with the demo key; its id.
     async fn run(&self, workflow: &str, body: Value) -> String {
-        let (status, body) = self
-            .post(
-                &format!("/workflows/{workflow}/run"),
-                creds::RUNS_API_KEY,
-                body,
-            )
-            .await;
+        let (status, body) = self.start(workflow, creds::RUNS_API_KEY, body).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["data"]["runId"].as_str().unwrap().to_owned()
     }
@@ -104,15 +86,18 @@ fn assert_error(body: &Value, code: &str) {
     assert!(body["error"]["message"].is_string(), "{body}");
 }
 
+/// Checks that an answer is the error `code` with `status`; its body.
+fn assert_refused((got, body): (StatusCode, Value), status: StatusCode, code: &str) -> Value {
+    assert_eq!(got, status, "{body}");
+    assert_error(&body, code);
+    body
+}
+
 #[tokio::test]
 async fn run_answers_201_with_the_run_id_and_version() {
     let api = Api::demo().await;
     let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
-            creds::RUNS_API_KEY,
-            order(),
-        )
+        .start(creds::RUNS_CUSTOMER_ORDER, creds::RUNS_API_KEY, order())
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["success"], true);
@@ -190,112 +175,93 @@ async fn customer_order_computes_subtotal_tax_and_total() {
 }
 
 #[tokio::test]
-async fn missing_or_unknown_key_is_401() {
+async fn refusals_and_their_codes() {
+    use reqwest::Method;
     let api = Api::demo().await;
-    let r = api.http.get(api.url("/runs")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_error(&r.json().await.unwrap(), "UNAUTHORIZED");
-    let (status, body) = api.get("/runs", "wfk_nope").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_error(&body, "UNAUTHORIZED");
-    let r = api
-        .http
-        .get(api.url("/runs"))
-        .bearer_auth(creds::RUNS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "Bearer is accepted too");
-}
-
-#[tokio::test]
-async fn key_without_scope_is_403_naming_the_scope() {
-    let api = Api::demo().await;
-    let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
-            creds::RUNS_READ_KEY,
-            order(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_error(&body, "FORBIDDEN");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("workflows:execute")
+    let run = |wf: &str| format!("/workflows/{wf}/run");
+    let key = Some(creds::RUNS_API_KEY);
+    /// What is refused, the request (with `order()` as the body of a POST),
+    /// then the status, code and message of the answer.
+    type Row<'a> = (
+        &'a str,
+        Method,
+        String,
+        Option<&'a str>,
+        StatusCode,
+        &'a str,
+        &'a str,
     );
-    let (status, _) = api.get("/runs", creds::RUNS_READ_KEY).await;
-    assert_eq!(status, StatusCode::OK);
-}
-
-#[tokio::test]
-async fn unknown_workflow_and_run_are_404() {
-    let api = Api::demo().await;
-    let (status, body) = api
-        .post("/workflows/wf_nope/run", creds::RUNS_API_KEY, json!({}))
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_error(&body, "NOT_FOUND");
-    assert_eq!(body["error"]["message"], "Workflow not found");
-    let (status, body) = api.get("/runs/run_nope", creds::RUNS_API_KEY).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"]["message"], "Run not found");
-    for action in ["cancel", "retry"] {
-        let (status, body) = api
-            .post(
-                &format!("/runs/run_nope/{action}"),
-                creds::RUNS_API_KEY,
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_error(&body, "NOT_FOUND");
+    #[rustfmt::skip]
+    let rows: Vec<Row> = vec![
+        ("no key", Method::GET, "/runs".into(), None,
+            StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing API key"),
+        ("an unknown key", Method::GET, "/runs".into(), Some("wfk_nope"),
+            StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Invalid API key"),
+        ("a key without the scope", Method::POST, run(creds::RUNS_CUSTOMER_ORDER), Some(creds::RUNS_READ_KEY),
+            StatusCode::FORBIDDEN, "FORBIDDEN", "API key lacks the required scope: workflows:execute"),
+        ("an unknown workflow", Method::POST, run("wf_nope"), key,
+            StatusCode::NOT_FOUND, "NOT_FOUND", "Workflow not found"),
+        ("an unknown run", Method::GET, "/runs/run_nope".into(), key,
+            StatusCode::NOT_FOUND, "NOT_FOUND", "Run not found"),
+        ("cancelling an unknown run", Method::POST, "/runs/run_nope/cancel".into(), key,
+            StatusCode::NOT_FOUND, "NOT_FOUND", "Run not found"),
+        ("retrying an unknown run", Method::POST, "/runs/run_nope/retry".into(), key,
+            StatusCode::NOT_FOUND, "NOT_FOUND", "Run not found"),
+        ("an unknown route", Method::GET, "/nope".into(), key,
+            StatusCode::NOT_FOUND, "NOT_FOUND", "Route not found"),
+        ("a draft workflow", Method::POST, run(creds::RUNS_DRAFT), key,
+            StatusCode::BAD_REQUEST, "INVALID_STATUS", "Workflow must be active to run. Current status: draft"),
+    ];
+    for (what, method, path, key, status, code, message) in rows {
+        let mut req = api.http.request(method.clone(), api.url(&path));
+        if method == Method::POST {
+            req = req.json(&order());
+        }
+        if let Some(k) = key {
+            req = req.header("x-api-key", k);
+        }
+        let (got, body) = answer(req).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_error(&body, code);
+        assert_eq!(body["error"]["message"], message, "{what}");
     }
-    let (status, body) = api.get("/nope", creds::RUNS_API_KEY).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_error(&body, "NOT_FOUND");
 }
 
 #[tokio::test]
-async fn draft_workflow_is_invalid_status() {
+async fn bearer_keys_and_read_scopes_are_accepted() {
     let api = Api::demo().await;
-    let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_DRAFT),
-            creds::RUNS_API_KEY,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&body, "INVALID_STATUS");
-    assert_eq!(
-        body["error"]["message"],
-        "Workflow must be active to run. Current status: draft"
-    );
+    let (status, _) = answer(
+        api.http
+            .get(api.url("/runs"))
+            .bearer_auth(creds::RUNS_API_KEY),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "Bearer is accepted too");
+    let (status, _) = api.get("/runs", creds::RUNS_READ_KEY).await;
+    assert_eq!(status, StatusCode::OK, "runs:read reads runs");
 }
 
 #[tokio::test]
 async fn schema_failures_list_details_and_create_no_run() {
     let api = Api::demo().await;
-    let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CREATE_INVOICE),
+    let body = assert_refused(
+        api.start(
+            creds::RUNS_CREATE_INVOICE,
             creds::RUNS_API_KEY,
             json!({"input": {"amount": 50, "currency": "yen"}}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&body, "VALIDATION_ERROR");
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    );
     assert_eq!(body["error"]["message"], "Input validation failed");
     let details = body["error"]["details"].as_array().unwrap();
     assert!(details.contains(&json!({"path": ["customerId"], "message": "Required"})));
     assert!(details.iter().any(|d| d["path"] == json!(["amount"])));
     assert!(details.iter().any(|d| d["path"] == json!(["currency"])));
     let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CREATE_INVOICE),
+        .start(
+            creds::RUNS_CREATE_INVOICE,
             creds::RUNS_API_KEY,
             json!({"input": {"customerId": "bad id", "amount": 150}}),
         )
@@ -375,15 +341,16 @@ async fn malformed_json_and_wrong_shapes_are_validation_errors() {
 #[tokio::test]
 async fn unknown_connection_is_a_validation_error_on_its_path() {
     let api = Api::demo().await;
-    let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
+    let body = assert_refused(
+        api.start(
+            creds::RUNS_CUSTOMER_ORDER,
             creds::RUNS_API_KEY,
             json!({"input": order()["input"], "connectionId": "conn_nope"}),
         )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&body, "VALIDATION_ERROR");
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_ERROR",
+    );
     assert_eq!(body["error"]["details"][0]["path"], json!(["connectionId"]));
     let id = api
         .run(
@@ -409,8 +376,8 @@ async fn same_idempotency_key_returns_the_same_run_with_200() {
     assert_eq!(api.server.engine().list_runs().len(), 1);
     // The same key on another workflow is another run.
     let (status, other) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_FAILING),
+        .start(
+            creds::RUNS_FAILING,
             creds::RUNS_API_KEY,
             json!({"idempotencyKey": "order-1001"}),
         )
@@ -473,9 +440,7 @@ async fn retry_starts_a_new_run_with_the_same_input() {
         .run(creds::RUNS_FAILING, json!({"input": {"amount": 7}}))
         .await;
     api.finished(&id).await;
-    let (status, body) = api
-        .post(&format!("/runs/{id}/retry"), creds::RUNS_API_KEY, json!({}))
-        .await;
+    let (status, body) = api.act(&id, "retry", creds::RUNS_API_KEY).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     let new_id = body["data"]["runId"].as_str().unwrap().to_owned();
     assert_ne!(new_id, id);
@@ -488,49 +453,29 @@ async fn retry_starts_a_new_run_with_the_same_input() {
     // A completed run cannot be retried.
     let done = api.run(creds::RUNS_CUSTOMER_ORDER, order()).await;
     api.finished(&done).await;
-    let (status, body) = api
-        .post(
-            &format!("/runs/{done}/retry"),
-            creds::RUNS_API_KEY,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&body, "INVALID_STATUS");
+    assert_refused(
+        api.act(&done, "retry", creds::RUNS_API_KEY).await,
+        StatusCode::BAD_REQUEST,
+        "INVALID_STATUS",
+    );
 }
 
 #[tokio::test]
 async fn cancel_a_running_run_and_refuse_a_finished_one() {
     let api = Api::demo().await;
     let id = api.run(creds::RUNS_SLOW, json!({})).await;
-    let (status, body) = api
-        .post(
-            &format!("/runs/{id}/cancel"),
-            creds::RUNS_API_KEY,
-            json!({}),
-        )
-        .await;
+    let (status, body) = api.act(&id, "cancel", creds::RUNS_API_KEY).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["status"], "cancelled");
     assert_eq!(body["data"]["id"], id);
     let (_, again) = api.get(&format!("/runs/{id}"), creds::RUNS_API_KEY).await;
     assert_eq!(again["data"]["status"], "cancelled");
-    let (status, body) = api
-        .post(
-            &format!("/runs/{id}/cancel"),
-            creds::RUNS_API_KEY,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&body, "INVALID_STATUS");
-    let (status, _) = api
-        .post(
-            &format!("/runs/{id}/cancel"),
-            creds::RUNS_READ_KEY,
-            json!({}),
-        )
-        .await;
+    assert_refused(
+        api.act(&id, "cancel", creds::RUNS_API_KEY).await,
+        StatusCode::BAD_REQUEST,
+        "INVALID_STATUS",
+    );
+    let (status, _) = api.act(&id, "cancel", creds::RUNS_READ_KEY).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -600,9 +545,11 @@ async fn runs_list_pages_with_a_cursor_and_filters() {
         "cursor=%%%",
         "cursor=bm9wZQ",
     ] {
-        let (status, body) = api.get(&format!("/runs?{bad}"), creds::RUNS_API_KEY).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-        assert_error(&body, "VALIDATION_ERROR");
+        assert_refused(
+            api.get(&format!("/runs?{bad}"), creds::RUNS_API_KEY).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+        );
     }
 }
 
@@ -661,15 +608,12 @@ async fn body_over_the_limit_is_413() {
     config.body_limit = 1024;
     let api = Api::with(config).await;
     let big = json!({"input": {"blob": "x".repeat(4096)}});
-    let (status, body) = api
-        .post(
-            &format!("/workflows/{}/run", creds::RUNS_CUSTOMER_ORDER),
-            creds::RUNS_API_KEY,
-            big,
-        )
-        .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_error(&body, "PAYLOAD_TOO_LARGE");
+    assert_refused(
+        api.start(creds::RUNS_CUSTOMER_ORDER, creds::RUNS_API_KEY, big)
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+    );
 }
 
 #[tokio::test]
@@ -705,9 +649,7 @@ async fn workflows_are_listed_with_their_schema() {
 
 #[tokio::test]
 async fn fifty_concurrent_runs_reach_the_right_final_states() {
-    let mut config = Config::default();
-    config.runs.api_keys = demo().runs.api_keys;
-    let mut ok = Workflow::new(
+    let ok = Workflow::new(
         "wf_ok",
         "Ok",
         vec![
@@ -715,11 +657,11 @@ async fn fifty_concurrent_runs_reach_the_right_final_states() {
             Step::transform("double", json!({"n": "{{input.n | times: 2}}"})),
         ],
     );
-    ok.runs = Some(RunsExposure::default());
-    let mut bad = Workflow::new("wf_bad", "Bad", vec![Step::fail("boom", "no {{input.n}}")]);
-    bad.runs = Some(RunsExposure::default());
-    config.workflows = vec![ok, bad];
-    let api = Api::with(config).await;
+    let bad = Workflow::new("wf_bad", "Bad", vec![Step::fail("boom", "no {{input.n}}")]);
+    let api = Api::with(serving(
+        [ok, bad].map(|wf| wf.on_runs(RunsExposure::default())),
+    ))
+    .await;
     let ids = futures::future::join_all((0..50).map(|i| {
         let wf = if i % 2 == 0 { "wf_ok" } else { "wf_bad" };
         let api = &api;
@@ -760,13 +702,10 @@ async fn idempotency_keys_expire_after_the_ttl() {
 
 #[tokio::test]
 async fn timed_out_runs_report_timed_out_and_can_be_retried() {
-    let mut config = Config::default();
-    config.runs.api_keys = demo().runs.api_keys;
-    let mut slow = Workflow::new("wf_timeout", "Times out", vec![Step::delay("wait", 60_000)]);
-    slow.timeout_ms = Some(30);
-    slow.runs = Some(RunsExposure::default());
-    config.workflows = vec![slow];
-    let api = Api::with(config).await;
+    let slow = Workflow::new("wf_timeout", "Times out", vec![Step::delay("wait", 60_000)])
+        .with_timeout_ms(30)
+        .on_runs(RunsExposure::default());
+    let api = Api::with(serving([slow])).await;
     let id = api.run("wf_timeout", json!({})).await;
     let run = api.finished(&id).await;
     assert_eq!(run["status"], "timed_out");
@@ -776,9 +715,7 @@ async fn timed_out_runs_report_timed_out_and_can_be_retried() {
         listed["data"][0]["id"], id,
         "the `timeout` spelling is accepted"
     );
-    let (status, retried) = api
-        .post(&format!("/runs/{id}/retry"), creds::RUNS_API_KEY, json!({}))
-        .await;
+    let (status, retried) = api.act(&id, "retry", creds::RUNS_API_KEY).await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(retried["data"]["retryOf"], id);
 }
@@ -790,15 +727,13 @@ async fn writes_have_their_own_rate_limit() {
     let api = Api::with(config).await;
     let a = api.run(creds::RUNS_SLOW, json!({})).await;
     let b = api.run(creds::RUNS_SLOW, json!({})).await;
-    let (status, _) = api
-        .post(&format!("/runs/{a}/cancel"), creds::RUNS_API_KEY, json!({}))
-        .await;
+    let (status, _) = api.act(&a, "cancel", creds::RUNS_API_KEY).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = api
-        .post(&format!("/runs/{b}/cancel"), creds::RUNS_API_KEY, json!({}))
-        .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_error(&body, "RATE_LIMITED");
+    let body = assert_refused(
+        api.act(&b, "cancel", creds::RUNS_API_KEY).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+    );
     assert_eq!(
         body["error"]["message"],
         "Rate limit exceeded. Limit: 1 requests per minute."

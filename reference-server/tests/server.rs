@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{client, eventually};
-use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, Workflow};
+use support::{answer, client, eventually, serving, start_run, tooljet};
+use trigger_sdk_reference_server::config::{Config, Step, Workflow};
 use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
 #[tokio::test]
@@ -67,18 +67,9 @@ async fn admin_arms_n8n_test_webhooks() {
 #[tokio::test]
 async fn admin_lists_action_calls() {
     let server = ReferenceServer::start_demo().await.unwrap();
-    let r = client()
-        .post(format!(
-            "{}/api/v1/workflows/{}/run",
-            server.runs_url(),
-            creds::RUNS_CREATE_INVOICE
-        ))
-        .header("x-api-key", creds::RUNS_API_KEY)
-        .json(&json!({"input": {"customerId": "cus_1", "amount": 120}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    let invoice = json!({"input": {"customerId": "cus_1", "amount": 120}});
+    let (status, _) = answer(start_run(&server, creds::RUNS_CREATE_INVOICE).json(&invoice)).await;
+    assert_eq!(status, StatusCode::CREATED);
     let url = format!("{}/__admin/actions", server.base_url());
     let calls = eventually("the invoice action is recorded", || async {
         let body: Value = client().get(&url).send().await.ok()?.json().await.ok()?;
@@ -92,75 +83,48 @@ async fn admin_lists_action_calls() {
     assert!(calls[0]["id"].as_str().unwrap().starts_with("inv_"));
 }
 
+/// A request with the demo's runs key and Flowmatic token (each face reads its own).
+fn with_keys(req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    req.header("x-api-key", creds::RUNS_API_KEY).header(
+        "authorization",
+        format!("Bearer {}", creds::FLOWMATIC_TOKEN),
+    )
+}
+
 #[tokio::test]
 async fn undecodable_ids_and_wrong_methods_get_each_faces_shape() {
+    use reqwest::Method;
     let server = ReferenceServer::start_demo().await.unwrap();
-    let http = client();
-    let r = http
-        .get(format!("{}/api/v1/runs/%FF%FE", server.runs_url()))
-        .header("x-api-key", creds::RUNS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "NOT_FOUND"
+    let (runs, flowmatic, tooljet) = (
+        server.runs_url(),
+        server.flowmatic_url(),
+        server.tooljet_url(),
     );
-    let r = http
-        .put(format!("{}/api/v1/runs", server.runs_url()))
-        .header("x-api-key", creds::RUNS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(r.json::<Value>().await.unwrap()["success"], false);
-
-    let r = http
-        .get(format!("{}/api/v1/executions/%FF", server.flowmatic_url()))
-        .bearer_auth(creds::FLOWMATIC_TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "NOT_FOUND"
-    );
-    let r = http
-        .delete(format!("{}/api/webhooks/abc-123", server.flowmatic_url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert!(r.json::<Value>().await.unwrap()["error"]["code"].is_string());
-
-    let r = http
-        .get(format!(
-            "{}/api/v2/webhooks/workflows/%FF/status/x?a=1",
-            server.tooljet_url()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["statusCode"], 404);
-    assert_eq!(
-        body["path"],
-        "/tooljet/api/v2/webhooks/workflows/%FF/status/x?a=1"
-    );
-    let r = http
-        .get(format!(
-            "{}/api/v2/webhooks/workflows/{}/trigger",
-            server.tooljet_url(),
-            creds::TOOLJET_WORKFLOW
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(r.json::<Value>().await.unwrap()["statusCode"], 404);
+    let tooljet_bad = "/tooljet/api/v2/webhooks/workflows/%FF/status/x?a=1";
+    #[rustfmt::skip]
+    let rows: Vec<(Method, String, StatusCode, &str, Value)> = vec![
+        (Method::GET, format!("{runs}/api/v1/runs/%FF%FE"), StatusCode::NOT_FOUND,
+            "/error/code", json!("NOT_FOUND")),
+        (Method::PUT, format!("{runs}/api/v1/runs"), StatusCode::METHOD_NOT_ALLOWED,
+            "/success", json!(false)),
+        (Method::GET, format!("{flowmatic}/api/v1/executions/%FF"), StatusCode::NOT_FOUND,
+            "/error/code", json!("NOT_FOUND")),
+        (Method::DELETE, format!("{flowmatic}/api/webhooks/abc-123"), StatusCode::METHOD_NOT_ALLOWED,
+            "/error/code", json!("METHOD_NOT_ALLOWED")),
+        (Method::GET, format!("{}{tooljet_bad}", server.base_url()), StatusCode::NOT_FOUND,
+            "/path", json!(tooljet_bad)),
+        (Method::GET, format!("{tooljet}/api/v2/webhooks/workflows/{}/trigger", creds::TOOLJET_WORKFLOW),
+            StatusCode::NOT_FOUND, "/statusCode", json!(404)),
+    ];
+    for (method, url, status, pointer, expected) in rows {
+        let (got, body) = answer(with_keys(client().request(method.clone(), &url))).await;
+        assert_eq!(got, status, "{method} {url}: {body}");
+        assert_eq!(
+            body.pointer(pointer),
+            Some(&expected),
+            "{method} {url}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -198,13 +162,7 @@ async fn garbage_never_stops_the_server() {
     ];
     for target in &targets {
         for body in &bodies {
-            let r = http
-                .post(target)
-                .header("x-api-key", creds::RUNS_API_KEY)
-                .header(
-                    "authorization",
-                    format!("Bearer {}", creds::FLOWMATIC_TOKEN),
-                )
+            let r = with_keys(http.post(target))
                 .header("content-type", "application/json")
                 .body(body.clone())
                 .send()
@@ -236,17 +194,12 @@ async fn garbage_never_stops_the_server() {
 
 #[tokio::test]
 async fn shutdown_returns_with_a_stream_still_open() {
-    let mut config = Config::default();
-    let mut wf = Workflow::new(
+    let config = serving([Workflow::new(
         "00000000-0000-4000-8000-00000000abcd",
         "Forever",
         vec![Step::delay("wait", 600_000)],
-    );
-    wf.tooljet = Some(ToolJetExposure {
-        token: "tok".into(),
-        ..ToolJetExposure::default()
-    });
-    config.workflows = vec![wf];
+    )
+    .on_tooljet(tooljet("tok"))]);
     let server = ReferenceServer::start(config).await.unwrap();
     let base = format!(
         "{}/api/v2/webhooks/workflows/00000000-0000-4000-8000-00000000abcd",

@@ -6,29 +6,15 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{client, eventually};
-use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, ToolJetParam, Workflow};
-use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
+use support::{Served, answer, eventually, serving, tooljet};
+use trigger_sdk_reference_server::config::{Step, ToolJetExposure, ToolJetParam, Workflow};
+use trigger_sdk_reference_server::{creds, demo};
 
-struct Tj {
-    server: ReferenceServer,
-    http: reqwest::Client,
-}
+type Tj = Served;
 
 const TOKEN: &str = creds::TOOLJET_TOKEN;
 
 impl Tj {
-    async fn demo() -> Self {
-        Self::with(demo()).await
-    }
-
-    async fn with(config: Config) -> Self {
-        Self {
-            server: ReferenceServer::start(config).await.unwrap(),
-            http: client(),
-        }
-    }
-
     fn url(&self, path: &str) -> String {
         format!(
             "{}/api/v2/webhooks/workflows/{path}",
@@ -41,25 +27,11 @@ impl Tj {
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        answer(req).await
     }
 
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap())
+        answer(self.http.get(self.url(path)).bearer_auth(TOKEN)).await
     }
 
     async fn start_async(&self, body: &Value) -> String {
@@ -80,19 +52,21 @@ impl Tj {
             .to_owned()
     }
 
+    /// The stream of an execution of the demo workflow, without a token.
+    fn stream_of(&self, execution: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(&format!(
+            "{}/execution/{execution}/stream",
+            creds::TOOLJET_WORKFLOW
+        )))
+    }
+
     /// Reads one SSE connection to its end: (id, data) frames.
     async fn read_stream(
         &self,
         execution: &str,
         last_event_id: Option<u64>,
     ) -> Vec<(Option<u64>, Value)> {
-        let mut req = self
-            .http
-            .get(self.url(&format!(
-                "{}/execution/{execution}/stream",
-                creds::TOOLJET_WORKFLOW
-            )))
-            .bearer_auth(TOKEN);
+        let mut req = self.stream_of(execution).bearer_auth(TOKEN);
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }
@@ -175,17 +149,12 @@ async fn sync_trigger_answers_the_response_node() {
 
 #[tokio::test]
 async fn string_response_is_raw_text_and_status_is_the_nodes() {
-    let mut config = Config::default();
-    let mut wf = Workflow::new(
+    let config = serving([Workflow::new(
         "00000000-0000-4000-8000-000000000001",
         "Text",
         vec![Step::respond("r", 202, json!("hello {{input.name}}"))],
-    );
-    wf.tooljet = Some(ToolJetExposure {
-        token: "tok".into(),
-        ..ToolJetExposure::default()
-    });
-    config.workflows = vec![wf];
+    )
+    .on_tooljet(tooljet("tok"))]);
     let tj = Tj::with(config).await;
     let r = tj
         .http
@@ -381,56 +350,27 @@ async fn checks_run_in_the_contract_order() {
     });
     config.workflows.push(off);
     let tj = Tj::with(config).await;
-    // lookup before token
-    let (s, _) = tj
-        .post(
-            "2f6c3e8a-0000-0000-0000-000000000009/trigger",
-            None,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    // token before enabled flags
     let off = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f59";
-    let (s, _) = tj
-        .post(
-            &format!("{off}/trigger?environment=x"),
-            Some("bad"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
-    // workflow disabled before webhook disabled, before environment and params
-    let (s, b) = tj
-        .post(
-            &format!("{off}/trigger?environment=x"),
-            Some(TOKEN),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(b["message"], "Workflow is disabled or does not exist");
-    // environment before version before parameters
-    let (s, b) = tj
-        .post(
-            &format!(
-                "{}/trigger?environment=x&version=v9",
-                creds::TOOLJET_WORKFLOW
-            ),
-            Some(TOKEN),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    assert_eq!(b["message"], "Invalid environment");
-    let (_, b) = tj
-        .post(
-            &format!("{}&version=v9", trigger("staging")),
-            Some(TOKEN),
-            &json!({}),
-        )
-        .await;
-    assert!(b["message"].as_str().unwrap().starts_with("Version"));
+    let version = |query: &str| format!("{}/trigger?{query}&version=v9", creds::TOOLJET_WORKFLOW);
+    #[rustfmt::skip]
+    let rows: Vec<(&str, String, Option<&str>, StatusCode, &str)> = vec![
+        ("lookup before token", "2f6c3e8a-0000-0000-0000-000000000009/trigger".into(), None,
+            StatusCode::NOT_FOUND, "Workflow doesn't exists"),
+        ("token before the enabled flags", format!("{off}/trigger?environment=x"), Some("bad"),
+            StatusCode::UNAUTHORIZED, "Invalid authentication token"),
+        ("workflow disabled before webhook disabled, environment and params",
+            format!("{off}/trigger?environment=x"), Some(TOKEN),
+            StatusCode::FORBIDDEN, "Workflow is disabled or does not exist"),
+        ("environment before version", version("environment=x"), Some(TOKEN),
+            StatusCode::NOT_FOUND, "Invalid environment"),
+        ("version before parameters", version("environment=staging"), Some(TOKEN),
+            StatusCode::NOT_FOUND, "Version \"v9\" not found for workflow \"Employee Welcome\""),
+    ];
+    for (what, path, token, status, message) in rows {
+        let (got, body) = tj.post(&path, token, &json!({})).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(body["message"], message, "{what}");
+    }
 }
 
 #[tokio::test]
@@ -517,17 +457,8 @@ async fn status_polls_and_streams_are_throttled_per_route() {
     let tight = Tj::with(config).await;
     let execution = tight.start_async(&welcome()).await;
     tight.read_stream(&execution, None).await;
-    let r = tight
-        .http
-        .get(tight.url(&format!(
-            "{}/execution/{execution}/stream",
-            creds::TOOLJET_WORKFLOW
-        )))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let (status, _) = answer(tight.stream_of(&execution).bearer_auth(TOKEN)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
@@ -576,17 +507,12 @@ async fn body_over_the_limit_is_plain_413() {
 
 #[tokio::test]
 async fn failing_sync_run_is_500_with_the_first_error() {
-    let mut config = Config::default();
-    let mut wf = Workflow::new(
+    let config = serving([Workflow::new(
         "00000000-0000-4000-8000-0000000000ff",
         "Fails",
         vec![Step::fail("boom", "database unreachable")],
-    );
-    wf.tooljet = Some(ToolJetExposure {
-        token: "tok".into(),
-        ..ToolJetExposure::default()
-    });
-    config.workflows = vec![wf];
+    )
+    .on_tooljet(tooljet("tok"))]);
     let tj = Tj::with(config).await;
     let (status, body) = tj
         .post(
@@ -681,29 +607,12 @@ async fn dropped_streams_resume_with_last_event_id() {
 #[tokio::test]
 async fn stream_errors_use_the_error_shape() {
     let tj = Tj::demo().await;
-    let r = tj
-        .http
-        .get(tj.url(&format!(
-            "{}/execution/nope/stream",
-            creds::TOOLJET_WORKFLOW
-        )))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_error(&r.json().await.unwrap(), 404, "Execution not found");
+    let (status, body) = answer(tj.stream_of("nope").bearer_auth(TOKEN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, 404, "Execution not found");
     let id = tj.start_async(&welcome()).await;
-    let r = tj
-        .http
-        .get(tj.url(&format!(
-            "{}/execution/{id}/stream",
-            creds::TOOLJET_WORKFLOW
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = answer(tj.stream_of(&id)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let r = tj.http.get(tj.url("x/unknown-route")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(r.json::<Value>().await.unwrap()["statusCode"], 404);
@@ -738,18 +647,13 @@ async fn fifty_async_runs_complete() {
 
 #[tokio::test]
 async fn sync_trigger_past_the_workflow_timeout_is_500_and_status_failed() {
-    let mut config = Config::default();
-    config.tooljet.workflow_timeout = Duration::from_millis(50);
-    let mut wf = Workflow::new(
+    let mut config = serving([Workflow::new(
         "00000000-0000-4000-8000-0000000000aa",
         "Slow",
         vec![Step::delay("wait", 60_000)],
-    );
-    wf.tooljet = Some(ToolJetExposure {
-        token: "tok".into(),
-        ..ToolJetExposure::default()
-    });
-    config.workflows = vec![wf];
+    )
+    .on_tooljet(tooljet("tok"))]);
+    config.tooljet.workflow_timeout = Duration::from_millis(50);
     let tj = Tj::with(config).await;
     let (status, body) = tj
         .post(
@@ -774,14 +678,10 @@ async fn sync_trigger_past_the_workflow_timeout_is_500_and_status_failed() {
 
 #[tokio::test]
 async fn failed_async_run_streams_an_error_event_and_status_failed() {
-    let mut config = Config::default();
     let id = "00000000-0000-4000-8000-0000000000bb";
-    let mut wf = Workflow::new(id, "Fails", vec![Step::fail("boom", "exploded")]);
-    wf.tooljet = Some(ToolJetExposure {
-        token: TOKEN.into(),
-        ..ToolJetExposure::default()
-    });
-    config.workflows = vec![wf];
+    let config = serving([
+        Workflow::new(id, "Fails", vec![Step::fail("boom", "exploded")]).on_tooljet(tooljet(TOKEN)),
+    ]);
     let tj = Tj::with(config).await;
     let (_, started) = tj
         .post(
