@@ -505,22 +505,23 @@ async fn body_over_the_limit_is_plain_413() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
+/// A server with one ToolJet workflow of `step` (token `tok`) and the
+/// `workflow_timeout`, and the answer of one sync trigger of it.
+async fn sync_trigger_of(step: Step, workflow_timeout: Duration) -> (Tj, StatusCode, Value) {
+    let id = "00000000-0000-4000-8000-0000000000ff";
+    let mut config =
+        serving([Workflow::new(id, "One step", vec![step]).on_tooljet(tooljet("tok"))]);
+    config.tooljet.workflow_timeout = workflow_timeout;
+    let tj = Tj::with(config).await;
+    let path = format!("{id}/trigger?environment=production");
+    let (status, body) = tj.post(&path, Some("tok"), &json!({})).await;
+    (tj, status, body)
+}
+
 #[tokio::test]
 async fn failing_sync_run_is_500_with_the_first_error() {
-    let config = serving([Workflow::new(
-        "00000000-0000-4000-8000-0000000000ff",
-        "Fails",
-        vec![Step::fail("boom", "database unreachable")],
-    )
-    .on_tooljet(tooljet("tok"))]);
-    let tj = Tj::with(config).await;
-    let (status, body) = tj
-        .post(
-            "00000000-0000-4000-8000-0000000000ff/trigger?environment=production",
-            Some("tok"),
-            &json!({}),
-        )
-        .await;
+    let step = Step::fail("boom", "database unreachable");
+    let (_, status, body) = sync_trigger_of(step, Duration::from_secs(60)).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_error(
         &body,
@@ -647,21 +648,8 @@ async fn fifty_async_runs_complete() {
 
 #[tokio::test]
 async fn sync_trigger_past_the_workflow_timeout_is_500_and_status_failed() {
-    let mut config = serving([Workflow::new(
-        "00000000-0000-4000-8000-0000000000aa",
-        "Slow",
-        vec![Step::delay("wait", 60_000)],
-    )
-    .on_tooljet(tooljet("tok"))]);
-    config.tooljet.workflow_timeout = Duration::from_millis(50);
-    let tj = Tj::with(config).await;
-    let (status, body) = tj
-        .post(
-            "00000000-0000-4000-8000-0000000000aa/trigger?environment=development",
-            Some("tok"),
-            &json!({}),
-        )
-        .await;
+    let step = Step::delay("wait", 60_000);
+    let (tj, status, body) = sync_trigger_of(step, Duration::from_millis(50)).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(
         body["message"]
