@@ -10,6 +10,14 @@
 //! `RunsHandle::wait`s at once against a server that keeps the runs
 //! `running` for a while, and prints the peak RSS and the connections the
 //! server saw. It measures; it asserts nothing.
+//!
+//! CPU time moves with the load of the machine. For a count that does not,
+//! run one loop under callgrind, e.g.
+//! `TRIGGER_PATH_PROFILE=sdk TRIGGER_PATH_ROUNDS=3 valgrind --tool=callgrind
+//! --separate-threads=yes <bench binary> --bench`, the same with `raw`, and
+//! again with `TRIGGER_PATH_ROUNDS=1`: the difference of the client thread's
+//! instructions over the 4,096 requests between the two is its cost per
+//! request, free of start-up.
 
 use std::{
     collections::HashMap,
@@ -138,7 +146,9 @@ where
 
 async fn trigger_paths(base: &str) {
     let raw = reqwest::Client::new();
-    let payload = json!({"to": "ada@example.com", "subject": "Welcome", "body": "Hello"});
+    // Built per request on both sides, as an application builds each
+    // request's data (raw `reqwest` borrows it, the SDK takes it).
+    let payload = || json!({"to": "ada@example.com", "subject": "Welcome", "body": "Hello"});
 
     // n8n: a lastNode webhook with header auth; the answer is the output.
     let hook = WebhookTrigger::builder(format!("{base}/n8n"), "send-email")
@@ -151,7 +161,7 @@ async fn trigger_paths(base: &str) {
         let request = raw
             .post(&hook_url)
             .header(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
-            .json(&payload);
+            .json(&payload());
         async move {
             let answer = request.send().await.expect("raw n8n");
             assert!(answer.status().is_success());
@@ -160,7 +170,7 @@ async fn trigger_paths(base: &str) {
         }
     };
     let sdk_n8n = |_: usize| {
-        let request = TriggerRequest::new(payload.clone());
+        let request = TriggerRequest::new(payload());
         let hook = &hook;
         async move {
             let run = hook.trigger(request).await.expect("sdk n8n");
@@ -198,9 +208,26 @@ async fn trigger_paths(base: &str) {
         }
     };
 
-    // `TRIGGER_PATH_PROFILE=raw|sdk`: only that n8n loop, long, for a profiler.
+    // What one call holds while in flight (created, never polled): glibc
+    // serves allocations up to about 1 KiB from a per-thread cache, larger
+    // ones from its slower general path.
+    let trigger_future = hook.trigger(TriggerRequest::new(payload()));
+    let run_future = runs.run(creds::RUNS_CREATE_INVOICE, RunRequest::new(input.clone()));
+    println!(
+        "future sizes: WebhookTrigger::trigger {} B (boxed), RunsClient::run {} B",
+        std::mem::size_of_val(&*trigger_future),
+        std::mem::size_of_val(&run_future),
+    );
+    drop((trigger_future, run_future));
+
+    // `TRIGGER_PATH_PROFILE=raw|sdk`: only that n8n loop, for a profiler,
+    // `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under valgrind).
     if let Ok(which) = std::env::var("TRIGGER_PATH_PROFILE") {
-        for _ in 0..10 {
+        let rounds = std::env::var("TRIGGER_PATH_ROUNDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10);
+        for _ in 0..rounds {
             match which.as_str() {
                 "raw" => measure(1, &raw_n8n).await,
                 _ => measure(1, &sdk_n8n).await,

@@ -53,6 +53,32 @@ pub enum WebhookBody {
 impl WebhookBody {
     /// The body of `payload` in `format`.
     pub fn from_payload(payload: &Value, format: &BodyFormat) -> Result<Self> {
+        match format {
+            BodyFormat::Json => Ok(Self::json(payload.clone())),
+            _ => Self::encoded(payload, format),
+        }
+    }
+
+    /// The body of an owned `payload` in `format`: a JSON body keeps the
+    /// value without copying it.
+    pub(crate) fn from_owned(payload: Value, format: &BodyFormat) -> Result<Self> {
+        match format {
+            BodyFormat::Json => Ok(Self::json(payload)),
+            _ => Self::encoded(&payload, format),
+        }
+    }
+
+    /// A JSON body; `null` sends none.
+    fn json(payload: Value) -> Self {
+        if payload.is_null() {
+            Self::Empty
+        } else {
+            Self::Json(payload)
+        }
+    }
+
+    /// A text or form body (`null` sends none).
+    fn encoded(payload: &Value, format: &BodyFormat) -> Result<Self> {
         if payload.is_null() {
             return Ok(Self::Empty);
         }

@@ -1,9 +1,10 @@
 //! [`WebhookTrigger`]: starts n8n workflows through their Webhook trigger
 //! node, the only way n8n starts a workflow from outside.
 
-use std::{fmt, time::Duration};
+use std::{fmt, pin::Pin, time::Duration};
 
 use async_trait::async_trait;
+use futures::{FutureExt, future::Either};
 use reqwest::Method;
 use serde_json::Value;
 use trigger_sdk_core::{
@@ -163,8 +164,9 @@ impl WebhookTrigger {
     /// Calls the webhook with `request`'s payload (in the builder's body
     /// format) and returns the answer as sent; error answers are typed errors.
     /// For streaming webhooks this reads the whole stream.
-    pub async fn send(&self, request: TriggerRequest) -> Result<WebhookResponse> {
-        let body = WebhookBody::from_payload(&request.payload, &self.body_format)?;
+    pub async fn send(&self, mut request: TriggerRequest) -> Result<WebhookResponse> {
+        let payload = std::mem::take(&mut request.payload);
+        let body = WebhookBody::from_owned(payload, &self.body_format)?;
         self.send_body(body, request).await
     }
 
@@ -181,40 +183,53 @@ impl WebhookTrigger {
 
     /// Starts a run with an explicit body (see [`WebhookTrigger::send_body`])
     /// and returns its handle, as [`Trigger::trigger`] does.
-    pub async fn trigger_with_body(
+    pub fn trigger_with_body(
         &self,
         body: WebhookBody,
         request: TriggerRequest,
-    ) -> Result<Box<dyn RunHandle>> {
-        if self.mode == ResponseMode::Streaming {
-            return self.stream(body, &request).await;
+    ) -> impl Future<Output = Result<Box<dyn RunHandle>>> + Send + '_ {
+        // Built before anything is awaited and mapped, not awaited in an
+        // `async` block: the future is the call's own, plus what the handle
+        // needs (an `async` block would also keep the call it moves in).
+        match self.prepare(body, request) {
+            Prepared::Stream(call) => Either::Left(call.stream().map(move |response| {
+                let limit = self.transport.options().max_answer_size;
+                Ok(Box::new(StreamingRun::new(response?, limit)) as Box<dyn RunHandle>)
+            })),
+            Prepared::Answer(call, marker) => Either::Right(call.send().map(move |answer| {
+                Ok(tracking::handle_for(
+                    self.mode,
+                    &self.tracking,
+                    self.id_pointer.as_deref(),
+                    marker,
+                    WebhookResponse::from_http(answer?),
+                ))
+            })),
         }
-        let mut request = request;
+    }
+
+    /// The call that starts a run: streamed for a streaming webhook, else
+    /// read whole, with the marker header when the run is tracked by marker.
+    fn prepare(&self, body: WebhookBody, mut request: TriggerRequest) -> Prepared<'_> {
+        if self.mode == ResponseMode::Streaming {
+            return Prepared::Stream(self.request_for(body, &request));
+        }
         let marker = self.tracking.new_marker();
         if let Some(marker) = &marker {
             request
                 .headers
                 .push((MARKER_HEADER.to_owned(), marker.clone()));
         }
-        let answer = self.send_body(body, request).await?;
-        Ok(tracking::handle_for(
-            self.mode,
-            &self.tracking,
-            self.id_pointer.as_deref(),
-            marker,
-            answer,
-        ))
+        Prepared::Answer(self.request_for(body, &request), marker)
     }
+}
 
-    async fn stream(
-        &self,
-        body: WebhookBody,
-        request: &TriggerRequest,
-    ) -> Result<Box<dyn RunHandle>> {
-        let response = self.request_for(body, request).stream().await?;
-        let limit = self.transport.options().max_answer_size;
-        Ok(Box::new(StreamingRun::new(response, limit)))
-    }
+/// A trigger's call, ready to send.
+enum Prepared<'t> {
+    /// A streaming webhook: the answer is read as it comes.
+    Stream(Call<'t>),
+    /// Any other: the answer read whole, and the run's marker if tracked.
+    Answer(Call<'t>, Option<String>),
 }
 
 /// The n8n base URL: a base that already ends with the webhook prefix
@@ -432,9 +447,22 @@ impl Trigger for WebhookTrigger {
     /// idempotency keys), so the call is never retried once sent;
     /// `request.mode` does not change the call: the Webhook node's response
     /// mode decides whether the answer is the result.
-    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
-        let body = WebhookBody::from_payload(&request.payload, &self.body_format)?;
-        self.trigger_with_body(body, request).await
+    // Written out instead of `async fn`: `async_trait` would box a future
+    // that keeps the request (twice) beside the call made from it; this one
+    // holds only the call (a smaller allocation per trigger).
+    fn trigger<'life0, 'async_trait>(
+        &'life0 self,
+        mut request: TriggerRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<Box<dyn RunHandle>>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        let payload = std::mem::take(&mut request.payload);
+        match WebhookBody::from_owned(payload, &self.body_format) {
+            Ok(body) => Box::pin(self.trigger_with_body(body, request)),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     /// Rebuilds an [`crate::ExecutionHandle`] from an execution id, when the

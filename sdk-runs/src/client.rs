@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use futures::stream::BoxStream;
+use futures::{FutureExt, TryFutureExt, future::Either, stream::BoxStream};
 use serde_json::Value;
 use url::Url;
 
@@ -264,8 +264,29 @@ impl RunsClient {
     /// reads it (one more request, on replays only) and fails with
     /// [`Error::Conflict`] carrying a [`ReplayConflict`] when its input is
     /// not the one sent.
-    pub async fn run(&self, workflow_id: &str, request: RunRequest) -> Result<RunsHandle> {
-        let url = self.endpoint(&["workflows", workflow_id, "run"])?;
+    // Not an `async fn`: the run request is built before anything is
+    // awaited, and the futures are chained, so the future holds the call
+    // once instead of the call beside the request it was built from.
+    pub fn run<'c>(
+        &'c self,
+        workflow_id: &str,
+        request: RunRequest,
+    ) -> impl Future<Output = Result<RunsHandle>> + Send + use<'c> {
+        self.start(workflow_id, &request)
+            .and_then(move |started| self.check_replay(started, request))
+    }
+
+    /// Sends the run request (its idempotency key, the caller's or a new
+    /// UUID, is sent on every attempt) and decodes the run it started.
+    fn start<'c>(
+        &'c self,
+        workflow_id: &str,
+        request: &RunRequest,
+    ) -> impl Future<Output = Result<RunStarted>> + Send + use<'c> {
+        let url = match self.endpoint(&["workflows", workflow_id, "run"]) {
+            Ok(url) => url,
+            Err(e) => return Either::Left(std::future::ready(Err(e))),
+        };
         let key = request
             .idempotency_key
             .clone()
@@ -275,46 +296,64 @@ impl RunsClient {
             connection_id: request.connection_id.as_deref(),
             idempotency_key: &key,
         };
-        let answer = self
+        let call = self
             .inner
             .transport
             .post(url)
             .limiter(self.inner.execute.as_ref())
             .json(&body)
-            .keyed(&key)
-            .send()
-            .await?;
-        let Decoded {
-            data: mut started,
-            status,
-            ..
-        } = decode::<RunStarted>(&answer)?;
-        started.existing = status == 200;
-        started.idempotency_key = Some(key.clone());
-        if started.workflow_id.is_none() {
-            started.workflow_id = Some(workflow_id.to_owned());
+            .keyed(&key);
+        let workflow_id = workflow_id.to_owned();
+        Either::Right(call.send().map(move |answer| {
+            let Decoded {
+                data: mut started,
+                status,
+                ..
+            } = decode::<RunStarted>(&answer?)?;
+            started.existing = status == 200;
+            tracing::debug!(
+                run_id = %started.run_id,
+                workflow_id,
+                existing = started.existing,
+                "run started"
+            );
+            started.idempotency_key = Some(key);
+            if started.workflow_id.is_none() {
+                started.workflow_id = Some(workflow_id);
+            }
+            Ok(started)
+        }))
+    }
+
+    /// The handle of a started run, after the replay check when the request
+    /// asks for one and the key had started a run before (the rare path,
+    /// its read boxed).
+    fn check_replay(
+        &self,
+        started: RunStarted,
+        request: RunRequest,
+    ) -> impl Future<Output = Result<RunsHandle>> + Send + '_ {
+        if !(started.existing && request.check_replay_input) {
+            return Either::Left(std::future::ready(Ok(RunsHandle::started(
+                self.clone(),
+                started,
+            ))));
         }
-        tracing::debug!(
-            run_id = %started.run_id,
-            workflow_id,
-            existing = started.existing,
-            "run started"
-        );
-        if started.existing && request.check_replay_input {
-            let existing = self.get_run(started.run_id.as_str()).await?;
+        Either::Right(async move {
+            let existing = Box::pin(self.get_run(started.run_id.as_str())).await?;
             let differences = replay::differences(&request.input, &existing.input);
             if !differences.is_empty() {
                 return Err(ReplayConflict {
                     run_id: started.run_id,
-                    idempotency_key: key,
+                    idempotency_key: started.idempotency_key.unwrap_or_default(),
                     sent: request.input,
                     existing: existing.input,
                     differences,
                 }
                 .into_error());
             }
-        }
-        Ok(RunsHandle::started(self.clone(), started))
+            Ok(RunsHandle::started(self.clone(), started))
+        })
     }
 
     /// A run by id, with its steps.

@@ -1,5 +1,8 @@
 //! [`RunsWorkflow`]: a workflow of the runs API as a [`Trigger`].
 
+use std::pin::Pin;
+
+use futures::TryFutureExt;
 use trigger_sdk_core::{
     Error, Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait,
 };
@@ -73,14 +76,23 @@ impl Trigger for RunsWorkflow {
         self.workflow_id.clone()
     }
 
-    async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
+    // Written out instead of `async fn`: the boxed future is the run
+    // call's own, not one that also keeps the trigger request.
+    fn trigger<'life0, 'async_trait>(
+        &'life0 self,
+        request: TriggerRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<Box<dyn RunHandle>>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         if !request.query.is_empty() || !request.headers.is_empty() {
-            return Err(Error::Unsupported {
+            return Box::pin(std::future::ready(Err(Error::Unsupported {
                 message: "the runs API takes its input in the body: put query values and \
                           headers into the payload"
                     .into(),
                 error: None,
-            });
+            })));
         }
         let run = RunRequest {
             input: request.payload,
@@ -88,8 +100,11 @@ impl Trigger for RunsWorkflow {
             idempotency_key: request.idempotency_key,
             check_replay_input: self.check_replay_input,
         };
-        let handle = self.client.run(&self.workflow_id, run).await?;
-        Ok(Box::new(handle))
+        Box::pin(
+            self.client
+                .run(&self.workflow_id, run)
+                .map_ok(|handle| Box::new(handle) as Box<dyn RunHandle>),
+        )
     }
 
     fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {

@@ -51,7 +51,7 @@ pub struct Call<'t> {
     total_timeout: Option<Option<Duration>>,
     deadline: Option<Instant>,
     limiter: Option<&'t RateLimiter>,
-    invalid: Option<Error>,
+    invalid: Option<Box<Error>>,
 }
 
 impl std::fmt::Debug for Call<'_> {
@@ -113,7 +113,7 @@ impl<'t> Call<'t> {
     }
 
     fn fail(mut self, error: Error) -> Self {
-        self.invalid.get_or_insert(error);
+        self.invalid.get_or_insert(Box::new(error));
         self
     }
 
@@ -234,13 +234,14 @@ impl<'t> Call<'t> {
     /// The provider's error for a non-2xx answer, [`Error::Ambiguous`],
     /// [`Error::Redirect`], [`Error::TooLarge`], [`Error::Timeout`],
     /// [`Error::Transport`], or [`Error::Config`] for a malformed request.
-    pub async fn send(mut self) -> Result<HttpResponse> {
-        match self.run(Read::Whole).await? {
-            Attempt::Answer(answer) => Ok(answer),
-            _ => Err(Error::Config(
-                "internal: a whole read ended without an answer".into(),
-            )),
-        }
+    // Not an `async fn`: one of those keeps its `self` argument twice in its
+    // state (the argument and the local it is moved to); this block holds the
+    // call once, so a provider's trigger future stays small.
+    pub fn send(self) -> impl Future<Output = Result<HttpResponse>> + Send + 't {
+        self.read(Read::Whole, |attempt| match attempt {
+            Attempt::Answer(answer) => Some(answer),
+            _ => None,
+        })
     }
 
     /// Sends the request once (no retries) and returns a 2xx answer whose
@@ -251,12 +252,26 @@ impl<'t> Call<'t> {
     /// # Errors
     ///
     /// As for [`Call::send`].
-    pub async fn stream(mut self) -> Result<BodyStream> {
-        match self.run(Read::Stream).await? {
-            Attempt::Stream(stream) => Ok(stream),
-            _ => Err(Error::Config(
-                "internal: a streamed read ended without a stream".into(),
-            )),
+    pub fn stream(self) -> impl Future<Output = Result<BodyStream>> + Send + 't {
+        self.read(Read::Stream, |attempt| match attempt {
+            Attempt::Stream(stream) => Some(stream),
+            _ => None,
+        })
+    }
+
+    /// Sends the call and picks what `read` ends with out of the final
+    /// attempt (the one async block the call is moved into).
+    fn read<T: Send + 't>(
+        self,
+        read: Read,
+        pick: fn(Attempt) -> Option<T>,
+    ) -> impl Future<Output = Result<T>> + Send + 't {
+        let mut call = self;
+        async move {
+            let attempt = call.run(read).await?;
+            pick(attempt).ok_or_else(|| {
+                Error::Config("internal: a call ended without the answer it reads".into())
+            })
         }
     }
 
@@ -264,7 +279,7 @@ impl<'t> Call<'t> {
     // (thousands of handles queued for a permit) holds one copy of it.
     async fn run(&mut self, read: Read) -> Result<Attempt> {
         if let Some(error) = self.invalid.take() {
-            return Err(error);
+            return Err(*error);
         }
         let span = tracing::debug_span!(
             "http",
@@ -281,138 +296,141 @@ impl<'t> Call<'t> {
         }
     }
 
+    /// Attempts until one ends the call. The awaits here hold little: each
+    /// attempt's outcome is judged (synchronously, by [`Call::judge`]) and
+    /// dropped before any wait for a retry.
     async fn send_with_rules(&mut self, read: Read) -> Result<Attempt> {
-        let inner = &*self.transport.inner;
-        let options = &inner.options;
-        let started = Instant::now();
-        let total = self.total_timeout.unwrap_or(options.timeouts.total);
-        let deadline = match (total.map(|t| started + t), self.deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let retry = options.retry;
-        let mut delays = retry.backoff().build();
-        let mut sent = false;
-        let mut redirects = 0u8;
+        let options = &self.transport.inner.options;
+        let mut rules = Rules::new(
+            self.total_timeout.unwrap_or(options.timeouts.total),
+            self.deadline,
+        );
         loop {
             let permit = match self.free_permit() {
-                Some(permit) => Ok(permit),
+                Some(permit) => permit,
                 // Boxed: only a call that must wait holds the waiting state.
-                None => Box::pin(self.permit(deadline)).await,
-            };
-            let permit = match permit {
-                Ok(permit) => permit,
-                Err(never_sent) => return Err(self.finish(never_sent, sent)),
+                None => match Box::pin(self.permit(rules.deadline)).await {
+                    Ok(permit) => permit,
+                    Err(never_sent) => return Err(self.finish(never_sent, rules.sent)),
+                },
             };
             // Boxed, and only once a permit is held: a call waiting its turn
             // holds a small future, the large one exists only in flight.
-            let attempt = Box::pin(self.attempt(read, deadline, permit)).await;
-            match attempt {
-                Attempt::Answer(answer) if answer.is_success() => {
-                    tracing::debug!(status = answer.status, "answer");
-                    return Ok(Attempt::Answer(answer));
-                }
-                Attempt::Stream(stream) => return Ok(Attempt::Stream(stream)),
-                Attempt::Answer(answer) if is_redirect(answer.status) => {
-                    let next = self.redirect(&answer, options.redirects, redirects)?;
-                    redirects += 1;
-                    self.follow(answer.status, next);
-                }
-                Attempt::Answer(answer) => {
-                    sent = true;
-                    tracing::debug!(status = answer.status, "error answer");
-                    let retryable = read == Read::Whole
-                        && self.safety.retries_answers()
-                        && RetryPolicy::is_retryable_status(answer.status);
-                    if retryable
-                        && let Some(wait) =
-                            next_wait(&mut delays, answer.retry_after(), &retry, deadline)
-                    {
-                        tracing::debug!(status = answer.status, ?wait, "retrying");
-                        Box::pin(tokio::time::sleep(wait)).await;
-                        continue;
+            let attempt = Box::pin(self.attempt(read, rules.deadline, permit)).await;
+            let wait = match self.judge(attempt, read, &mut rules) {
+                Next::Done(outcome) => return outcome,
+                Next::Follow => continue,
+                Next::RetryAfter(wait) => wait,
+            };
+            Box::pin(tokio::time::sleep(wait)).await;
+        }
+    }
+
+    /// What follows an attempt: the call's outcome, a redirect to follow
+    /// (the call already points at it), or a retry after a wait.
+    fn judge(&mut self, attempt: Attempt, read: Read, rules: &mut Rules) -> Next {
+        let options = &self.transport.inner.options;
+        let retry = &options.retry;
+        let whole = read == Read::Whole;
+        match attempt {
+            Attempt::Answer(answer) if answer.is_success() => {
+                tracing::debug!(status = answer.status, "answer");
+                Next::Done(Ok(Attempt::Answer(answer)))
+            }
+            Attempt::Stream(stream) => Next::Done(Ok(Attempt::Stream(stream))),
+            Attempt::Answer(answer) if is_redirect(answer.status) => {
+                match self.redirect(&answer, options.redirects, rules.redirects) {
+                    Ok(next) => {
+                        rules.redirects += 1;
+                        self.follow(answer.status, next);
+                        Next::Follow
                     }
-                    let error = match self.errors {
-                        Some(map) => map(&answer),
-                        None => match &inner.errors {
-                            Some(map) => map(&answer),
-                            None => default_error(&answer),
-                        },
-                    };
-                    return Err(self.finish(error, true));
-                }
-                Attempt::Network(e) => {
-                    let connect = e.is_connect();
-                    sent |= !connect;
-                    let retryable =
-                        read == Read::Whole && (connect || self.safety.retries_answers());
-                    if retryable && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
-                    {
-                        tracing::debug!(error = %e, ?wait, "retrying");
-                        Box::pin(tokio::time::sleep(wait)).await;
-                        continue;
-                    }
-                    let error = if e.is_timeout() {
-                        Error::Timeout {
-                            message: "the request timed out".into(),
-                            source: Some(Box::new(e)),
-                        }
-                    } else {
-                        Error::transport(
-                            if connect {
-                                "could not connect"
-                            } else {
-                                "the connection failed after the request was sent"
-                            },
-                            Some(Box::new(e) as BoxError),
-                        )
-                    };
-                    return Err(self.finish(error, sent));
-                }
-                Attempt::TimedOut => {
-                    sent = true;
-                    let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
-                    let retryable = read == Read::Whole && self.safety.retries_answers();
-                    if retryable
-                        && !out_of_time
-                        && let Some(wait) = next_wait(&mut delays, None, &retry, deadline)
-                    {
-                        tracing::debug!(?wait, "attempt timed out; retrying");
-                        Box::pin(tokio::time::sleep(wait)).await;
-                        continue;
-                    }
-                    let message = if out_of_time {
-                        format!(
-                            "no answer within the deadline ({:?} after the call started)",
-                            started.elapsed()
-                        )
-                    } else {
-                        format!(
-                            "no answer within the attempt timeout of {:?}",
-                            self.attempt_timeout
-                                .unwrap_or(options.timeouts.attempt)
-                                .unwrap_or_default()
-                        )
-                    };
-                    return Err(self.finish(Error::timeout(message), true));
-                }
-                Attempt::TooLarge(status) => {
-                    return Err(Error::TooLarge {
-                        what: "the answer body".into(),
-                        limit: options.max_answer_size,
-                        status: Some(status),
-                    });
-                }
-                Attempt::LeftOrigin(to) => {
-                    return Err(Error::Redirect {
-                        reason: "the HTTP client given in ClientOptions followed a redirect to \
-                                 another origin; build it with redirect::Policy::none()"
-                            .into(),
-                        location: to.to_string(),
-                        error: Box::new(ApiError::new(None, "redirected to another origin")),
-                    });
+                    Err(refused) => Next::Done(Err(refused)),
                 }
             }
+            Attempt::Answer(answer) => {
+                rules.sent = true;
+                tracing::debug!(status = answer.status, "error answer");
+                let retryable = whole
+                    && self.safety.retries_answers()
+                    && RetryPolicy::is_retryable_status(answer.status);
+                if retryable && let Some(wait) = rules.next_wait(retry, answer.retry_after()) {
+                    tracing::debug!(status = answer.status, ?wait, "retrying");
+                    return Next::RetryAfter(wait);
+                }
+                let inner = &*self.transport.inner;
+                let error = match self.errors {
+                    Some(map) => map(&answer),
+                    None => match &inner.errors {
+                        Some(map) => map(&answer),
+                        None => default_error(&answer),
+                    },
+                };
+                Next::Done(Err(self.finish(error, true)))
+            }
+            Attempt::Network(e) => {
+                let connect = e.is_connect();
+                rules.sent |= !connect;
+                let retryable = whole && (connect || self.safety.retries_answers());
+                if retryable && let Some(wait) = rules.next_wait(retry, None) {
+                    tracing::debug!(error = %e, ?wait, "retrying");
+                    return Next::RetryAfter(wait);
+                }
+                let error = if e.is_timeout() {
+                    Error::Timeout {
+                        message: "the request timed out".into(),
+                        source: Some(Box::new(e)),
+                    }
+                } else {
+                    Error::transport(
+                        if connect {
+                            "could not connect"
+                        } else {
+                            "the connection failed after the request was sent"
+                        },
+                        Some(Box::new(e) as BoxError),
+                    )
+                };
+                Next::Done(Err(self.finish(error, rules.sent)))
+            }
+            Attempt::TimedOut => {
+                rules.sent = true;
+                let out_of_time = rules.deadline.is_some_and(|d| Instant::now() >= d);
+                let retryable = whole && self.safety.retries_answers();
+                if retryable
+                    && !out_of_time
+                    && let Some(wait) = rules.next_wait(retry, None)
+                {
+                    tracing::debug!(?wait, "attempt timed out; retrying");
+                    return Next::RetryAfter(wait);
+                }
+                let message = if out_of_time {
+                    format!(
+                        "no answer within the deadline ({:?} after the call started)",
+                        rules.started.elapsed()
+                    )
+                } else {
+                    format!(
+                        "no answer within the attempt timeout of {:?}",
+                        self.attempt_timeout
+                            .unwrap_or(options.timeouts.attempt)
+                            .unwrap_or_default()
+                    )
+                };
+                Next::Done(Err(self.finish(Error::timeout(message), true)))
+            }
+            Attempt::TooLarge(status) => Next::Done(Err(Error::TooLarge {
+                what: "the answer body".into(),
+                limit: options.max_answer_size,
+                status: Some(status),
+            })),
+            Attempt::LeftOrigin(to) => Next::Done(Err(Error::Redirect {
+                reason: "the HTTP client given in ClientOptions followed a redirect to \
+                         another origin; build it with redirect::Policy::none()"
+                    .into(),
+                location: to.to_string(),
+                error: Box::new(ApiError::new(None, "redirected to another origin")),
+            })),
         }
     }
 
@@ -630,23 +648,69 @@ fn default_error(answer: &HttpResponse) -> Error {
     Error::from_status(answer.api_error(message), answer.retry_after())
 }
 
-/// The wait before the next attempt, if there is one and it ends before
-/// the deadline.
-fn next_wait(
-    delays: &mut impl Iterator<Item = Duration>,
-    retry_after: Option<Duration>,
-    retry: &RetryPolicy,
+/// What one call keeps between its attempts.
+struct Rules {
+    started: Instant,
+    /// The earlier of the total timeout and the caller's deadline.
     deadline: Option<Instant>,
-) -> Option<Duration> {
-    let backoff = delays.next()?;
-    let wait = match retry_after {
-        Some(wait) if wait > retry.max_retry_after => return None,
-        Some(wait) => wait,
-        None => backoff,
-    };
-    match deadline {
-        Some(deadline) if Instant::now() + wait >= deadline => None,
-        _ => Some(wait),
+    /// The backoff delays, made at the first retry (most calls never retry;
+    /// boxed, so a call's future does not carry them).
+    delays: Option<Box<backon::ExponentialBackoff>>,
+    /// Whether an attempt may have reached the server.
+    sent: bool,
+    /// Redirects followed so far.
+    redirects: u8,
+}
+
+/// How an attempt ends the call, or not.
+// Returned and matched at once, never kept across an await: boxing the
+// outcome would cost every call an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Next {
+    /// The call's outcome.
+    Done(Result<Attempt>),
+    /// A same-origin redirect to follow now.
+    Follow,
+    /// Another attempt after this wait.
+    RetryAfter(Duration),
+}
+
+impl Rules {
+    fn new(total: Option<Duration>, deadline: Option<Instant>) -> Self {
+        let started = Instant::now();
+        let deadline = match (total.map(|t| started + t), deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Self {
+            started,
+            deadline,
+            delays: None,
+            sent: false,
+            redirects: 0,
+        }
+    }
+
+    /// The wait before the next attempt, if there is one and it ends before
+    /// the deadline.
+    fn next_wait(
+        &mut self,
+        retry: &RetryPolicy,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        let backoff = self
+            .delays
+            .get_or_insert_with(|| Box::new(retry.backoff().build()))
+            .next()?;
+        let wait = match retry_after {
+            Some(wait) if wait > retry.max_retry_after => return None,
+            Some(wait) => wait,
+            None => backoff,
+        };
+        match self.deadline {
+            Some(deadline) if Instant::now() + wait >= deadline => None,
+            _ => Some(wait),
+        }
     }
 }
 
