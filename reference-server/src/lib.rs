@@ -75,6 +75,7 @@ impl ReferenceServer {
         let task = tokio::spawn(serve::serve(
             listener,
             app,
+            state.harness.clone(),
             limits,
             state.closing.subscribe(),
         ));
@@ -217,9 +218,11 @@ impl Drop for ReferenceServer {
 }
 
 /// The full router: the four faces under their prefixes plus `/__admin`.
+/// The faces read bodies under their own limit; the admin routes' `Bytes`
+/// extractors have none. The harness goes around it all (in [`serve`]).
 fn router(state: AppState) -> Router {
     Router::new()
-        .merge(harness::admin::router())
+        .merge(harness::admin::router().layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/__admin/actions", get(action_calls))
         .route("/__admin/health", get(|| async { "ok" }))
         .fallback(not_found)
@@ -227,12 +230,7 @@ fn router(state: AppState) -> Router {
         .nest("/n8n", n8n::router(state.clone()))
         .nest("/runs", runs::router(state.clone()))
         .nest("/flowmatic", flowmatic::router(state.clone()))
-        .nest("/tooljet", tooljet::router(state.clone()))
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn_with_state(
-            state.harness.clone(),
-            harness::around_request,
-        ))
+        .nest("/tooljet", tooljet::router(state))
 }
 
 async fn not_found() -> Response {

@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use std::future::Future;
+
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
@@ -227,10 +228,15 @@ impl Faults {
         Some(kind)
     }
 
-    /// Applies the fault armed for `req`, if any, around the rest of the server.
-    pub(crate) async fn apply(&self, req: Request, next: Next) -> Response {
+    /// Applies the fault armed for `req`, if any, around the rest of the
+    /// server (`next`).
+    pub(crate) async fn apply<F, A>(&self, req: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> A,
+        A: Future<Output = Response>,
+    {
         let Some(kind) = self.take(req.method().as_str(), req.uri().path()) else {
-            return next.run(req).await;
+            return next(req).await;
         };
         tracing::debug!(path = req.uri().path(), ?kind, "injected fault");
         match kind {
@@ -249,12 +255,12 @@ impl Faults {
             }
             FaultKind::DropConnection => dropped(),
             FaultKind::DropAnswer => {
-                let _ = next.run(req).await;
+                let _ = next(req).await;
                 dropped()
             }
             FaultKind::Delay(delay) => {
                 tokio::time::sleep(delay).await;
-                next.run(req).await
+                next(req).await
             }
         }
     }

@@ -38,11 +38,12 @@ pub(crate) mod admin;
 mod expect;
 mod faults;
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock, Weak};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
+use bytes::BytesMut;
 use http::{HeaderMap, HeaderValue};
 
 pub(crate) use expect::Expectations;
@@ -57,13 +58,19 @@ tokio::task_local! {
 
 /// A copy of the headers of the request being handled, for a run to keep;
 /// empty outside a request. The values are copied out of the request's read
-/// buffer, so a kept run does not hold that buffer alive.
+/// buffer (so a kept run does not hold that buffer alive) into one buffer
+/// they share.
 pub(crate) fn request_headers() -> Arc<HeaderMap> {
     let copy = REQUEST_HEADERS.try_with(|headers| {
+        let mut values = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
+        for value in headers.values() {
+            values.extend_from_slice(value.as_bytes());
+        }
+        let mut values = values.freeze();
         let mut copy = HeaderMap::with_capacity(headers.len());
         for (name, value) in headers.iter() {
-            let mut owned =
-                HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            let bytes = values.split_to(value.len());
+            let mut owned = HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| value.clone());
             owned.set_sensitive(value.is_sensitive());
             copy.append(name.clone(), owned);
         }
@@ -113,32 +120,35 @@ impl Harness {
     }
 }
 
-/// Around every request: applies an armed fault, keeps the request headers
-/// for the runs it starts, and logs the request at debug level.
-pub(crate) async fn around_request(
-    State(harness): State<Arc<Harness>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let log = tracing::enabled!(tracing::Level::DEBUG).then(|| {
-        (
-            req.method().clone(),
-            req.uri().path().to_owned(),
-            std::time::Instant::now(),
-        )
-    });
-    let headers = Arc::new(req.headers().clone());
-    let response = REQUEST_HEADERS
-        .scope(headers, harness.faults.apply(req, next))
-        .await;
-    if let Some((method, path, started)) = log {
-        tracing::debug!(
-            %method,
-            %path,
-            status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "request"
-        );
+impl Harness {
+    /// Around every request, outside the router (so no route pays for a
+    /// layer): applies an armed fault, keeps the request headers for the runs
+    /// it starts, and logs the request at debug level. `next` answers it.
+    pub(crate) async fn around<F, A>(&self, req: Request, next: F) -> Response
+    where
+        F: FnOnce(Request) -> A,
+        A: Future<Output = Response>,
+    {
+        let log = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+            (
+                req.method().clone(),
+                req.uri().path().to_owned(),
+                std::time::Instant::now(),
+            )
+        });
+        let headers = Arc::new(req.headers().clone());
+        let response = REQUEST_HEADERS
+            .scope(headers, self.faults.apply(req, next))
+            .await;
+        if let Some((method, path, started)) = log {
+            tracing::debug!(
+                %method,
+                %path,
+                status = response.status().as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
+        }
+        response
     }
-    response
 }

@@ -15,7 +15,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -25,6 +24,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::HttpOptions;
+use crate::harness::Harness;
 use conn::{ConnState, Ending, TrackedBody, WatchedIo};
 
 /// Put in an answer's extensions to close the connection instead of
@@ -75,9 +75,12 @@ impl Connections {
 
 /// Serves `app` on `listener` until `closing` turns true; then stops
 /// accepting, lets open connections finish their requests and returns.
+/// Every request goes through the `harness` ([`Harness::around`]) on its way
+/// to `app`.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
+    harness: Arc<Harness>,
     limits: HttpOptions,
     mut closing: watch::Receiver<bool>,
 ) {
@@ -113,10 +116,11 @@ pub(crate) async fn serve(
         connections.lock().insert(id, state.clone());
         let connections = connections.clone();
         let app = app.clone();
+        let harness = harness.clone();
         let limits = limits.clone();
         let closing = closing.clone();
         tasks.spawn(async move {
-            serve_connection(stream, addr, app, state, &limits, closing).await;
+            serve_connection(stream, addr, (app, harness), state, &limits, closing).await;
             connections.lock().remove(&id);
         });
     }
@@ -126,7 +130,7 @@ pub(crate) async fn serve(
 async fn serve_connection(
     stream: TcpStream,
     addr: SocketAddr,
-    app: Router,
+    (app, harness): (Router, Arc<Harness>),
     state: Arc<ConnState>,
     limits: &HttpOptions,
     mut closing: watch::Receiver<bool>,
@@ -141,12 +145,17 @@ async fn serve_connection(
         let in_flight = requests.begin();
         let mut req = req.map(Body::new);
         req.extensions_mut().insert(ConnectInfo(addr));
-        let answer = hyper::service::Service::call(&router, req);
+        let router = router.clone();
+        let harness = harness.clone();
         async move {
-            let response: Response = match answer.await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            };
+            let response = harness
+                .around(req, |req| async move {
+                    match hyper::service::Service::call(&router, req).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    }
+                })
+                .await;
             if response.extensions().get::<DropConnection>().is_some() {
                 return Err(Dropped);
             }
