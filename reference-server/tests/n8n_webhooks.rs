@@ -744,3 +744,27 @@ async fn concurrent_calls_each_get_their_own_answer_and_execution() {
     }
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn runs_of_one_webhook_share_their_metadata_map() {
+    let s = server().await;
+    for _ in 0..2 {
+        let r = call(&s, "POST", "webhook/send-email", |b| {
+            b.header(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
+                .json(&json!({"to": "a@example.com", "subject": "Hi"}))
+        })
+        .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = call(&s, "GET", "webhook/echo?q=1", |b| b).await;
+    assert_eq!(r.status(), 200);
+    let sent = s.runs_of(creds::N8N_SEND_EMAIL);
+    let echoed = s.runs_of(creds::N8N_ECHO_QUERY);
+    assert_eq!((sent.len(), echoed.len()), (2, 1));
+    assert!(std::sync::Arc::ptr_eq(&sent[0].meta, &sent[1].meta));
+    assert!(!std::sync::Arc::ptr_eq(&sent[0].meta, &echoed[0].meta));
+    assert_eq!(sent[0].meta["n8nMode"], "webhook");
+    assert_eq!(sent[0].meta["n8nWorkflowId"], creds::N8N_SEND_EMAIL);
+    assert_eq!(echoed[0].meta["n8nWorkflowId"], creds::N8N_ECHO_QUERY);
+    s.shutdown().await;
+}

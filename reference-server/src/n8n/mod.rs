@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::any;
+use serde_json::{Map, Value};
 
 use crate::config::{N8nOptions, N8nVersion};
 use crate::engine::Engine;
@@ -31,6 +32,9 @@ use workflows::N8nWorkflow;
 pub(crate) struct N8nFace {
     app: AppState,
     registry: Mutex<Registry>,
+    /// The run metadata of each (mode, workflow, version) seen, shared by
+    /// the runs that carry it ([`webhook::start_run`]).
+    run_meta: Mutex<Vec<Arc<Map<String, Value>>>>,
 }
 
 type Face = Arc<N8nFace>;
@@ -64,6 +68,7 @@ impl N8nFace {
         Self {
             app,
             registry: Mutex::new(registry),
+            run_meta: Mutex::default(),
         }
     }
 

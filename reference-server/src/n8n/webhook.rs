@@ -411,13 +411,41 @@ pub(crate) fn start_run(
     input: Value,
     mode: &str,
 ) -> Option<RunSnapshot> {
-    let req = StartRun::new(&target.engine_id, input, face.next_execution_id())
-        .meta(MODE_KEY, mode)
-        .meta(WORKFLOW_KEY, target.workflow_id.as_str())
-        .meta(VERSION_KEY, target.version_id.as_str());
+    let mut req = StartRun::new(&target.engine_id, input, face.next_execution_id());
+    req.meta = run_meta(face, mode, target);
     face.engine()
         .start_numbered(req, || face.next_execution_id())
         .ok()
+}
+
+/// A run's metadata (mode, n8n workflow id, version), one map shared by
+/// every run that carries the same, so a kept run holds no copy of it.
+fn run_meta(face: &N8nFace, mode: &str, target: &RunTarget) -> Arc<Map<String, Value>> {
+    let is = |meta: &Map<String, Value>, key: &str, want: &str| {
+        meta.get(key).and_then(Value::as_str) == Some(want)
+    };
+    let mut known = face
+        .run_meta
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(meta) = known.iter().find(|m| {
+        is(m, MODE_KEY, mode)
+            && is(m, WORKFLOW_KEY, &target.workflow_id)
+            && is(m, VERSION_KEY, &target.version_id)
+    }) {
+        return meta.clone();
+    }
+    let meta = Arc::new(Map::from_iter([
+        (MODE_KEY.to_owned(), json!(mode)),
+        (WORKFLOW_KEY.to_owned(), json!(target.workflow_id)),
+        (VERSION_KEY.to_owned(), json!(target.version_id)),
+    ]));
+    // Each workflow update makes a new version: keep the list short.
+    if known.len() >= 256 {
+        known.clear();
+    }
+    known.push(meta.clone());
+    meta
 }
 
 fn success(mut response: Response) -> Response {
