@@ -1,23 +1,25 @@
 //! `trigger curl`: the curl command that starts the same run, for people who
 //! want to see (or paste) the request. Only printed, never sent.
 //!
+//! The request is the SDK's own preview ([`trigger_sdk::Trigger::preview`]):
+//! built by the code that sends it, so the printed method, URL, headers and
+//! body are what `trigger run` sends. A ToolJet target is shown on its
+//! synchronous endpoint (curl waits for the answer).
+//!
 //! Secrets read from an environment variable are written as `"${NAME}"`, so
 //! the printed command runs as is in a shell that has the variable, and
-//! shows nothing secret; demo credentials are `[REDACTED]`.
-//! `--show-secrets` writes the values. A Flowmatic signature is computed
-//! over exactly the body (or query) printed: it is valid for that request
-//! only, and reveals nothing of the secret.
+//! shows nothing secret; demo credentials are `[REDACTED]`; a JWT signed from
+//! a secret reads as a placeholder naming the variable. `--show-secrets`
+//! writes the values. A Flowmatic signature is shown: it is computed over
+//! exactly the body (or query) printed, is valid for that request only, and
+//! reveals nothing of the secret.
 
-use serde_json::{Value, json};
-use trigger_sdk::{
-    Secret, TriggerRequest, auth::jwt_hs256, flowmatic::SIGNATURE_HEADER, reqwest::Url,
-    signature::sign_sha256,
-};
+use trigger_sdk::{PreviewValue, RequestPreview, Secret, TriggerMode};
 
 use crate::{
     args::CurlArgs,
     commands::Source,
-    config::{FlowmaticMethod, N8nAuth, SecretSource, SecretValue, Target, TargetKind},
+    config::{N8nAuth, SecretSource, SecretValue, Target, TargetKind},
     exit::{CliError, Exit},
     input,
     report::Report,
@@ -26,7 +28,12 @@ use crate::{
 /// A piece of one shell word.
 enum Piece<'a> {
     Text(String),
-    Secret(&'a SecretValue),
+    /// A credential as given: `"${NAME}"` when read from the variable
+    /// `NAME`, else `[REDACTED]`.
+    Secret {
+        value: &'a Secret,
+        env: Option<&'a str>,
+    },
     /// A credential computed from a secret (a signed token): masked, it
     /// reads as `masked`, since no shell variable holds it.
     Derived {
@@ -38,30 +45,21 @@ enum Piece<'a> {
 /// One shell word made of pieces.
 struct Word<'a>(Vec<Piece<'a>>);
 
-impl<'a> Word<'a> {
-    fn text(text: impl Into<String>) -> Self {
-        Self(vec![Piece::Text(text.into())])
-    }
-
-    fn with_secret(prefix: impl Into<String>, secret: &'a SecretValue) -> Self {
-        Self(vec![Piece::Text(prefix.into()), Piece::Secret(secret)])
-    }
-
+impl Word<'_> {
     fn render(&self, show_secrets: bool) -> String {
         let mut out = String::new();
         let mut literal = String::new();
         for piece in &self.0 {
             match piece {
                 Piece::Text(text) => literal.push_str(text),
-                Piece::Secret(secret) if show_secrets => literal.push_str(secret.value.expose()),
-                Piece::Secret(SecretValue {
-                    source: SecretSource::Env(name),
-                    ..
-                }) => {
+                Piece::Secret { value, .. } if show_secrets => literal.push_str(value.expose()),
+                Piece::Secret {
+                    env: Some(name), ..
+                } => {
                     out.push_str(&quote(&std::mem::take(&mut literal)));
                     out.push_str(&format!("\"${{{name}}}\""));
                 }
-                Piece::Secret(_) => literal.push_str("[REDACTED]"),
+                Piece::Secret { env: None, .. } => literal.push_str("[REDACTED]"),
                 Piece::Derived { value, .. } if show_secrets => literal.push_str(value.expose()),
                 Piece::Derived { masked, .. } => literal.push_str(masked),
             }
@@ -79,229 +77,131 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
+/// Where the target's secrets come from, to name their variables.
+struct Sources<'a>(Vec<&'a SecretValue>);
+
+impl<'a> Sources<'a> {
+    /// Every secret of `target`.
+    fn of(target: &'a Target) -> Self {
+        let mut secrets = Vec::new();
+        match &target.kind {
+            TargetKind::N8n { auth, api, .. } => {
+                match auth {
+                    N8nAuth::None => {}
+                    N8nAuth::Header { value, .. } => secrets.push(value),
+                    N8nAuth::Basic { password, .. } => secrets.push(password),
+                    N8nAuth::Jwt { secret, .. } => secrets.push(secret),
+                }
+                secrets.extend(api.as_ref().map(|(_, key)| key));
+            }
+            TargetKind::ToolJet { token, .. } => secrets.push(token),
+            TargetKind::Flowmatic { secret, token, .. } => {
+                secrets.extend(secret.iter().chain(token));
+            }
+            TargetKind::Runs { api_key, .. } => secrets.push(api_key),
+        }
+        Self(secrets)
+    }
+
+    /// The variable `secret` was read from, if it was.
+    fn env(&self, secret: &Secret) -> Option<&'a str> {
+        self.0
+            .iter()
+            .find(|s| s.value == *secret)
+            .and_then(|s| match &s.source {
+                SecretSource::Env(name) => Some(name.as_str()),
+                SecretSource::Demo => None,
+            })
+    }
+
+    /// A credential as a piece.
+    fn piece(&self, value: &'a Secret) -> Piece<'a> {
+        Piece::Secret {
+            value,
+            env: self.env(value),
+        }
+    }
+}
+
 /// The command being built.
 struct Curl<'a> {
-    method: String,
-    url: Url,
+    preview: &'a RequestPreview,
     words: Vec<(&'static str, Word<'a>)>,
-    body: Option<String>,
 }
 
 impl<'a> Curl<'a> {
-    fn new(method: &str, url: Url) -> Self {
-        Self {
-            method: method.to_owned(),
-            url,
-            words: Vec::new(),
-            body: None,
-        }
-    }
-
-    fn header(&mut self, word: Word<'a>) {
-        self.words.push(("-H", word));
-    }
-
-    fn json_body(&mut self, body: &Value) {
-        self.header(Word::text("Content-Type: application/json"));
-        self.body = Some(body.to_string());
+    /// The command for `preview`, the request of `target`.
+    fn new(target: &'a Target, preview: &'a RequestPreview) -> Self {
+        let sources = Sources::of(target);
+        let words = preview
+            .headers
+            .iter()
+            .map(|(name, value)| match value {
+                PreviewValue::Basic { username, password } => (
+                    "-u",
+                    Word(vec![
+                        Piece::Text(format!("{username}:")),
+                        sources.piece(password),
+                    ]),
+                ),
+                value => ("-H", header(&sources, name, value)),
+            })
+            .collect();
+        Self { preview, words }
     }
 
     fn render(&self, show_secrets: bool) -> String {
         let mut lines = vec![format!(
             "curl -sS -X {} {}",
-            self.method,
-            quote(self.url.as_str())
+            self.preview.method,
+            quote(self.preview.url.as_str())
         )];
         for (flag, word) in &self.words {
             lines.push(format!("  {flag} {}", word.render(show_secrets)));
         }
-        if let Some(body) = &self.body {
-            lines.push(format!("  --data-raw {}", quote(body)));
+        if let Some(body) = self.preview.body_text() {
+            lines.push(format!("  --data-raw {}", quote(&body)));
         }
         lines.join(" \\\n")
     }
 }
 
-/// `base` with `segments` appended to its path.
-fn endpoint(target: &Target, segments: &[&str]) -> Result<Url, CliError> {
-    let mut url = Url::parse(&target.base_url).map_err(|e| {
-        CliError::usage(format!(
-            "target {}: base_url is not a URL: {e}",
-            target.name
-        ))
-    })?;
-    url.path_segments_mut()
-        .map_err(|()| {
-            CliError::usage(format!(
-                "target {}: base_url cannot take a path",
-                target.name
-            ))
-        })?
-        .pop_if_empty()
-        .extend(segments);
-    Ok(url)
-}
-
-/// A payload as a GET webhook's query, as the Flowmatic SDK sends it: an
-/// object's fields in order, strings as they are, other values as JSON,
-/// `null`s left out.
-fn query_pairs(payload: &Value) -> Result<Vec<(String, String)>, CliError> {
-    match payload {
-        Value::Null => Ok(Vec::new()),
-        Value::Object(fields) => Ok(fields
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                let text = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), text)
-            })
-            .collect()),
-        other => Err(CliError::usage(format!(
-            "a GET webhook takes an object (its fields become the query), not {other}"
-        ))),
-    }
-}
-
-/// The command for `request` on `target`.
-fn command<'a>(target: &'a Target, request: &TriggerRequest) -> Result<Curl<'a>, CliError> {
-    let payload = &request.payload;
-    let object = || match payload {
-        Value::Null => json!({}),
-        other => other.clone(),
-    };
-    let mut curl = match &target.kind {
-        TargetKind::N8n { method, auth, .. } => {
-            let mut url = target.n8n_trigger(None)?.url().clone();
-            if !request.query.is_empty() {
-                url.query_pairs_mut().extend_pairs(&request.query);
-            }
-            let mut curl = Curl::new(method, url);
-            match auth {
-                N8nAuth::None => {}
-                N8nAuth::Header { name, value } => {
-                    curl.header(Word::with_secret(format!("{name}: "), value));
-                }
-                N8nAuth::Basic { user, password } => {
-                    curl.words
-                        .push(("-u", Word::with_secret(format!("{user}:"), password)));
-                }
-                N8nAuth::Jwt { secret, claims } => {
-                    let value = jwt_hs256(&secret.value, claims).map_err(CliError::from)?;
-                    let masked = match &secret.source {
-                        SecretSource::Env(name) => {
-                            format!("[HS256 JWT signed with ${name}: --show-secrets prints it]")
-                        }
-                        _ => "[REDACTED]".to_owned(),
-                    };
-                    curl.header(Word(vec![
-                        Piece::Text("Authorization: Bearer ".into()),
-                        Piece::Derived { value, masked },
-                    ]));
-                }
-            }
-            if !payload.is_null() {
-                curl.json_body(payload);
-            }
-            curl
-        }
-        TargetKind::ToolJet {
-            workflow,
-            token,
-            environment,
-            version,
-        } => {
-            let mut url = endpoint(
-                target,
-                &["api", "v2", "webhooks", "workflows", workflow, "trigger"],
-            )?;
-            {
-                let mut query = url.query_pairs_mut();
-                query.append_pair(
-                    "environment",
-                    environment.as_deref().unwrap_or("development"),
-                );
-                if let Some(version) = version {
-                    query.append_pair("version", version);
-                }
-                query.extend_pairs(&request.query);
-            }
-            let mut curl = Curl::new("POST", url);
-            curl.header(Word::with_secret("Authorization: Bearer ", token));
-            curl.json_body(&object());
-            curl
-        }
-        TargetKind::Flowmatic {
-            webhook,
-            method,
-            secret,
-            ..
-        } => {
-            let mut url = endpoint(target, &["api", "webhooks", webhook])?;
-            let (method, signed) = match method {
-                FlowmaticMethod::Post => {
-                    if !request.query.is_empty() {
-                        url.query_pairs_mut().extend_pairs(&request.query);
+/// `name: value` as a word.
+fn header<'a>(sources: &Sources<'a>, name: &str, value: &'a PreviewValue) -> Word<'a> {
+    let text = |rest: &str| Piece::Text(format!("{name}: {rest}"));
+    Word(match value {
+        PreviewValue::Text(value) => vec![text(value)],
+        PreviewValue::Secret { prefix, secret } => vec![text(prefix), sources.piece(secret)],
+        PreviewValue::Jwt { prefix, token, key } => vec![
+            text(prefix),
+            Piece::Derived {
+                value: token.clone(),
+                masked: match sources.env(key) {
+                    Some(env) => {
+                        format!("[HS256 JWT signed with ${env}: --show-secrets prints it]")
                     }
-                    ("POST", object().to_string())
-                }
-                FlowmaticMethod::Get => {
-                    let mut pairs = query_pairs(payload)?;
-                    pairs.extend(request.query.iter().cloned());
-                    if !pairs.is_empty() {
-                        url.query_pairs_mut().extend_pairs(&pairs);
-                    }
-                    ("GET", url.query().unwrap_or_default().to_owned())
-                }
-            };
-            let mut curl = Curl::new(method, url);
-            if let Some(secret) = secret {
-                let signature = sign_sha256(&secret.value, signed.as_bytes());
-                curl.header(Word::text(format!("{SIGNATURE_HEADER}: {signature}")));
-            }
-            if method == "POST" {
-                curl.header(Word::text("Content-Type: application/json"));
-                curl.body = Some(signed);
-            }
-            curl
-        }
-        TargetKind::Runs {
-            workflow,
-            api_key,
-            connection,
-        } => {
-            if !request.query.is_empty() || !request.headers.is_empty() {
-                return Err(CliError::usage(
-                    "the runs API takes its input in the body: put query values and headers into --data",
-                ));
-            }
-            let url = endpoint(target, &["api", "v1", "workflows", workflow, "run"])?;
-            let mut curl = Curl::new("POST", url);
-            curl.header(Word::with_secret("x-api-key: ", api_key));
-            let mut body = json!({"input": object()});
-            if let Some(connection) = connection {
-                body["connectionId"] = json!(connection);
-            }
-            if let Some(key) = &request.idempotency_key {
-                body["idempotencyKey"] = json!(key);
-            }
-            curl.json_body(&body);
-            curl
-        }
-    };
-    for (name, value) in &request.headers {
-        curl.header(Word::text(format!("{name}: {value}")));
-    }
-    Ok(curl)
+                    None => "[REDACTED]".to_owned(),
+                },
+            },
+        ],
+        // Valid for this request only: shown, so the command runs as printed.
+        PreviewValue::Signature(signature) => vec![text(signature.expose())],
+        other => vec![
+            text(""),
+            Piece::Derived {
+                value: Secret::new(other.expose()),
+                masked: other.redacted(),
+            },
+        ],
+    })
 }
 
 /// Prints the command.
 pub fn print(source: &Source, args: &CurlArgs, report: &mut Report) -> Result<Exit, CliError> {
     let target = source.target(&args.target)?;
-    let request = input::request(&args.input, &target)?;
-    let text = command(&target, &request)?.render(args.show_secrets);
+    let request = input::request(&args.input, &target)?.mode(TriggerMode::Wait);
+    let preview = target.trigger(None)?.preview(&request)?;
+    let text = Curl::new(&target, &preview).render(args.show_secrets);
     report.line(&text);
     report.set("target", target.name.clone());
     report.set("curl", text);
@@ -315,17 +215,49 @@ mod tests {
     #[test]
     fn quoting_survives_quotes() {
         assert_eq!(quote("it's"), r"'it'\''s'");
-        let secret = SecretValue {
-            value: trigger_sdk::Secret::new("s3cr3t"),
-            source: SecretSource::Env("KEY".into()),
+        let secret = Secret::new("s3cr3t");
+        let word = |env| {
+            Word(vec![
+                Piece::Text("x-api-key: ".into()),
+                Piece::Secret {
+                    value: &secret,
+                    env,
+                },
+            ])
         };
-        let word = Word::with_secret("x-api-key: ", &secret);
-        assert_eq!(word.render(false), r#"'x-api-key: '"${KEY}""#);
-        assert_eq!(word.render(true), "'x-api-key: s3cr3t'");
-        let demo = SecretValue::demo("s3cr3t");
+        assert_eq!(word(Some("KEY")).render(false), r#"'x-api-key: '"${KEY}""#);
+        assert_eq!(word(Some("KEY")).render(true), "'x-api-key: s3cr3t'");
+        assert_eq!(word(None).render(false), "'x-api-key: [REDACTED]'");
+    }
+
+    #[test]
+    fn basic_auth_is_curl_s_user_option_with_the_variable() {
+        let target = Target {
+            name: "basic".into(),
+            base_url: "http://127.0.0.1:1".into(),
+            kind: TargetKind::N8n {
+                webhook: "hook".into(),
+                method: "POST".into(),
+                response_mode: "lastNode".into(),
+                auth: N8nAuth::Basic {
+                    user: "demo".into(),
+                    password: SecretValue {
+                        value: Secret::new("pa55"),
+                        source: SecretSource::Env("PASS".into()),
+                    },
+                },
+                api: None,
+            },
+            allow_insecure_http: false,
+        };
+        let request = trigger_sdk::TriggerRequest::new(serde_json::json!({"a": 1}));
+        let preview = target.trigger(None).unwrap().preview(&request).unwrap();
+        let curl = Curl::new(&target, &preview);
         assert_eq!(
-            Word::with_secret("k: ", &demo).render(false),
-            "'k: [REDACTED]'"
+            curl.render(false),
+            "curl -sS -X POST 'http://127.0.0.1:1/webhook/hook' \\\n  -u 'demo:'\"${PASS}\" \\\n  \
+             -H 'Content-Type: application/json' \\\n  --data-raw '{\"a\":1}'"
         );
+        assert!(curl.render(true).contains("-u 'demo:pa55'"));
     }
 }

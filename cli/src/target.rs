@@ -126,7 +126,7 @@ impl Target {
     }
 
     /// The n8n webhook trigger of an n8n target.
-    pub fn n8n_trigger(&self, total_timeout: Option<Duration>) -> Result<WebhookTrigger, CliError> {
+    fn n8n_trigger(&self, total_timeout: Option<Duration>) -> Result<WebhookTrigger, CliError> {
         let TargetKind::N8n {
             webhook,
             method,

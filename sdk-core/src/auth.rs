@@ -1,16 +1,14 @@
 //! [`Auth`]: how a request proves who sends it, applied in one place.
 
-use base64::{
-    Engine as _,
-    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
-};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 use sha2::Sha256;
 
 use crate::{
     error::{Error, Result},
+    preview::PreviewValue,
     secret::Secret,
 };
 
@@ -78,29 +76,44 @@ impl Auth {
         }
     }
 
-    /// The header this auth sends, value marked sensitive; `None` for [`Auth::None`].
-    pub fn to_header(&self) -> Result<Option<(HeaderName, HeaderValue)>> {
-        let (name, value) = match self {
+    /// The header this auth sends, as a [`PreviewValue`] (the credential
+    /// kept as a [`Secret`]); `None` for [`Auth::None`]. What
+    /// [`Auth::to_header`] sends and a [`crate::preview::RequestPreview`] shows.
+    pub fn preview(&self) -> Result<Option<(String, PreviewValue)>> {
+        const AUTHORIZATION_NAME: &str = "Authorization";
+        Ok(Some(match self {
             Self::None => return Ok(None),
-            Self::Header { name, value } => (
-                HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| Error::Config(format!("invalid header name {name:?}")))?,
-                value.expose().to_owned(),
+            Self::Header { name, value } => (name.clone(), PreviewValue::secret("", value.clone())),
+            Self::Bearer(token) => (
+                AUTHORIZATION_NAME.to_owned(),
+                PreviewValue::secret("Bearer ", token.clone()),
             ),
-            Self::Bearer(token) => (AUTHORIZATION, format!("Bearer {}", token.expose())),
             Self::Basic { username, password } => (
-                AUTHORIZATION,
-                format!(
-                    "Basic {}",
-                    STANDARD.encode(format!("{username}:{}", password.expose()))
-                ),
+                AUTHORIZATION_NAME.to_owned(),
+                PreviewValue::Basic {
+                    username: username.clone(),
+                    password: password.clone(),
+                },
             ),
             Self::Jwt { secret, claims } => (
-                AUTHORIZATION,
-                format!("Bearer {}", jwt_hs256(secret, claims)?.expose()),
+                AUTHORIZATION_NAME.to_owned(),
+                PreviewValue::Jwt {
+                    prefix: "Bearer ".to_owned(),
+                    token: jwt_hs256(secret, claims)?,
+                    key: secret.clone(),
+                },
             ),
+        }))
+    }
+
+    /// The header this auth sends, value marked sensitive; `None` for [`Auth::None`].
+    pub fn to_header(&self) -> Result<Option<(HeaderName, HeaderValue)>> {
+        let Some((name, value)) = self.preview()? else {
+            return Ok(None);
         };
-        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Config(format!("invalid header name {name:?}")))?;
+        let mut value = HeaderValue::from_str(&value.expose()).map_err(|_| {
             Error::Config(format!("the {name} credential is not a valid header value"))
         })?;
         value.set_sensitive(true);
@@ -125,6 +138,8 @@ pub fn jwt_hs256(secret: &Secret, claims: &Value) -> Result<Secret> {
 
 #[cfg(test)]
 mod tests {
+    use reqwest::header::AUTHORIZATION;
+
     use super::*;
 
     #[test]

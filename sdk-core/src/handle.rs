@@ -13,6 +13,7 @@ use futures::stream::BoxStream;
 use crate::{
     error::{Error, Result},
     poll::{PollPolicy, WaitOptions, poll_events, poll_until_terminal},
+    preview::RequestPreview,
     request::TriggerRequest,
     run::{Provider, RunEvent, RunId, RunOutcome, RunSnapshot},
 };
@@ -29,6 +30,23 @@ pub trait Trigger: Send + Sync + fmt::Debug {
 
     /// Starts a run.
     async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>>;
+
+    /// The request [`Trigger::trigger`] would send first for `request`,
+    /// built by the same code and not sent: method, URL, headers (the
+    /// credentials and any signature as [`crate::Secret`]s, redacted by
+    /// `Display`) and body. The same input checks apply (an invalid payload
+    /// is the same error). What a provider adds per call to follow the run
+    /// (a generated idempotency key, a tracking marker) is left out; each
+    /// provider's documentation says which.
+    ///
+    /// The default: [`Error::Unsupported`].
+    fn preview(&self, request: &TriggerRequest) -> Result<RequestPreview> {
+        let _ = request;
+        Err(Error::Unsupported {
+            message: format!("{} triggers give no request preview", self.provider()),
+            error: None,
+        })
+    }
 
     /// Rebuilds the handle of a run started earlier (maybe in another
     /// process) from its id.

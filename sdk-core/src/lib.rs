@@ -14,6 +14,8 @@
 //! - [`json`]: the small JSON readings every provider needs, and
 //!   [`wire_enum!`] for the providers' string enums.
 //! - [`signature`]: HMAC-SHA256 webhook signatures, both sides.
+//! - [`preview`]: the request a provider would send, built by the code that
+//!   sends it ([`Trigger::preview`]), credentials redacted unless asked.
 //! - [`paginate`]: cursor loops as streams; [`sse`]: Server-Sent Events with
 //!   reconnect.
 //! - [`env`](mod@env): configuration from environment variables, with errors that name
@@ -57,6 +59,7 @@ pub mod handle;
 pub mod json;
 pub mod paginate;
 pub mod poll;
+pub mod preview;
 pub mod report;
 pub mod request;
 pub mod run;
@@ -73,6 +76,7 @@ pub use error::{ApiError, BoxError, Error, Result, ValidationDetail};
 pub use finished::FinishedRun;
 pub use handle::{RunHandle, Trigger};
 pub use poll::{PollPolicy, WaitOptions};
+pub use preview::{PreviewValue, RequestPreview, RequestWriter};
 pub use report::Report;
 pub use request::{TriggerMode, TriggerRequest};
 pub use run::{

@@ -5,13 +5,12 @@ use std::{fmt, time::Duration};
 
 use serde_json::Value;
 use trigger_sdk_core::{
-    ClientOptions, Error, Provider, Result, RunHandle, RunId, Secret, Timeouts, Transport, Trigger,
-    TriggerRequest, async_trait,
-    reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue},
+    ClientOptions, Error, PreviewValue, Provider, RequestPreview, RequestWriter, Result, RunHandle,
+    RunId, Safety, Secret, Timeouts, Transport, Trigger, TriggerRequest, async_trait,
+    reqwest::{Method, header::CONTENT_TYPE},
     signature::sign_sha256,
-    transport::Call,
 };
-use url::{Url, form_urlencoded};
+use url::Url;
 
 use crate::{
     answer::{Acknowledgement, WebhookAnswer, responded},
@@ -219,13 +218,13 @@ impl FlowmaticWebhook {
         if request.idempotency_key.is_some() {
             tracing::debug!("Flowmatic webhooks take no idempotency key; it is not sent");
         }
-        let call = match self.method {
-            WebhookMethod::Post => self.post(&request)?,
-            WebhookMethod::Get => self.get(&request)?,
-        };
-        // A webhook call can start a run and takes no key: the transport's
-        // rules make any failure after sending `Ambiguous`.
-        let answer = call.send().await?;
+        // A webhook call can start a run and takes no key (a GET too): the
+        // transport's rules make any failure after sending `Ambiguous`.
+        let answer = self
+            .write(|method, url| self.transport.call(method, url), &request)?
+            .safety(Safety::Unkeyed)
+            .send()
+            .await?;
         Ok(
             match Acknowledgement::recognize(&self.webhook_id, answer.status, &answer.body) {
                 Some(ack) => WebhookAnswer::Acknowledged(FlowmaticExecution::from_acknowledgement(
@@ -237,68 +236,71 @@ impl FlowmaticWebhook {
         )
     }
 
-    fn post(&self, request: &TriggerRequest) -> Result<Call<'_>> {
-        // Serialized once: these bytes are signed and sent.
-        let body = match &request.payload {
-            Value::Null => b"{}".to_vec(),
-            payload => serde_json::to_vec(payload)
-                .map_err(|e| Error::Config(format!("payload does not serialize: {e}")))?,
-        };
+    /// The webhook request, written into what `new` makes of its method and
+    /// URL (the call, or a preview): a `POST` of the JSON payload (`null` as
+    /// `{}`) with the request's query, or a `GET` with the payload as query;
+    /// the request's headers; the signature of exactly the body bytes, or of
+    /// the raw query string as it goes on the wire.
+    fn write<W: RequestWriter>(
+        &self,
+        new: impl FnOnce(Method, Url) -> W,
+        request: &TriggerRequest,
+    ) -> Result<W> {
         let mut url = self.url.clone();
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&request.query);
-        }
-        let signature = self.signature(&body)?;
-        let call = self.with_headers(self.transport.post(url), request);
-        Ok(with_signature(call, signature).body(body, Some("application/json")))
+        Ok(match self.method {
+            WebhookMethod::Post => {
+                // Serialized once: these bytes are signed and sent.
+                let body = match &request.payload {
+                    Value::Null => b"{}".to_vec(),
+                    payload => serde_json::to_vec(payload)
+                        .map_err(|e| Error::Config(format!("payload does not serialize: {e}")))?,
+                };
+                if !request.query.is_empty() {
+                    url.query_pairs_mut().extend_pairs(&request.query);
+                }
+                let signature = self.signature(&body);
+                self.headers(new(Method::POST, url), request, signature)
+                    .body(body, Some("application/json"))
+            }
+            WebhookMethod::Get => {
+                let mut pairs = query_of(&request.payload)?;
+                pairs.extend(request.query.iter().cloned());
+                if !pairs.is_empty() {
+                    url.query_pairs_mut().extend_pairs(&pairs);
+                }
+                let signature = self.signature(url.query().unwrap_or_default().as_bytes());
+                self.headers(new(Method::GET, url), request, signature)
+            }
+        })
     }
 
-    fn get(&self, request: &TriggerRequest) -> Result<Call<'_>> {
-        let mut pairs = query_of(&request.payload)?;
-        pairs.extend(request.query.iter().cloned());
-        let mut url = self.url.clone();
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&pairs)
-            .finish();
-        url.set_query((!query.is_empty()).then_some(query.as_str()));
-        // The raw query string exactly as it goes on the wire.
-        let signed = url.query().unwrap_or_default().as_bytes().to_vec();
-        let signature = self.signature(&signed)?;
-        // A GET to a webhook starts a run too.
-        let call = self
-            .with_headers(self.transport.get(url), request)
-            .safety(trigger_sdk_core::Safety::Unkeyed);
-        Ok(with_signature(call, signature))
-    }
-
-    fn signature(&self, bytes: &[u8]) -> Result<Option<HeaderValue>> {
-        let Some(secret) = &self.secret else {
-            return Ok(None);
-        };
-        let mut value = HeaderValue::from_str(&sign_sha256(secret, bytes))
-            .map_err(|_| Error::Config("the signature is not a valid header value".into()))?;
-        value.set_sensitive(true);
-        Ok(Some(value))
+    /// The signature of `signed`, when the webhook has a secret.
+    fn signature(&self, signed: &[u8]) -> Option<PreviewValue> {
+        let secret = self.secret.as_ref()?;
+        Some(PreviewValue::Signature(Secret::new(sign_sha256(
+            secret, signed,
+        ))))
     }
 
     /// The request's own headers, except those the SDK sets itself
-    /// (`Content-Type`, and the signature when it signs).
-    fn with_headers<'a>(&self, mut call: Call<'a>, request: &TriggerRequest) -> Call<'a> {
+    /// (`Content-Type`, and the signature when it signs), then the signature.
+    fn headers<W: RequestWriter>(
+        &self,
+        mut wire: W,
+        request: &TriggerRequest,
+        signature: Option<PreviewValue>,
+    ) -> W {
         for (name, value) in &request.headers {
             let ours = name.eq_ignore_ascii_case(CONTENT_TYPE.as_str())
                 || (self.secret.is_some() && name.eq_ignore_ascii_case(SIGNATURE_HEADER));
             if !ours {
-                call = call.header(name, value);
+                wire = wire.header(name, value);
             }
         }
-        call
-    }
-}
-
-fn with_signature(call: Call<'_>, signature: Option<HeaderValue>) -> Call<'_> {
-    match signature {
-        Some(value) => call.header_value(HeaderName::from_static("x-webhook-signature"), value),
-        None => call,
+        match signature {
+            Some(signature) => wire.secret_header(SIGNATURE_HEADER, signature),
+            None => wire,
+        }
     }
 }
 
@@ -338,6 +340,13 @@ impl Trigger for FlowmaticWebhook {
 
     async fn trigger(&self, request: TriggerRequest) -> Result<Box<dyn RunHandle>> {
         self.send(request).await.map(WebhookAnswer::into_handle)
+    }
+
+    /// The webhook call, its [`SIGNATURE_HEADER`] computed over exactly the
+    /// body (or query) in the preview.
+    fn preview(&self, request: &TriggerRequest) -> Result<RequestPreview> {
+        self.write(RequestPreview::new, request)?
+            .finish(&self.transport)
     }
 
     fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {

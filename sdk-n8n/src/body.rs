@@ -5,10 +5,7 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use trigger_sdk_core::{
-    Error, Result,
-    transport::{Call, HttpResponse},
-};
+use trigger_sdk_core::{Error, RequestWriter, Result, transport::HttpResponse};
 
 use crate::items::n8n_items;
 
@@ -101,8 +98,8 @@ impl WebhookBody {
         })
     }
 
-    /// Puts this body on a call.
-    pub(crate) fn apply(self, call: Call<'_>) -> Call<'_> {
+    /// Puts this body on a request (a call, or a preview).
+    pub(crate) fn apply<W: RequestWriter>(self, call: W) -> W {
         match self {
             Self::Empty => call,
             Self::Json(value) => call.json(&value),

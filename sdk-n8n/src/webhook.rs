@@ -8,8 +8,8 @@ use futures::{FutureExt, future::Either};
 use reqwest::Method;
 use serde_json::Value;
 use trigger_sdk_core::{
-    Auth, ClientOptions, Error, Provider, Result, RunHandle, RunId, Safety, Secret, Transport,
-    Trigger, TriggerRequest, transport::Call,
+    Auth, ClientOptions, Error, Provider, RequestPreview, RequestWriter, Result, RunHandle, RunId,
+    Safety, Secret, Transport, Trigger, TriggerRequest, transport::Call,
 };
 use url::Url;
 
@@ -142,23 +142,41 @@ impl WebhookTrigger {
         self.mode
     }
 
+    /// The webhook request written into `wire` (the call, or a preview):
+    /// the builder's and the request's query, the request's headers, the
+    /// body.
+    fn write<W: RequestWriter>(&self, wire: W, body: WebhookBody, request: &TriggerRequest) -> W {
+        let mut wire = wire.query(
+            self.query
+                .iter()
+                .chain(&request.query)
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        for (name, value) in &request.headers {
+            wire = wire.header(name, value);
+        }
+        body.apply(wire)
+    }
+
     /// The webhook call: it can start a run and n8n takes no key, whatever
     /// the method.
     fn request_for(&self, body: WebhookBody, request: &TriggerRequest) -> Call<'_> {
-        let mut call = self
+        let call = self
             .transport
             .call(self.method.clone(), self.url.clone())
-            .safety(Safety::Unkeyed)
-            .query(
-                self.query
-                    .iter()
-                    .chain(&request.query)
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            );
-        for (name, value) in &request.headers {
-            call = call.header(name, value);
-        }
-        body.apply(call)
+            .safety(Safety::Unkeyed);
+        self.write(call, body, request)
+    }
+
+    /// The request [`WebhookTrigger::send_body`] would send for `body` and
+    /// `request`, with the credentials (see [`Trigger::preview`]).
+    pub fn preview_body(
+        &self,
+        body: WebhookBody,
+        request: &TriggerRequest,
+    ) -> Result<RequestPreview> {
+        let wire = RequestPreview::new(self.method.clone(), self.url.clone());
+        self.write(wire, body, request).finish(&self.transport)
     }
 
     /// Calls the webhook with `request`'s payload (in the builder's body
@@ -463,6 +481,14 @@ impl Trigger for WebhookTrigger {
             Ok(body) => Box::pin(self.trigger_with_body(body, request)),
             Err(e) => Box::pin(std::future::ready(Err(e))),
         }
+    }
+
+    /// The webhook call with its auth header (a JWT signed as for the call).
+    /// The tracking marker of [`WebhookTriggerBuilder::track_by_marker`], new
+    /// for each call, is left out.
+    fn preview(&self, request: &TriggerRequest) -> Result<RequestPreview> {
+        let body = WebhookBody::from_payload(&request.payload, &self.body_format)?;
+        self.preview_body(body, request)
     }
 
     /// Rebuilds an [`crate::ExecutionHandle`] from an execution id, when the

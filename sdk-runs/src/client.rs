@@ -7,9 +7,10 @@ use serde_json::Value;
 use url::Url;
 
 use trigger_sdk_core::{
-    Auth, ClientOptions, Error, PollPolicy, Provider, RateLimit, Result, RunId, Safety, Secret,
-    Transport,
+    Auth, ClientOptions, Error, PollPolicy, Provider, RateLimit, RequestPreview, RequestWriter,
+    Result, RunId, Safety, Secret, Transport,
     paginate::{Page, paginate},
+    reqwest::Method,
     transport::RateLimiter,
 };
 
@@ -283,26 +284,20 @@ impl RunsClient {
         workflow_id: &str,
         request: &RunRequest,
     ) -> impl Future<Output = Result<RunStarted>> + Send + use<'c> {
-        let url = match self.endpoint(&["workflows", workflow_id, "run"]) {
-            Ok(url) => url,
-            Err(e) => return Either::Left(std::future::ready(Err(e))),
-        };
         let key = request
             .idempotency_key
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let body = RunBody {
-            input: &request.input,
-            connection_id: request.connection_id.as_deref(),
-            idempotency_key: &key,
+        let transport = &self.inner.transport;
+        let call = match self.write(
+            |method, url| transport.call(method, url),
+            workflow_id,
+            request,
+            Some(&key),
+        ) {
+            Ok(call) => call.limiter(self.inner.execute.as_ref()).keyed(&key),
+            Err(e) => return Either::Left(std::future::ready(Err(e))),
         };
-        let call = self
-            .inner
-            .transport
-            .post(url)
-            .limiter(self.inner.execute.as_ref())
-            .json(&body)
-            .keyed(&key);
         let workflow_id = workflow_id.to_owned();
         Either::Right(call.send().map(move |answer| {
             let Decoded {
@@ -354,6 +349,34 @@ impl RunsClient {
             }
             Ok(RunsHandle::started(self.clone(), started))
         })
+    }
+
+    /// The request [`RunsClient::run`] sends for `request`, with the
+    /// `x-api-key` header, not sent. Without an idempotency key in
+    /// `request` the preview carries none: `run` generates a fresh one for
+    /// each call, and a key copied from a preview into a command run again
+    /// would give back the first run every time.
+    pub fn preview_run(&self, workflow_id: &str, request: &RunRequest) -> Result<RequestPreview> {
+        let key = request.idempotency_key.as_deref();
+        self.write(RequestPreview::new, workflow_id, request, key)?
+            .finish(&self.inner.transport)
+    }
+
+    /// `POST /workflows/{id}/run` with its JSON body, written into what
+    /// `new` makes of its method and URL (the call, or a preview).
+    fn write<W: RequestWriter>(
+        &self,
+        new: impl FnOnce(Method, Url) -> W,
+        workflow_id: &str,
+        request: &RunRequest,
+        key: Option<&str>,
+    ) -> Result<W> {
+        let url = self.endpoint(&["workflows", workflow_id, "run"])?;
+        Ok(new(Method::POST, url).json(&RunBody {
+            input: &request.input,
+            connection_id: request.connection_id.as_deref(),
+            idempotency_key: key,
+        }))
     }
 
     /// A run by id, with its steps.

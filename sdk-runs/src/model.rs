@@ -94,7 +94,10 @@ pub(crate) struct RunBody<'a> {
     pub input: &'a Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<&'a str>,
-    pub idempotency_key: &'a str,
+    /// Always set when sent ([`crate::RunsClient::run`] generates one); a
+    /// preview without a key has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// The answer to a run request (or a retry): the new run's id and status.

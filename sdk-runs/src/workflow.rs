@@ -4,7 +4,7 @@ use std::pin::Pin;
 
 use futures::TryFutureExt;
 use trigger_sdk_core::{
-    Error, Provider, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait,
+    Error, Provider, RequestPreview, Result, RunHandle, RunId, Trigger, TriggerRequest, async_trait,
 };
 
 use crate::{client::RunsClient, handle::RunsHandle, model::RunRequest};
@@ -59,6 +59,25 @@ impl RunsWorkflow {
         self
     }
 
+    /// The run request of a trigger request: its payload is the input; the
+    /// runs API takes no query or headers.
+    fn run_request(&self, request: TriggerRequest) -> Result<RunRequest> {
+        if !request.query.is_empty() || !request.headers.is_empty() {
+            return Err(Error::Unsupported {
+                message: "the runs API takes its input in the body: put query values and \
+                          headers into the payload"
+                    .into(),
+                error: None,
+            });
+        }
+        Ok(RunRequest {
+            input: request.payload,
+            connection_id: self.connection_id.clone(),
+            idempotency_key: request.idempotency_key,
+            check_replay_input: self.check_replay_input,
+        })
+    }
+
     /// Runs use this stored connection.
     pub fn with_connection(mut self, connection_id: impl Into<String>) -> Self {
         self.connection_id = Some(connection_id.into());
@@ -86,25 +105,21 @@ impl Trigger for RunsWorkflow {
         'life0: 'async_trait,
         Self: 'async_trait,
     {
-        if !request.query.is_empty() || !request.headers.is_empty() {
-            return Box::pin(std::future::ready(Err(Error::Unsupported {
-                message: "the runs API takes its input in the body: put query values and \
-                          headers into the payload"
-                    .into(),
-                error: None,
-            })));
+        match self.run_request(request) {
+            Ok(run) => Box::pin(
+                self.client
+                    .run(&self.workflow_id, run)
+                    .map_ok(|handle| Box::new(handle) as Box<dyn RunHandle>),
+            ),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
         }
-        let run = RunRequest {
-            input: request.payload,
-            connection_id: self.connection_id.clone(),
-            idempotency_key: request.idempotency_key,
-            check_replay_input: self.check_replay_input,
-        };
-        Box::pin(
-            self.client
-                .run(&self.workflow_id, run)
-                .map_ok(|handle| Box::new(handle) as Box<dyn RunHandle>),
-        )
+    }
+
+    /// The run request, as [`RunsClient::preview_run`] shows it: without an
+    /// idempotency key in `request`, none (each call generates its own).
+    fn preview(&self, request: &TriggerRequest) -> Result<RequestPreview> {
+        let run = self.run_request(request.clone())?;
+        self.client.preview_run(&self.workflow_id, &run)
     }
 
     fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {

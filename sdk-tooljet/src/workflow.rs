@@ -7,8 +7,10 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use trigger_sdk_core::{
-    Auth, ClientOptions, Error, FinishedRun, PollPolicy, Provider, RateLimit, Result, RunHandle,
-    RunId, RunOutcome, Secret, Transport, Trigger, TriggerMode, TriggerRequest, async_trait,
+    Auth, ClientOptions, Error, FinishedRun, PollPolicy, Provider, RateLimit, RequestPreview,
+    RequestWriter, Result, RunHandle, RunId, RunOutcome, Secret, Transport, Trigger, TriggerMode,
+    TriggerRequest, async_trait,
+    reqwest::{Method, Url},
     sse::SseOptions,
     transport::{HttpResponse, RateLimiter},
 };
@@ -364,13 +366,13 @@ impl ToolJetWorkflow {
     /// was sent but no answer came.
     pub async fn trigger_sync<P: Serialize + ?Sized>(&self, params: &P) -> Result<SyncResponse> {
         let payload = to_payload(params)?;
-        self.send_sync(payload, &[], &[]).await
+        self.send_sync(TriggerRequest::new(payload)).await
     }
 
     /// Starts a run and returns its handle at once (`POST …/trigger-async`).
     pub async fn trigger_async<P: Serialize + ?Sized>(&self, params: &P) -> Result<ToolJetRun> {
         let payload = to_payload(params)?;
-        self.send_async(payload, &[], &[]).await
+        self.send_async(TriggerRequest::new(payload)).await
     }
 
     /// The handle of execution `execution_id` of this workflow, started
@@ -388,61 +390,63 @@ impl ToolJetWorkflow {
         Ok(payload)
     }
 
-    /// `POST …/{endpoint}` with the environment, version, extra query and
-    /// headers, the JSON payload, the route's limiter and error table.
-    async fn post(
+    /// The request to `route` (`POST …/trigger` or `…/trigger-async`),
+    /// written into what `new` makes of its method and URL (the call, or a
+    /// preview): the environment, version, extra query and headers, the
+    /// payload (`null` as `{}`) after the declared parameters' check.
+    fn write<W: RequestWriter>(
         &self,
+        new: impl FnOnce(Method, Url) -> W,
         route: Route,
-        payload: &Value,
-        query: &[(String, String)],
-        headers: &[(String, String)],
-    ) -> Result<HttpResponse> {
+        request: TriggerRequest,
+    ) -> Result<W> {
         let shared = &*self.shared;
-        let (endpoint, limiter) = match route {
-            Route::Trigger => ("trigger", &shared.limits.trigger),
-            _ => ("trigger-async", &shared.limits.trigger_async),
+        let payload = self.prepare(request.payload)?;
+        let endpoint = match route {
+            Route::Trigger => "trigger",
+            _ => "trigger-async",
         };
-        let url = shared.endpoint(&[endpoint])?;
-        let mut call = shared
-            .transport
-            .post(url)
-            .limiter(limiter.as_ref())
+        let mut wire = new(Method::POST, shared.endpoint(&[endpoint])?)
             .query([("environment", shared.environment.as_str())])
             .query(shared.version.as_deref().map(|v| ("version", v)))
-            .query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        for (name, value) in headers {
-            call = call.header(name, value);
+            .query(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        for (name, value) in &request.headers {
+            wire = wire.header(name, value);
         }
+        Ok(wire.json(&payload))
+    }
+
+    /// Sends [`ToolJetWorkflow::write`]'s call with the route's limiter,
+    /// timeouts and error table.
+    async fn post(&self, route: Route, request: TriggerRequest) -> Result<HttpResponse> {
+        let shared = &*self.shared;
+        let limiter = match route {
+            Route::Trigger => &shared.limits.trigger,
+            _ => &shared.limits.trigger_async,
+        };
+        let mut call = self
+            .write(
+                |method, url| shared.transport.call(method, url),
+                route,
+                request,
+            )?
+            .limiter(limiter.as_ref());
         if route == Route::Trigger {
             call = call
                 .attempt_timeout(Some(shared.sync_timeout))
                 .total_timeout(Some(shared.sync_timeout + Duration::from_secs(30)));
         }
         let errors = move |answer: &HttpResponse| error_from_response(answer, route);
-        call.json(payload).errors(&errors).send().await
+        call.errors(&errors).send().await
     }
 
-    async fn send_sync(
-        &self,
-        payload: Value,
-        query: &[(String, String)],
-        headers: &[(String, String)],
-    ) -> Result<SyncResponse> {
-        let payload = self.prepare(payload)?;
-        let answer = self.post(Route::Trigger, &payload, query, headers).await?;
+    async fn send_sync(&self, request: TriggerRequest) -> Result<SyncResponse> {
+        let answer = self.post(Route::Trigger, request).await?;
         SyncResponse::from_answer(&answer)
     }
 
-    async fn send_async(
-        &self,
-        payload: Value,
-        query: &[(String, String)],
-        headers: &[(String, String)],
-    ) -> Result<ToolJetRun> {
-        let payload = self.prepare(payload)?;
-        let answer = self
-            .post(Route::TriggerAsync, &payload, query, headers)
-            .await?;
+    async fn send_async(&self, request: TriggerRequest) -> Result<ToolJetRun> {
+        let answer = self.post(Route::TriggerAsync, request).await?;
         let body: Value = answer.json()?;
         let id = trigger_sdk_core::json::first_id(
             &body,
@@ -500,18 +504,25 @@ impl Trigger for ToolJetWorkflow {
         }
         match request.mode {
             TriggerMode::Wait => {
-                let response = self
-                    .send_sync(request.payload, &request.query, &request.headers)
-                    .await?;
+                let response = self.send_sync(request).await?;
                 Ok(FinishedRun::new(Provider::ToolJet, response.into_outcome()).boxed())
             }
             _ => {
-                let run = self
-                    .send_async(request.payload, &request.query, &request.headers)
-                    .await?;
+                let run = self.send_async(request).await?;
                 Ok(Box::new(run))
             }
         }
+    }
+
+    /// `POST …/trigger` for [`TriggerMode::Wait`], `…/trigger-async`
+    /// otherwise, as [`Trigger::trigger`] sends it.
+    fn preview(&self, request: &TriggerRequest) -> Result<RequestPreview> {
+        let route = match request.mode {
+            TriggerMode::Wait => Route::Trigger,
+            _ => Route::TriggerAsync,
+        };
+        self.write(RequestPreview::new, route, request.clone())?
+            .finish(&self.shared.transport)
     }
 
     fn resume(&self, run_id: RunId) -> Result<Box<dyn RunHandle>> {
