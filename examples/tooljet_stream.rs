@@ -13,7 +13,7 @@
 use futures::StreamExt;
 use serde_json::json;
 use trigger_sdk::Report;
-use trigger_sdk::tooljet::{StreamEventKind, ToolJetWorkflow};
+use trigger_sdk::tooljet::{ExecutionState, StreamEventKind, ToolJetWorkflow};
 use trigger_sdk::{RunEvent, RunHandle};
 use trigger_sdk_reference_server::{ReferenceServer, creds};
 
@@ -58,7 +58,7 @@ async fn main() -> Result<(), Report> {
         println!("{line}");
         last_kind = Some(event.kind);
     }
-    if last_kind != Some(StreamEventKind::Completed) {
+    if last_kind != Some(StreamEventKind::Execution(ExecutionState::Completed)) {
         return Err(format!("the stream ended on {last_kind:?}, not on completed").into());
     }
 

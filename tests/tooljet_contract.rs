@@ -13,7 +13,9 @@ use trigger_sdk_core::{
 };
 use trigger_sdk_reference_server::config::{Config, Step, ToolJetExposure, Workflow};
 use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
-use trigger_sdk_tooljet::{DataType, StreamEventKind, ToolJetWorkflow, ToolJetWorkflowBuilder};
+use trigger_sdk_tooljet::{
+    DataType, ExecutionState, StreamEventKind, ToolJetWorkflow, ToolJetWorkflowBuilder,
+};
 
 const FAILING: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5f";
 const SWITCHED_OFF: &str = "2f6c3e8a-1d4b-4c5e-9f7a-0b1c2d3e4f5e";
@@ -662,7 +664,7 @@ async fn stream_reconnects_stay_under_the_throttle_with_the_limiter() {
             .rev()
             .find(|e| e.id.is_some())
             .map(|e| e.kind.clone()),
-        Some(StreamEventKind::Completed),
+        Some(StreamEventKind::Execution(ExecutionState::Completed)),
         "{events:?}"
     );
     server.shutdown().await;

@@ -22,7 +22,7 @@ use trigger_sdk_core::{
 
 use crate::{
     error::{Route, error_from_response},
-    status::error_text,
+    status::{ExecutionState, error_text},
     workflow::Shared,
 };
 
@@ -38,21 +38,25 @@ pub enum StreamEventKind {
     ConnectionError,
     /// `workflow_connection_close`: the server is closing the connection.
     ConnectionClose,
-    /// `workflow_execution_triggered`: queued.
-    Triggered,
-    /// `workflow_execution_running`.
-    Running,
-    /// `workflow_execution_waiting`: suspended.
-    Waiting,
-    /// `workflow_execution_completed`: finished; carries `result`.
-    Completed,
-    /// `workflow_execution_error`: failed; carries `error`.
-    Failed,
-    /// `workflow_execution_terminated`: stopped.
-    Terminated,
+    /// `workflow_execution_<state>`: the execution is in this state, one of
+    /// the status document's — `…_triggered` (queued), `…_running`,
+    /// `…_waiting` (suspended), `…_completed` (carries `result`),
+    /// `…_error` ([`ExecutionState::Failed`], carries `error`) and
+    /// `…_terminated`.
+    Execution(ExecutionState),
     /// A type this SDK does not know.
     Unknown(String),
 }
+
+/// The execution events, by name.
+const EXECUTION_EVENTS: [(&str, ExecutionState); 6] = [
+    ("workflow_execution_triggered", ExecutionState::Triggered),
+    ("workflow_execution_running", ExecutionState::Running),
+    ("workflow_execution_waiting", ExecutionState::Waiting),
+    ("workflow_execution_completed", ExecutionState::Completed),
+    ("workflow_execution_error", ExecutionState::Failed),
+    ("workflow_execution_terminated", ExecutionState::Terminated),
+];
 
 impl StreamEventKind {
     /// Parses an event type name.
@@ -62,36 +66,43 @@ impl StreamEventKind {
             "workflow_connection_streaming" => Self::ConnectionStreaming,
             "workflow_connection_error" => Self::ConnectionError,
             "workflow_connection_close" => Self::ConnectionClose,
-            "workflow_execution_triggered" => Self::Triggered,
-            "workflow_execution_running" => Self::Running,
-            "workflow_execution_waiting" => Self::Waiting,
-            "workflow_execution_completed" => Self::Completed,
-            "workflow_execution_error" => Self::Failed,
-            "workflow_execution_terminated" => Self::Terminated,
-            other => Self::Unknown(other.to_owned()),
+            other => EXECUTION_EVENTS
+                .iter()
+                .find(|(event, _)| *event == other)
+                .map_or_else(
+                    || Self::Unknown(other.to_owned()),
+                    |(_, state)| Self::Execution(state.clone()),
+                ),
         }
     }
 
-    /// The name as ToolJet sends it.
+    /// The name as ToolJet sends it (an execution state ToolJet has no
+    /// event for reads as its own name).
     pub fn as_str(&self) -> &str {
         match self {
             Self::ConnectionInitialized => "workflow_connection_initialized",
             Self::ConnectionStreaming => "workflow_connection_streaming",
             Self::ConnectionError => "workflow_connection_error",
             Self::ConnectionClose => "workflow_connection_close",
-            Self::Triggered => "workflow_execution_triggered",
-            Self::Running => "workflow_execution_running",
-            Self::Waiting => "workflow_execution_waiting",
-            Self::Completed => "workflow_execution_completed",
-            Self::Failed => "workflow_execution_error",
-            Self::Terminated => "workflow_execution_terminated",
-            Self::Unknown(name) => name,
+            Self::Execution(ExecutionState::Unknown(name)) | Self::Unknown(name) => name,
+            Self::Execution(state) => EXECUTION_EVENTS
+                .iter()
+                .find(|(_, known)| known == state)
+                .map_or("workflow_execution", |(event, _)| event),
+        }
+    }
+
+    /// The run's status this event reports, for an execution event.
+    pub fn run_status(&self) -> Option<RunStatus> {
+        match self {
+            Self::Execution(state) => Some(state.run_status()),
+            _ => None,
         }
     }
 
     /// Whether the execution has ended (completed, error, terminated).
     pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Terminated)
+        self.run_status().is_some_and(|status| status.is_terminal())
     }
 
     /// Whether this describes the connection rather than the execution.
@@ -157,24 +168,22 @@ impl StreamEvent {
             outcome.failure = failure;
             Some(RunEvent::Finished(Box::new(outcome)))
         };
-        match &self.kind {
-            StreamEventKind::Triggered => Some(RunEvent::Status(RunStatus::Pending)),
-            StreamEventKind::Running => Some(RunEvent::Status(RunStatus::Running)),
-            StreamEventKind::Waiting => Some(RunEvent::Status(RunStatus::Waiting)),
-            StreamEventKind::Completed => finished(
+        match self.kind.run_status() {
+            Some(RunStatus::Succeeded) => finished(
                 RunStatus::Succeeded,
                 self.data.get("result").cloned().unwrap_or(Value::Null),
                 None,
             ),
-            StreamEventKind::Failed => {
+            Some(RunStatus::Failed) => {
                 let error = self.data.get("error").cloned().unwrap_or(Value::Null);
                 let failure = RunFailure::new(error_text(&error)).with_raw(error);
                 finished(RunStatus::Failed, Value::Null, Some(failure))
             }
-            StreamEventKind::Terminated => finished(RunStatus::Cancelled, Value::Null, None),
-            kind if kind.is_connection() => None,
-            kind => Some(RunEvent::Provider {
-                kind: kind.as_str().to_owned(),
+            Some(status) if status.is_terminal() => finished(status, Value::Null, None),
+            Some(status) => Some(RunEvent::Status(status)),
+            None if self.kind.is_connection() => None,
+            None => Some(RunEvent::Provider {
+                kind: self.kind.as_str().to_owned(),
                 data: self.data.clone(),
             }),
         }
@@ -337,7 +346,10 @@ mod tests {
             Some("2"),
             json!({"type": "workflow_execution_running", "executionId": "e1"}),
         ));
-        assert_eq!(running.kind, StreamEventKind::Running);
+        assert_eq!(
+            running.kind,
+            StreamEventKind::Execution(ExecutionState::Running)
+        );
         assert_eq!(running.execution_id.as_deref(), Some("e1"));
         assert_eq!(
             running.to_run_event(&run),
@@ -387,6 +399,47 @@ mod tests {
     }
 
     #[test]
+    fn event_names_read_back_as_sent_and_execution_states_are_the_status_states() {
+        for name in [
+            "workflow_connection_initialized",
+            "workflow_connection_streaming",
+            "workflow_connection_error",
+            "workflow_connection_close",
+            "workflow_execution_triggered",
+            "workflow_execution_running",
+            "workflow_execution_waiting",
+            "workflow_execution_completed",
+            "workflow_execution_error",
+            "workflow_execution_terminated",
+            "workflow_node_progress",
+        ] {
+            assert_eq!(StreamEventKind::parse(name).as_str(), name);
+        }
+        let failed = StreamEventKind::parse("workflow_execution_error");
+        assert_eq!(failed, StreamEventKind::Execution(ExecutionState::Failed));
+        assert_eq!(failed.run_status(), Some(RunStatus::Failed));
+        let terminal: Vec<&str> = EXECUTION_EVENTS
+            .iter()
+            .filter(|(name, _)| StreamEventKind::parse(name).is_terminal())
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(
+            terminal,
+            [
+                "workflow_execution_completed",
+                "workflow_execution_error",
+                "workflow_execution_terminated"
+            ]
+        );
+        // Exact names only: the status document's aliases are not events.
+        assert_eq!(
+            StreamEventKind::parse("workflow_execution_started"),
+            StreamEventKind::Unknown("workflow_execution_started".into())
+        );
+        assert_eq!(StreamEventKind::ConnectionInitialized.run_status(), None);
+    }
+
+    #[test]
     fn non_json_data_and_event_names_are_tolerated() {
         let event = StreamEvent::from_sse(&SseEvent {
             id: None,
@@ -394,7 +447,10 @@ mod tests {
             data: "bye".into(),
             retry: None,
         });
-        assert_eq!(event.kind, StreamEventKind::Terminated);
+        assert_eq!(
+            event.kind,
+            StreamEventKind::Execution(ExecutionState::Terminated)
+        );
         assert_eq!(event.data, json!("bye"));
     }
 

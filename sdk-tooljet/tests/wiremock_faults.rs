@@ -10,7 +10,8 @@ use trigger_sdk_core::{
     TriggerRequest, WaitOptions, sse::SseOptions,
 };
 use trigger_sdk_tooljet::{
-    DataType, StreamEventKind, ToolJetError, ToolJetWorkflow, ToolJetWorkflowBuilder,
+    DataType, ExecutionState, StreamEventKind, ToolJetError, ToolJetWorkflow,
+    ToolJetWorkflowBuilder,
 };
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -414,10 +415,10 @@ async fn stream_resumes_with_last_event_id_and_sends_the_token() {
         kinds,
         vec![
             StreamEventKind::ConnectionInitialized,
-            StreamEventKind::Triggered,
-            StreamEventKind::Running,
+            StreamEventKind::Execution(ExecutionState::Triggered),
+            StreamEventKind::Execution(ExecutionState::Running),
             StreamEventKind::Unknown("workflow_node_progress".into()),
-            StreamEventKind::Completed,
+            StreamEventKind::Execution(ExecutionState::Completed),
         ]
     );
 
