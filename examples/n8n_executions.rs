@@ -11,24 +11,22 @@
 //! cargo run --example n8n_executions
 //! ```
 
+mod platform;
+
 use futures::TryStreamExt;
 use serde_json::json;
 use trigger_sdk::Report;
 use trigger_sdk::n8n::{ExecutionFilter, ExecutionStatus, N8nClient, N8nErrorKind, WebhookTrigger};
 use trigger_sdk::{Trigger, TriggerRequest};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::{creds, demo};
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, base_url, api_key) = match std::env::var("N8N_BASE_URL") {
-        Ok(url) => (None, url, std::env::var("N8N_API_KEY")?),
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.n8n_url();
-            seed_executions(&url).await?;
-            (Some(server), url, creds::N8N_API_KEY.to_owned())
-        }
-    };
+    let (server, base_url, api_key) =
+        platform::n8n(demo(), "N8N_API_KEY", creds::N8N_API_KEY).await?;
+    if server.is_some() {
+        seed_executions(&base_url).await?;
+    }
     let client = N8nClient::new(&base_url, api_key)?;
 
     // Every execution, newest first (the stream follows nextCursor).

@@ -12,24 +12,20 @@
 //! cargo run --example n8n_fire_and_forget
 //! ```
 
+mod platform;
+
 use std::time::Duration;
 use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::n8n::{N8nClient, WebhookTrigger};
 use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::creds;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, base_url, api_key) = match std::env::var("N8N_BASE_URL") {
-        Ok(url) => (None, url, std::env::var("N8N_API_KEY")?),
-        Err(_) => {
-            let server = ReferenceServer::start(demo_with_tracked_copy()?).await?;
-            let url = server.n8n_url();
-            (Some(server), url, creds::N8N_API_KEY.to_owned())
-        }
-    };
+    let (_server, base_url, api_key) =
+        platform::n8n(demo_with_tracked_copy()?, "N8N_API_KEY", creds::N8N_API_KEY).await?;
     let payload = json!({"to": "ada@example.com"});
 
     // 1. Fire and forget: accepted, not trackable.

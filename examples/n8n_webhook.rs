@@ -9,23 +9,19 @@
 //! cargo run --example n8n_webhook
 //! ```
 
+mod platform;
+
 use serde_json::json;
 use trigger_sdk::Report;
 use trigger_sdk::n8n::{ResponseMode, WebhookTrigger};
 use trigger_sdk::{RunStatus, Trigger, TriggerRequest, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::{creds, demo};
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
     // A real n8n when configured, else the embedded server with the demo set.
-    let (_server, base_url, secret) = match std::env::var("N8N_BASE_URL") {
-        Ok(url) => (None, url, std::env::var("N8N_WEBHOOK_SECRET")?),
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.n8n_url();
-            (Some(server), url, creds::N8N_WEBHOOK_SECRET.to_owned())
-        }
-    };
+    let (_server, base_url, secret) =
+        platform::n8n(demo(), "N8N_WEBHOOK_SECRET", creds::N8N_WEBHOOK_SECRET).await?;
 
     let send_email = WebhookTrigger::builder(&base_url, "send-email")
         .header_auth(creds::N8N_WEBHOOK_HEADER, secret)

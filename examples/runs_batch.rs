@@ -11,26 +11,21 @@
 //! cargo run --example runs_batch
 //! ```
 
+mod platform;
+
 use std::time::Duration;
 use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::runs::{RateLimits, RunRequest, RunsClient};
 use trigger_sdk::{RunHandle, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::{creds, demo};
 
 const CONCURRENCY: usize = 4;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.runs_url();
-            (Some(server), url, creds::RUNS_API_KEY.to_owned())
-        }
-    };
+    let (_server, base_url, api_key) = platform::runs(demo()).await?;
     let client = RunsClient::builder(base_url, api_key)
         .rate_limits(RateLimits::published_execute())
         .build()?;

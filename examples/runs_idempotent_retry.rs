@@ -10,6 +10,8 @@
 //! cargo run --example runs_idempotent_retry
 //! ```
 
+mod platform;
+
 use std::time::Duration;
 use trigger_sdk::Report;
 
@@ -17,18 +19,11 @@ use futures::TryStreamExt;
 use serde_json::json;
 use trigger_sdk::runs::{ListRuns, RunRequest, RunsClient};
 use trigger_sdk::{RunHandle, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::{creds, demo};
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.runs_url();
-            (Some(server), url, creds::RUNS_API_KEY.to_owned())
-        }
-    };
+    let (_server, base_url, api_key) = platform::runs(demo()).await?;
     let client = RunsClient::new(base_url, api_key)?;
 
     let order_id = format!("ORD-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);

@@ -10,28 +10,19 @@
 //! cargo run --example tooljet_poll
 //! ```
 
+mod platform;
+
 use std::time::Duration;
 use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::tooljet::ToolJetWorkflow;
 use trigger_sdk::{RunHandle, RunStatus, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::demo;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
-        Ok(url) => {
-            let id = trigger_sdk::env::var("TOOLJET_WORKFLOW_ID")?;
-            (None, url, id, trigger_sdk::env::var("TOOLJET_TOKEN")?)
-        }
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.tooljet_url();
-            let id = creds::TOOLJET_WORKFLOW.to_owned();
-            (Some(server), url, id, creds::TOOLJET_TOKEN.to_owned())
-        }
-    };
+    let (_server, host, workflow_id, token) = platform::tooljet(demo()).await?;
     let workflow = ToolJetWorkflow::new(host, workflow_id, token)?;
 
     let run = workflow

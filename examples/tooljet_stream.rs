@@ -10,29 +10,21 @@
 //! cargo run --example tooljet_stream
 //! ```
 
+mod platform;
+
 use futures::StreamExt;
 use serde_json::json;
 use trigger_sdk::Report;
 use trigger_sdk::tooljet::{ExecutionState, StreamEventKind, ToolJetWorkflow};
 use trigger_sdk::{RunEvent, RunHandle};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::demo;
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, host, workflow_id, token) = match std::env::var("TOOLJET_URL") {
-        Ok(url) => {
-            let id = trigger_sdk::env::var("TOOLJET_WORKFLOW_ID")?;
-            (None, url, id, trigger_sdk::env::var("TOOLJET_TOKEN")?)
-        }
-        Err(_) => {
-            let mut config = trigger_sdk_reference_server::demo();
-            config.tooljet.stream_drop_after = Some(2);
-            let server = ReferenceServer::start(config).await?;
-            let url = server.tooljet_url();
-            let id = creds::TOOLJET_WORKFLOW.to_owned();
-            (Some(server), url, id, creds::TOOLJET_TOKEN.to_owned())
-        }
-    };
+    // The demo server drops each stream after two events: the handle resumes.
+    let mut config = demo();
+    config.tooljet.stream_drop_after = Some(2);
+    let (_server, host, workflow_id, token) = platform::tooljet(config).await?;
     let workflow = ToolJetWorkflow::new(host, workflow_id, token)?;
 
     // The raw stream: every event ToolJet sends, connection events included.

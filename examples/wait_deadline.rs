@@ -12,24 +12,19 @@
 //! cargo run --example wait_deadline
 //! ```
 
+mod platform;
+
 use std::{time::Duration, time::Instant};
 use trigger_sdk::Report;
 
 use serde_json::json;
 use trigger_sdk::runs::RunsClient;
 use trigger_sdk::{Trigger, TriggerMode, TriggerRequest, WaitOptions};
-use trigger_sdk_reference_server::{ReferenceServer, creds};
+use trigger_sdk_reference_server::{creds, demo};
 
 #[tokio::main]
 async fn main() -> Result<(), Report> {
-    let (_server, base_url, api_key) = match std::env::var("RUNS_URL") {
-        Ok(url) => (None, url, trigger_sdk::env::var("RUNS_API_KEY")?),
-        Err(_) => {
-            let server = ReferenceServer::start(trigger_sdk_reference_server::demo()).await?;
-            let url = server.runs_url();
-            (Some(server), url, creds::RUNS_API_KEY.to_owned())
-        }
-    };
+    let (_server, base_url, api_key) = platform::runs(demo()).await?;
     let report: Box<dyn Trigger> =
         Box::new(RunsClient::new(base_url, api_key)?.workflow(creds::RUNS_SLOW));
 
