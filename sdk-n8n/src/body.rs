@@ -48,52 +48,32 @@ pub enum WebhookBody {
 }
 
 impl WebhookBody {
-    /// The body of `payload` in `format`.
+    /// The body of `payload` in `format` (a copy of the payload; see
+    /// [`WebhookBody::from_owned`]).
     pub fn from_payload(payload: &Value, format: &BodyFormat) -> Result<Self> {
-        match format {
-            BodyFormat::Json => Ok(Self::json(payload.clone())),
-            _ => Self::encoded(payload, format),
-        }
+        Self::from_owned(payload.clone(), format)
     }
 
-    /// The body of an owned `payload` in `format`: a JSON body keeps the
+    /// The body of an owned `payload` in `format`: one row per format. A
+    /// `null` payload sends no body in any format; a JSON body keeps the
     /// value without copying it.
     pub(crate) fn from_owned(payload: Value, format: &BodyFormat) -> Result<Self> {
-        match format {
-            BodyFormat::Json => Ok(Self::json(payload)),
-            _ => Self::encoded(&payload, format),
-        }
-    }
-
-    /// A JSON body; `null` sends none.
-    fn json(payload: Value) -> Self {
-        if payload.is_null() {
-            Self::Empty
-        } else {
-            Self::Json(payload)
-        }
-    }
-
-    /// A text or form body (`null` sends none).
-    fn encoded(payload: &Value, format: &BodyFormat) -> Result<Self> {
         if payload.is_null() {
             return Ok(Self::Empty);
         }
-        Ok(match format {
-            BodyFormat::Json => Self::Json(payload.clone()),
-            BodyFormat::Text => Self::Text(trigger_sdk_core::json::text(payload)),
-            BodyFormat::Form => {
-                let Value::Object(fields) = payload else {
-                    return Err(Error::Config(
-                        "a form body needs an object payload".to_owned(),
-                    ));
-                };
-                Self::Form(
-                    fields
-                        .iter()
-                        .map(|(k, v)| (k.clone(), trigger_sdk_core::json::text(v)))
-                        .collect(),
-                )
+        Ok(match (format, payload) {
+            (BodyFormat::Json, payload) => Self::Json(payload),
+            (BodyFormat::Text, payload) => Self::Text(trigger_sdk_core::json::text(&payload)),
+            (BodyFormat::Form, Value::Object(fields)) => Self::Form(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, trigger_sdk_core::json::text(&v)))
+                    .collect(),
+            ),
+            (BodyFormat::Form, _) => {
+                return Err(Error::Config(
+                    "a form body needs an object payload".to_owned(),
+                ));
             }
         })
     }
@@ -255,5 +235,50 @@ mod tests {
             WebhookBody::Text("just text".into())
         );
         assert!(WebhookBody::from_payload(&json!([1]), &BodyFormat::Form).is_err());
+        assert_eq!(
+            WebhookBody::from_payload(&json!({"a": [1]}), &BodyFormat::Json).unwrap(),
+            WebhookBody::Json(json!({"a": [1]}))
+        );
+        assert_eq!(
+            WebhookBody::from_payload(&json!({"a": [1]}), &BodyFormat::Text).unwrap(),
+            WebhookBody::Text(r#"{"a":[1]}"#.into())
+        );
+        assert_eq!(
+            WebhookBody::from_payload(&json!({"n": null, "o": {"x": true}}), &BodyFormat::Form)
+                .unwrap(),
+            WebhookBody::Form(vec![
+                ("n".into(), "null".into()),
+                ("o".into(), r#"{"x":true}"#.into())
+            ])
+        );
+    }
+
+    #[test]
+    fn a_null_payload_sends_no_body_in_any_format() {
+        for format in [BodyFormat::Json, BodyFormat::Text, BodyFormat::Form] {
+            assert_eq!(
+                WebhookBody::from_owned(Value::Null, &format).unwrap(),
+                WebhookBody::Empty,
+                "{format:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn owned_and_borrowed_payloads_give_the_same_body() {
+        let payload = json!({"a": 1, "b": "two"});
+        for format in [BodyFormat::Json, BodyFormat::Text, BodyFormat::Form] {
+            assert_eq!(
+                WebhookBody::from_owned(payload.clone(), &format).unwrap(),
+                WebhookBody::from_payload(&payload, &format).unwrap(),
+                "{format:?}"
+            );
+        }
+        for format in [BodyFormat::Text, BodyFormat::Form] {
+            assert_eq!(
+                WebhookBody::from_owned(json!("x"), &format).is_err(),
+                format == BodyFormat::Form
+            );
+        }
     }
 }
