@@ -107,30 +107,31 @@ trait Need {
     const SCOPE: &'static str;
 }
 
-/// `workflows:read`, counted as a read.
-struct ReadWorkflows;
-/// `workflows:execute`, counted as an execution.
-struct ExecuteWorkflows;
-/// `workflows:execute`, counted as a write (cancel, retry).
-struct ChangeRuns;
-/// `runs:read`, counted as a read.
-struct ReadRuns;
+/// Declares [`Need`]s, one row each: the marker type, its rate-limit class
+/// and the scope it needs.
+macro_rules! need {
+    ($( $(#[$doc:meta])* $name:ident: $class:ident, $scope:literal; )+) => {
+        $(
+            $(#[$doc])*
+            struct $name;
 
-impl Need for ReadWorkflows {
-    const CLASS: Class = Class::Read;
-    const SCOPE: &'static str = "workflows:read";
+            impl Need for $name {
+                const CLASS: Class = Class::$class;
+                const SCOPE: &'static str = $scope;
+            }
+        )+
+    };
 }
-impl Need for ExecuteWorkflows {
-    const CLASS: Class = Class::Execute;
-    const SCOPE: &'static str = "workflows:execute";
-}
-impl Need for ChangeRuns {
-    const CLASS: Class = Class::Write;
-    const SCOPE: &'static str = "workflows:execute";
-}
-impl Need for ReadRuns {
-    const CLASS: Class = Class::Read;
-    const SCOPE: &'static str = "runs:read";
+
+need! {
+    /// `workflows:read`, counted as a read.
+    ReadWorkflows: Read, "workflows:read";
+    /// `workflows:execute`, counted as an execution.
+    ExecuteWorkflows: Execute, "workflows:execute";
+    /// `workflows:execute`, counted as a write (cancel, retry).
+    ChangeRuns: Write, "workflows:execute";
+    /// `runs:read`, counted as a read.
+    ReadRuns: Read, "runs:read";
 }
 
 /// A request with a valid API key that has the scope `N` needs, counted
@@ -146,7 +147,7 @@ impl<N: Need> FromRequestParts<Face> for ApiKey<N> {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Class {
     Execute,
     Write,
@@ -576,4 +577,59 @@ async fn retry_run(
     let mut data = started_json(&new);
     data["retryOf"] = Value::from(&*run.id);
     Ok(ok(StatusCode::ACCEPTED, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::creds;
+
+    fn face() -> RunsFace {
+        RunsFace {
+            app: AppState::new(crate::demo::demo()),
+            limits: FixedWindow::default(),
+            idempotency: Mutex::new(IdempotencyKeys::new(std::time::Duration::from_secs(60), 16)),
+        }
+    }
+
+    /// The scope a `runs:read`-only key is refused for, or `None` when it passes.
+    async fn refused_scope<N: Need>(face: &RunsFace) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", creds::RUNS_READ_KEY.parse().unwrap());
+        let answer = face.guard(&headers, N::CLASS, N::SCOPE).err()?;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+        let body = axum::body::to_bytes(answer.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        Some(
+            message
+                .strip_prefix("API key lacks the required scope: ")
+                .unwrap()
+                .to_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn each_need_has_its_class_and_scope() {
+        assert_eq!(ReadWorkflows::CLASS, Class::Read);
+        assert_eq!(ExecuteWorkflows::CLASS, Class::Execute);
+        assert_eq!(ChangeRuns::CLASS, Class::Write);
+        assert_eq!(ReadRuns::CLASS, Class::Read);
+        let face = face();
+        assert_eq!(
+            refused_scope::<ReadWorkflows>(&face).await.as_deref(),
+            Some("workflows:read")
+        );
+        assert_eq!(
+            refused_scope::<ExecuteWorkflows>(&face).await.as_deref(),
+            Some("workflows:execute")
+        );
+        assert_eq!(
+            refused_scope::<ChangeRuns>(&face).await.as_deref(),
+            Some("workflows:execute")
+        );
+        assert_eq!(refused_scope::<ReadRuns>(&face).await, None);
+    }
 }
