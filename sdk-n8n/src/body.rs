@@ -48,8 +48,8 @@ pub enum WebhookBody {
 }
 
 impl WebhookBody {
-    /// The body of `payload` in `format` (a copy of the payload; see
-    /// [`WebhookBody::from_owned`]).
+    /// The body of `payload` in `format` (a `null` payload sends no body in
+    /// any format; the body holds a copy of the payload).
     pub fn from_payload(payload: &Value, format: &BodyFormat) -> Result<Self> {
         Self::from_owned(payload.clone(), format)
     }
