@@ -1,7 +1,8 @@
 //! Reading configuration from environment variables, with errors that name
 //! the variable (`std::env::var` says only "environment variable not found").
 //!
-//! The providers' `from_env()` constructors use these; their documentation
+//! The providers' `from_env()` constructors use these (written by
+//! [`crate::env_constructors`]); their documentation
 //! lists the variables each one reads.
 
 use crate::error::{Error, Result};

@@ -124,25 +124,10 @@ impl FlowmaticClient {
         Self::builder(base_url, token).build()
     }
 
-    /// The variable [`FlowmaticClient::from_env`] reads the base URL from.
-    pub const ENV_BASE_URL: &'static str = "FLOWMATIC_URL";
-    /// The variable [`FlowmaticClient::from_env`] reads the API token from.
-    pub const ENV_TOKEN: &'static str = "FLOWMATIC_TOKEN";
-
-    /// A client from the environment: the base URL from `FLOWMATIC_URL`, the
-    /// API token from `FLOWMATIC_TOKEN`. A variable that is not set is an
-    /// [`Error::Config`] naming it.
-    pub fn from_env() -> Result<Self> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// A builder from the same variables as [`FlowmaticClient::from_env`],
-    /// for more options.
-    pub fn builder_from_env() -> Result<FlowmaticClientBuilder> {
-        Ok(Self::builder(
-            trigger_sdk_core::env::var(Self::ENV_BASE_URL)?,
-            trigger_sdk_core::env::secret(Self::ENV_TOKEN)?,
-        ))
+    trigger_sdk_core::env_constructors! {
+        FlowmaticClient => FlowmaticClientBuilder, "A client", "more options";
+        ENV_BASE_URL = "FLOWMATIC_URL": var, "the base URL";
+        ENV_TOKEN = "FLOWMATIC_TOKEN": secret, "the API token";
     }
 
     /// A builder, for retries, timeouts, a rate limit, a shared `reqwest::Client`.

@@ -93,25 +93,10 @@ impl N8nClient {
         Self::builder(base_url, api_key).build()
     }
 
-    /// The variable [`N8nClient::from_env`] reads the base URL from.
-    pub const ENV_BASE_URL: &'static str = "N8N_BASE_URL";
-    /// The variable [`N8nClient::from_env`] reads the API key from.
-    pub const ENV_API_KEY: &'static str = "N8N_API_KEY";
-
-    /// A client from the environment: the base URL from `N8N_BASE_URL`, the
-    /// API key from `N8N_API_KEY`. A variable that is not set is an
-    /// [`Error::Config`] naming it.
-    pub fn from_env() -> Result<Self> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// A builder from the same variables as [`N8nClient::from_env`], for
-    /// more options.
-    pub fn builder_from_env() -> Result<N8nClientBuilder> {
-        Ok(Self::builder(
-            trigger_sdk_core::env::var(Self::ENV_BASE_URL)?,
-            trigger_sdk_core::env::secret(Self::ENV_API_KEY)?,
-        ))
+    trigger_sdk_core::env_constructors! {
+        N8nClient => N8nClientBuilder, "A client", "more options";
+        ENV_BASE_URL = "N8N_BASE_URL": var, "the base URL";
+        ENV_API_KEY = "N8N_API_KEY": secret, "the API key";
     }
 
     /// A builder, for retries, timeouts, a rate limit or a shared HTTP client.

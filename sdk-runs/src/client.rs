@@ -206,25 +206,11 @@ impl std::fmt::Debug for RunsClient {
 }
 
 impl RunsClient {
-    /// The variable [`RunsClient::from_env`] reads the base URL from.
-    pub const ENV_BASE_URL: &'static str = "RUNS_URL";
-    /// The variable [`RunsClient::from_env`] reads the API key from.
-    pub const ENV_API_KEY: &'static str = "RUNS_API_KEY";
-
-    /// A client from the environment: the base URL from `RUNS_URL`, the API
-    /// key from `RUNS_API_KEY`. A variable that is not set is an
-    /// [`Error::Config`] naming it.
-    pub fn from_env() -> Result<Self> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// A builder from the same variables as [`RunsClient::from_env`], for
-    /// more options (rate limits, retries, timeouts).
-    pub fn builder_from_env() -> Result<RunsClientBuilder> {
-        Ok(Self::builder(
-            trigger_sdk_core::env::var(Self::ENV_BASE_URL)?,
-            trigger_sdk_core::env::secret(Self::ENV_API_KEY)?,
-        ))
+    trigger_sdk_core::env_constructors! {
+        RunsClient => RunsClientBuilder, "A client",
+            "more options (rate limits, retries, timeouts)";
+        ENV_BASE_URL = "RUNS_URL": var, "the base URL";
+        ENV_API_KEY = "RUNS_API_KEY": secret, "the API key";
     }
 
     /// A builder for the API at `base_url` (the API lives under

@@ -282,29 +282,12 @@ pub struct ToolJetWorkflow {
 }
 
 impl ToolJetWorkflow {
-    /// The variable [`ToolJetWorkflow::from_env`] reads the host from.
-    pub const ENV_URL: &'static str = "TOOLJET_URL";
-    /// The variable [`ToolJetWorkflow::from_env`] reads the workflow id from.
-    pub const ENV_WORKFLOW_ID: &'static str = "TOOLJET_WORKFLOW_ID";
-    /// The variable [`ToolJetWorkflow::from_env`] reads the workflow token from.
-    pub const ENV_TOKEN: &'static str = "TOOLJET_TOKEN";
-
-    /// A workflow from the environment: the host from `TOOLJET_URL`, the
-    /// workflow's UUID from `TOOLJET_WORKFLOW_ID`, its token from
-    /// `TOOLJET_TOKEN`. A variable that is not set is an
-    /// [`Error::Config`] naming it.
-    pub fn from_env() -> Result<Self> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// A builder from the same variables as [`ToolJetWorkflow::from_env`],
-    /// for more options (environment, version, timeouts).
-    pub fn builder_from_env() -> Result<ToolJetWorkflowBuilder> {
-        Ok(Self::builder(
-            trigger_sdk_core::env::var(Self::ENV_URL)?,
-            trigger_sdk_core::env::var(Self::ENV_WORKFLOW_ID)?,
-            trigger_sdk_core::env::secret(Self::ENV_TOKEN)?,
-        ))
+    trigger_sdk_core::env_constructors! {
+        ToolJetWorkflow => ToolJetWorkflowBuilder, "A workflow",
+            "more options (environment, version, timeouts)";
+        ENV_URL = "TOOLJET_URL": var, "the host";
+        ENV_WORKFLOW_ID = "TOOLJET_WORKFLOW_ID": var, "the workflow's UUID";
+        ENV_TOKEN = "TOOLJET_TOKEN": secret, "the workflow's token";
     }
 
     /// A builder for workflow `workflow_id` (its UUID) on `host` (the

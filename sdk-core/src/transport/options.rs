@@ -4,7 +4,8 @@
 //!
 //! Every provider builder takes a `ClientOptions` whole (`.options(…)`) or
 //! one field at a time, under the same method names everywhere (the
-//! [`crate::client_options_methods`] macro writes them).
+//! [`crate::client_options_methods`] macro writes them); the providers'
+//! environment constructors come from [`crate::env_constructors`].
 
 use std::time::Duration;
 
@@ -346,6 +347,90 @@ macro_rules! client_options_methods {
         pub fn poll(mut self, poll: $crate::PollPolicy) -> Self {
             self.options.poll = poll;
             self
+        }
+    };
+}
+
+/// Writes a provider's environment constructors: one `ENV_*` constant per
+/// variable, `from_env()` and `builder_from_env()`, with docs that name the
+/// type and its variables. The type needs `builder(…)` taking the values in
+/// the order listed and a builder with `build() -> Result<Self>`.
+///
+/// Each variable is `CONST = "NAME": reader, "what it holds"`, where the
+/// reader is a function of [`crate::env`] (`var` for text, `secret` for a
+/// credential). A variable that is not set or empty is an
+/// [`crate::Error::Config`] naming it; the first one missing, in the order
+/// listed, is the one named.
+///
+/// ```
+/// use trigger_sdk_core::{Result, Secret};
+///
+/// /// Some provider client.
+/// pub struct MyClient {
+///     url: String,
+/// }
+///
+/// /// Its builder.
+/// pub struct MyBuilder {
+///     url: String,
+/// }
+///
+/// impl MyBuilder {
+///     /// The client.
+///     pub fn build(self) -> Result<MyClient> {
+///         Ok(MyClient { url: self.url })
+///     }
+/// }
+///
+/// impl MyClient {
+///     /// A builder.
+///     pub fn builder(url: impl Into<String>, _key: impl Into<Secret>) -> MyBuilder {
+///         MyBuilder { url: url.into() }
+///     }
+///
+///     trigger_sdk_core::env_constructors! {
+///         MyClient => MyBuilder, "A client", "more options";
+///         ENV_URL = "MY_DOC_URL": var, "the base URL";
+///         ENV_KEY = "MY_DOC_KEY": secret, "the API key";
+///     }
+/// }
+///
+/// assert_eq!(MyClient::ENV_URL, "MY_DOC_URL");
+/// let e = MyClient::from_env().err().unwrap();
+/// assert_eq!(
+///     e.to_string(),
+///     "invalid configuration: environment variable MY_DOC_URL is not set"
+/// );
+/// ```
+#[macro_export]
+macro_rules! env_constructors {
+    (
+        $ty:ident => $builder:ident, $noun:literal, $more:literal;
+        $( $konst:ident = $name:literal : $read:ident, $what:literal; )+
+    ) => {
+        $(
+            #[doc = concat!(
+                "The variable [`", stringify!($ty), "::from_env`] reads ", $what, " from."
+            )]
+            pub const $konst: &'static str = $name;
+        )+
+
+        #[doc = concat!($noun, " from the environment:")]
+        #[doc = ""]
+        $( #[doc = concat!("- ", $what, " from `", $name, "`;")] )+
+        #[doc = ""]
+        #[doc = "a variable that is not set (or empty) is an"]
+        #[doc = "[`Error::Config`](trigger_sdk_core::Error::Config) naming it."]
+        pub fn from_env() -> $crate::Result<Self> {
+            Self::builder_from_env()?.build()
+        }
+
+        #[doc = concat!(
+            "A builder from the same variables as [`", stringify!($ty), "::from_env`], for ",
+            $more, "."
+        )]
+        pub fn builder_from_env() -> $crate::Result<$builder> {
+            Ok(Self::builder($( $crate::env::$read(Self::$konst)? ),+))
         }
     };
 }
