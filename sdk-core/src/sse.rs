@@ -607,15 +607,10 @@ mod tests {
                     >(
                     ))),
                     Some(Answer::Status(status, text, headers)) => {
-                        let mut headers_map = reqwest::header::HeaderMap::new();
+                        let mut answer = crate::transport::HttpResponse::new(status, text);
                         for (name, value) in headers {
-                            headers_map.insert(name, value.parse().unwrap());
+                            answer.headers.insert(name, value.parse().unwrap());
                         }
-                        let answer = crate::transport::HttpResponse {
-                            status,
-                            headers: headers_map,
-                            body: Bytes::from_static(text.as_bytes()),
-                        };
                         Err(Error::from_status(
                             answer.api_error(format!("HTTP {status}")),
                             answer.retry_after(),

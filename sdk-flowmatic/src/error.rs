@@ -189,23 +189,14 @@ pub(crate) fn error_from_answer(answer: &HttpResponse) -> Error {
 mod tests {
     use std::time::Duration;
 
-    use bytes::Bytes;
-    use trigger_sdk_core::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use trigger_sdk_core::reqwest::header::{HeaderValue, RETRY_AFTER};
 
     use super::*;
 
-    fn answer(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: Bytes::from(body.to_owned()),
-        }
-    }
-
     fn fm(status: u16, code: &str, message: &str) -> HttpResponse {
-        answer(
+        HttpResponse::new(
             status,
-            &serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
+            serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
         )
     }
 
@@ -241,7 +232,7 @@ mod tests {
             error_from_answer(&fm(413, "PAYLOAD_TOO_LARGE", "big")),
             Error::PayloadTooLarge(_)
         ));
-        let validation = error_from_answer(&answer(
+        let validation = error_from_answer(&HttpResponse::new(
             400,
             r#"{"error":{"code":"VALIDATION_ERROR","message":"bad","details":[{"path":"input.name","message":"Required"}]}}"#,
         ));
@@ -262,8 +253,8 @@ mod tests {
 
     #[test]
     fn rate_limited_keeps_retry_after() {
-        let mut a = fm(429, "RATE_LIMITED", "slow down");
-        a.headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        let a = fm(429, "RATE_LIMITED", "slow down")
+            .with_header(RETRY_AFTER, HeaderValue::from_static("7"));
         let e = error_from_answer(&a);
         assert!(matches!(e, Error::RateLimited { .. }));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
@@ -271,12 +262,12 @@ mod tests {
 
     #[test]
     fn non_json_bodies_are_kept_raw_and_mapped_by_status() {
-        let e = error_from_answer(&answer(404, "<html>Not Found</html>"));
+        let e = error_from_answer(&HttpResponse::new(404, "<html>Not Found</html>"));
         assert!(matches!(e, Error::NotFound(_)));
         assert_eq!(e.body(), Some("<html>Not Found</html>"));
         assert_eq!(e.code(), None);
         assert_eq!(error_code(&e), None);
-        let text = error_from_answer(&answer(401, r#"{"error":"token expired"}"#));
+        let text = error_from_answer(&HttpResponse::new(401, r#"{"error":"token expired"}"#));
         assert!(matches!(text, Error::Unauthorized(_)));
         assert_eq!(
             text.api().map(|a| a.message.as_str()),
@@ -288,7 +279,7 @@ mod tests {
     fn a_5xx_keeps_flowmatics_own_code_and_a_proxys_has_none() {
         // The core makes a code-less 5xx to a run request `Ambiguous`; a 5xx
         // with Flowmatic's own code is Flowmatic's word and stays as it is.
-        let proxy = error_from_answer(&answer(502, "Bad Gateway"));
+        let proxy = error_from_answer(&HttpResponse::new(502, "Bad Gateway"));
         assert!(matches!(proxy, Error::Server(_)));
         assert_eq!(proxy.code(), None);
         assert_eq!(proxy.body(), Some("Bad Gateway"));

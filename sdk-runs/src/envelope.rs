@@ -105,22 +105,14 @@ fn error_of(response: &HttpResponse, error: Option<Value>) -> Error {
 mod tests {
     use std::time::Duration;
 
-    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
     use serde_json::json;
 
     use super::*;
 
-    fn answer(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-        }
-    }
-
     #[test]
     fn success_gives_typed_data_and_meta() {
-        let decoded: Decoded<Vec<u32>> = decode(&answer(
+        let decoded: Decoded<Vec<u32>> = decode(&HttpResponse::new(
             200,
             r#"{"success":true,"data":[1,2],"meta":{"cursor":"c2","hasMore":true}}"#,
         ))
@@ -133,13 +125,11 @@ mod tests {
 
     #[test]
     fn error_envelope_maps_by_code_with_retry_after() {
-        let mut limited = answer(
+        let limited = HttpResponse::new(
             429,
             r#"{"success":false,"error":{"code":"RATE_LIMITED","message":"Rate limit exceeded. Limit: 500 requests per minute."}}"#,
-        );
-        limited
-            .headers
-            .insert(RETRY_AFTER, HeaderValue::from_static("12"));
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("12"));
         let e = decode::<Value>(&limited).unwrap_err();
         assert!(matches!(e, Error::RateLimited { .. }));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(12)));
@@ -149,27 +139,27 @@ mod tests {
     #[test]
     fn bad_bodies_are_decode_errors_on_success_and_status_errors_otherwise() {
         assert!(matches!(
-            decode::<Value>(&answer(200, "<html>ok</html>")),
+            decode::<Value>(&HttpResponse::new(200, "<html>ok</html>")),
             Err(Error::Decode {
                 status: Some(200),
                 ..
             })
         ));
         assert!(matches!(
-            decode::<Value>(&answer(201, r#"{"data":{"runId":"r"}}"#)),
+            decode::<Value>(&HttpResponse::new(201, r#"{"data":{"runId":"r"}}"#)),
             Err(Error::Decode { .. })
         ));
         assert!(matches!(
-            decode::<u32>(&answer(200, r#"{"success":true,"data":"text"}"#)),
+            decode::<u32>(&HttpResponse::new(200, r#"{"success":true,"data":"text"}"#)),
             Err(Error::Decode { .. })
         ));
         assert!(matches!(
-            decode::<Value>(&answer(503, "upstream down")),
+            decode::<Value>(&HttpResponse::new(503, "upstream down")),
             Err(Error::Server(_))
         ));
-        let e = decode::<Value>(&answer(
+        let e = decode::<Value>(&HttpResponse::new(
             200,
-            &json!({"success": false, "error": {"code": "NOT_FOUND", "message": "Run not found"}})
+            json!({"success": false, "error": {"code": "NOT_FOUND", "message": "Run not found"}})
                 .to_string(),
         ))
         .unwrap_err();

@@ -161,22 +161,9 @@ pub fn error_from_response(response: &HttpResponse, route: Route) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
 
     use super::*;
-
-    fn answer(status: u16, body: &str, headers: &[(&'static str, &'static str)]) -> HttpResponse {
-        let mut map = HeaderMap::new();
-        for (name, value) in headers {
-            map.insert(*name, HeaderValue::from_static(value));
-        }
-        HttpResponse {
-            status,
-            headers: map,
-            body: Bytes::from(body.to_owned()),
-        }
-    }
 
     fn shaped(status: u16, message: &str) -> String {
         serde_json::json!({
@@ -191,7 +178,7 @@ mod tests {
     #[test]
     fn maps_by_status_and_keeps_the_message() {
         let e = error_from_response(
-            &answer(404, &shaped(404, "Invalid environment"), &[]),
+            &HttpResponse::new(404, shaped(404, "Invalid environment")),
             Route::Trigger,
         );
         assert!(matches!(e, Error::NotFound(_)));
@@ -207,36 +194,33 @@ mod tests {
         );
 
         let e = error_from_response(
-            &answer(400, &shaped(400, "name has incorrect datatype"), &[]),
+            &HttpResponse::new(400, shaped(400, "name has incorrect datatype")),
             Route::Trigger,
         );
         assert!(matches!(e, Error::Validation { .. }));
         let e = error_from_response(
-            &answer(451, &shaped(451, "Maximum daily limit"), &[]),
+            &HttpResponse::new(451, shaped(451, "Maximum daily limit")),
             Route::TriggerAsync,
         );
         assert!(matches!(e, Error::QuotaExceeded(_)));
         let e = error_from_response(
-            &answer(500, &shaped(500, "Workflow execution failed: boom"), &[]),
+            &HttpResponse::new(500, shaped(500, "Workflow execution failed: boom")),
             Route::Trigger,
         );
         assert!(matches!(e, Error::WorkflowFailed(_)));
         // The table maps a proxy's 502 by status; the core's rule then makes it
         // `Ambiguous` for a trigger (tests/wiremock_faults.rs proves that end).
-        let e = error_from_response(&answer(502, "Bad Gateway", &[]), Route::TriggerAsync);
+        let e = error_from_response(&HttpResponse::new(502, "Bad Gateway"), Route::TriggerAsync);
         assert!(matches!(e, Error::Server(_)));
-        let e = error_from_response(&answer(503, "", &[]), Route::Status);
+        let e = error_from_response(&HttpResponse::new(503, ""), Route::Status);
         assert!(matches!(e, Error::Server(_)));
     }
 
     #[test]
     fn throttled_answers_carry_retry_after() {
         let e = error_from_response(
-            &answer(
-                429,
-                &shaped(429, "ThrottlerException: Too Many Requests"),
-                &[("retry-after", "7")],
-            ),
+            &HttpResponse::new(429, shaped(429, "ThrottlerException: Too Many Requests"))
+                .with_header(RETRY_AFTER, HeaderValue::from_static("7")),
             Route::Trigger,
         );
         assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
@@ -246,7 +230,7 @@ mod tests {
     #[test]
     fn text_bodies_become_the_message() {
         let e = error_from_response(
-            &answer(413, "PayloadTooLargeError: request entity too large", &[]),
+            &HttpResponse::new(413, "PayloadTooLargeError: request entity too large"),
             Route::Trigger,
         );
         assert!(matches!(e, Error::PayloadTooLarge(_)));
@@ -254,7 +238,7 @@ mod tests {
             e.api().map(|a| a.message.as_str()),
             Some("PayloadTooLargeError: request entity too large")
         );
-        let e = error_from_response(&answer(401, "", &[]), Route::Stream);
+        let e = error_from_response(&HttpResponse::new(401, ""), Route::Stream);
         assert!(matches!(e, Error::Unauthorized(_)));
         assert_eq!(
             e.api().map(|a| a.message.as_str()),
@@ -266,7 +250,7 @@ mod tests {
     fn list_messages_are_joined() {
         let body =
             serde_json::json!({"statusCode": 400, "message": ["a is bad", "b is bad"]}).to_string();
-        let e = error_from_response(&answer(400, &body, &[]), Route::TriggerAsync);
+        let e = error_from_response(&HttpResponse::new(400, body), Route::TriggerAsync);
         assert_eq!(
             e.api().map(|a| a.message.as_str()),
             Some("a is bad; b is bad")

@@ -515,19 +515,15 @@ impl Trigger for ToolJetWorkflow {
 
 #[cfg(test)]
 mod tests {
-    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+    use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
     use super::*;
 
-    fn answer(status: u16, content_type: Option<&'static str>, body: &str) -> HttpResponse {
-        let mut headers = HeaderMap::new();
-        if let Some(ct) = content_type {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        HttpResponse {
-            status,
-            headers,
-            body: Bytes::from(body.to_owned()),
+    fn answer(status: u16, content_type: Option<&'static str>, body: &'static str) -> HttpResponse {
+        let answer = HttpResponse::new(status, body);
+        match content_type {
+            Some(ct) => answer.with_header(CONTENT_TYPE, HeaderValue::from_static(ct)),
+            None => answer,
         }
     }
 

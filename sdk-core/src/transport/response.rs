@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, IntoHeaderName, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Error, Result};
@@ -20,6 +20,37 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// An answer with `status` and `body` and no headers (add them with
+    /// [`HttpResponse::with_header`]): what tests and recorded answers are
+    /// built from; the transport reads real answers itself.
+    ///
+    /// ```
+    /// use trigger_sdk_core::reqwest::header::{CONTENT_TYPE, HeaderValue};
+    /// use trigger_sdk_core::transport::HttpResponse;
+    ///
+    /// let answer = HttpResponse::new(200, r#"{"a":1}"#)
+    ///     .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    /// assert!(answer.is_success() && answer.is_json());
+    /// assert_eq!(answer.text(), r#"{"a":1}"#);
+    /// let answer = answer.with_header(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    /// assert_eq!(answer.headers.len(), 1);
+    /// assert!(!answer.is_json());
+    /// ```
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// This answer with the header `name` set to `value` (replacing any
+    /// value it had).
+    pub fn with_header(mut self, name: impl IntoHeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
