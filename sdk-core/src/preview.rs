@@ -292,11 +292,7 @@ impl RequestWriter for RequestPreview {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let mut pairs = pairs.into_iter().peekable();
-        // No pairs: no `?` either.
-        if pairs.peek().is_some() {
-            self.url.query_pairs_mut().extend_pairs(pairs);
-        }
+        crate::transport::append_query(&mut self.url, pairs);
         self
     }
 

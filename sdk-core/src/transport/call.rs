@@ -122,13 +122,7 @@ impl<'t> Call<'t> {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let mut pairs = pairs.into_iter().peekable();
-        if pairs.peek().is_some() {
-            let mut query = self.url.query_pairs_mut();
-            for (k, v) in pairs {
-                query.append_pair(k.as_ref(), v.as_ref());
-            }
-        }
+        super::append_query(&mut self.url, pairs);
         self
     }
 

@@ -365,6 +365,19 @@ impl Transport {
     }
 }
 
+/// Appends `pairs` to the query of `url`, form-encoded (a key may repeat);
+/// no pairs leave the URL as it is (no `?` either). What [`Call::query`]
+/// and the request preview both write.
+pub(crate) fn append_query<K: AsRef<str>, V: AsRef<str>>(
+    url: &mut Url,
+    pairs: impl IntoIterator<Item = (K, V)>,
+) {
+    let mut pairs = pairs.into_iter().peekable();
+    if pairs.peek().is_some() {
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
+}
+
 /// `base` with `segments` appended, each percent-encoded whole.
 fn join(base: &Url, segments: &[&str]) -> Result<Url> {
     let mut url = base.clone();
@@ -373,4 +386,24 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url> {
         .pop_if_empty()
         .extend(segments);
     Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_pairs_are_appended_form_encoded_and_none_leave_the_url() {
+        let mut url = Url::parse("http://h/p").unwrap();
+        append_query(&mut url, std::iter::empty::<(&str, &str)>());
+        assert_eq!(url.as_str(), "http://h/p");
+        append_query(&mut url, [("a b", "1&2"), ("k", "x")]);
+        append_query(&mut url, [("k", "y=é")]);
+        assert_eq!(url.as_str(), "http://h/p?a+b=1%262&k=x&k=y%3D%C3%A9");
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            pairs,
+            [("a b", "1&2"), ("k", "x"), ("k", "y=é")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+    }
 }
