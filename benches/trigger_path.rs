@@ -2,7 +2,9 @@
 //! server in the same run, and the memory of 10,000 handles waiting at once.
 //!
 //! `cargo bench --bench trigger_path` prints, for `WebhookTrigger::trigger`
-//! (n8n lastNode webhook with header auth) and `RunsClient::run` (runs API,
+//! (n8n lastNode webhook with header auth; the result taken with
+//! `RunHandle::into_outcome`, and again with `wait`, which copies it out of
+//! a handle that stays usable) and `RunsClient::run` (runs API,
 //! idempotency key, envelope decoded), sequentially and at 64 requests in
 //! flight: µs per request of wall time and of client CPU time (the client
 //! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
@@ -17,7 +19,12 @@
 //! --separate-threads=yes <bench binary> --bench`, the same with `raw`, and
 //! again with `TRIGGER_PATH_ROUNDS=1`: the difference of the client thread's
 //! instructions over the 4,096 requests between the two is its cost per
-//! request, free of start-up.
+//! request, free of start-up (`TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait` for n8n,
+//! `raw-runs|sdk-runs` for the runs API). With
+//! `--cache-sim=yes --branch-sim=yes` callgrind also counts L1 misses and
+//! mispredicted branches, which cost the SDK side more than its instructions
+//! (its futures and buffers are fresh heap memory where raw `reqwest` reuses
+//! one task's).
 
 use std::{
     collections::HashMap,
@@ -169,7 +176,19 @@ async fn trigger_paths(base: &str) {
             let _: Value = serde_json::from_slice(&body).expect("raw json");
         }
     };
+    // The result handed over (`into_outcome`, the usual last step) ...
     let sdk_n8n = |_: usize| {
+        let request = TriggerRequest::new(payload());
+        let hook = &hook;
+        async move {
+            let run = hook.trigger(request).await.expect("sdk n8n");
+            run.into_outcome(WaitOptions::default())
+                .await
+                .expect("finished");
+        }
+    };
+    // ... or copied out of a handle that stays usable (`wait`).
+    let sdk_n8n_wait = |_: usize| {
         let request = TriggerRequest::new(payload());
         let hook = &hook;
         async move {
@@ -220,7 +239,7 @@ async fn trigger_paths(base: &str) {
     );
     drop((trigger_future, run_future));
 
-    // `TRIGGER_PATH_PROFILE=raw|sdk`: only that n8n loop, for a profiler,
+    // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|raw-runs|sdk-runs`: only that loop, for a profiler,
     // `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under valgrind).
     if let Ok(which) = std::env::var("TRIGGER_PATH_PROFILE") {
         let rounds = std::env::var("TRIGGER_PATH_ROUNDS")
@@ -230,6 +249,9 @@ async fn trigger_paths(base: &str) {
         for _ in 0..rounds {
             match which.as_str() {
                 "raw" => measure(1, &raw_n8n).await,
+                "sdk-wait" => measure(1, &sdk_n8n_wait).await,
+                "raw-runs" => measure(1, &raw_runs).await,
+                "sdk-runs" => measure(1, &sdk_runs).await,
                 _ => measure(1, &sdk_n8n).await,
             };
         }
@@ -237,12 +259,13 @@ async fn trigger_paths(base: &str) {
     }
     for concurrency in [1, CONCURRENT] {
         compare(
-            "n8n WebhookTrigger::trigger",
+            "n8n trigger + into_outcome",
             concurrency,
             &raw_n8n,
             &sdk_n8n,
         )
         .await;
+        compare("n8n trigger + wait", concurrency, &raw_n8n, &sdk_n8n_wait).await;
         compare("runs RunsClient::run", concurrency, &raw_runs, &sdk_runs).await;
     }
 }

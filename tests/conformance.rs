@@ -251,6 +251,18 @@ async fn trigger_then_wait_reaches_success_within_a_deadline() {
             .await
             .expect("second wait");
         assert_eq!(again.output, outcome.output, "{}", case.name);
+        // Handing the handle over gives the same outcome, whatever kind of
+        // handle it is (a finished run moves it out, others wait).
+        let handed = handle
+            .into_outcome(WaitOptions::timeout(DEADLINE))
+            .await
+            .unwrap_or_else(|e| panic!("{}: into_outcome: {e}", case.name));
+        assert_eq!(
+            (&handed.status, &handed.output, &handed.run_id),
+            (&outcome.status, &outcome.output, &outcome.run_id),
+            "{}",
+            case.name
+        );
     }
     server.shutdown().await;
 }

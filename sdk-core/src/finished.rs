@@ -59,6 +59,10 @@ impl RunHandle for FinishedRun {
         Ok(self.outcome.clone())
     }
 
+    async fn into_outcome(self: Box<Self>, _options: WaitOptions) -> Result<RunOutcome> {
+        Ok(self.outcome)
+    }
+
     fn events(&self) -> BoxStream<'_, Result<RunEvent>> {
         Box::pin(futures::stream::iter([Ok(RunEvent::Finished(Box::new(
             self.outcome.clone(),

@@ -83,6 +83,17 @@ pub trait RunHandle: Send + Sync + fmt::Debug {
         poll_until_terminal(self, &options).await
     }
 
+    /// Waits like [`RunHandle::wait`] and hands the outcome over, consuming
+    /// the handle: the usual last step after a trigger
+    /// (`trigger.trigger(request).await?.into_outcome(options).await`). A
+    /// handle that already holds its finished run (a [`crate::FinishedRun`]:
+    /// n8n `lastNode`, ToolJet `/trigger`, a Flowmatic Response node) gives
+    /// it without a copy; `wait` must clone it, since the handle stays
+    /// usable.
+    async fn into_outcome(self: Box<Self>, options: WaitOptions) -> Result<RunOutcome> {
+        self.wait(options).await
+    }
+
     /// The run's events as they happen, ending with [`RunEvent::Finished`].
     fn events(&self) -> BoxStream<'_, Result<RunEvent>> {
         poll_events(self, PollPolicy::default())
