@@ -11,6 +11,8 @@
 //!   routes, e.g. to profile one);
 //! - `--sustain N` (200,000): then N more webhook requests (half each kind),
 //!   printing the server's RSS every tenth, to show it stays flat;
+//! - `--server BINARY`: drive this `reference-server` binary instead of the
+//!   one cargo built (e.g. a copy of an earlier build, to compare);
 //! - `--config FILE`: serve this fixture instead of the demo set (for
 //!   other retention or connection settings; it must keep the demo's n8n
 //!   webhooks, e.g. an edited `reference-server --print-demo-config`);
@@ -21,6 +23,20 @@
 //! `--allocs N` (2,000): first, N requests of each route on one connection
 //! to a server in this process, printing the heap allocations per request
 //! the server made (its runtime's threads only; 0 skips it).
+//!
+//! `--instructions N` (0, off): first, for each route, the instructions the
+//! server executes per request, counted by callgrind (load-free, so the one
+//! number to compare before and after a change): the bench runs itself twice
+//! per route under `valgrind --tool=callgrind --separate-threads=yes`, a
+//! demo server in-process and a client on the main thread sending
+//! `--warmup W` requests (2,100: the default retention of 2,000 finished
+//! runs is full, so every webhook request also evicts one) and then N more
+//! on one connection, and prints the difference of the server threads'
+//! instructions (every thread but the client's) over N, and health's count
+//! divided by the route's. The in-process server allocates with the system
+//! allocator (as in a user's test process; the binary's mimalloc is cheaper).
+//! Needs `valgrind` on the PATH; e.g.
+//! `-- --instructions 1000 --allocs 0 --rounds 0 --sustain 0 --slow 0`.
 //!
 //! Besides req/s it prints the server's CPU time per request of each route
 //! (from `/proc`), and health's CPU per request divided by the route's: the
@@ -90,6 +106,10 @@ static ALLOCATOR: Counting = Counting;
 #[derive(Clone)]
 struct Options {
     allocs: u64,
+    /// Requests per route counted by callgrind (0: not run).
+    instructions: u64,
+    /// Requests per route before the callgrind count.
+    warmup: u64,
     connections: usize,
     seconds: u64,
     rounds: usize,
@@ -98,6 +118,8 @@ struct Options {
     /// A fixture for the server instead of the demo set (it must keep the
     /// demo's n8n webhooks).
     config: Option<String>,
+    /// The server binary (cargo's unless `--server`).
+    server: Option<String>,
     /// The routes of the throughput rounds (all three unless `--only`).
     routes: Vec<Route>,
 }
@@ -105,12 +127,15 @@ struct Options {
 fn options() -> Options {
     let mut o = Options {
         allocs: 2_000,
+        instructions: 0,
+        warmup: 2_100,
         connections: 64,
         seconds: 3,
         rounds: 3,
         sustain: 200_000,
         slow: 5_000,
         config: None,
+        server: None,
         routes: vec![Route::Health, Route::LastNode, Route::OnReceived],
     };
     let mut only = Vec::new();
@@ -123,12 +148,15 @@ fn options() -> Options {
         };
         match arg.as_str() {
             "--allocs" => o.allocs = value(),
+            "--instructions" => o.instructions = value(),
+            "--warmup" => o.warmup = value(),
             "--connections" => o.connections = value() as usize,
             "--seconds" => o.seconds = value(),
             "--rounds" => o.rounds = value() as usize,
             "--sustain" => o.sustain = value(),
             "--slow" => o.slow = value() as usize,
             "--config" => o.config = args.next(),
+            "--server" => o.server = args.next(),
             "--only" => {
                 let name = args.next().unwrap_or_default();
                 let route = Route::ALL
@@ -153,8 +181,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(config: Option<&str>) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_reference-server"));
+    fn start(binary: Option<&str>, config: Option<&str>) -> Self {
+        let mut command = Command::new(binary.unwrap_or(env!("CARGO_BIN_EXE_reference-server")));
         command.args(["--listen", "127.0.0.1:0"]);
         if let Some(path) = config {
             command.args(["--config", path]);
@@ -547,12 +575,7 @@ fn allocations(o: &Options) {
                 }
             }
             // Runs still going (onReceived's delay) allocate as they finish.
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while server.engine().run_counts().kept > server.engine().run_counts().finished
-                && Instant::now() < deadline
-            {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            settle(&server).await;
             let made = ALLOCATIONS.load(Ordering::Relaxed) - before;
             println!(
                 "  {:<24} {:>6.1} allocations/request  ({failed} failed)",
@@ -565,9 +588,140 @@ fn allocations(o: &Options) {
     server_rt.shutdown_timeout(Duration::from_secs(1));
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+fn main() {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some(CALLGRIND_CHILD) {
+        let route = args.next().unwrap_or_default();
+        let route = Route::ALL.into_iter().find(|r| r.key() == route);
+        let count = |v: Option<String>| v.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let (warmup, requests) = (count(args.next()), count(args.next()));
+        return callgrind_child(route.expect("route"), warmup, requests);
+    }
     let o = options();
+    if o.instructions > 0 {
+        instructions(&o);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("bench runtime")
+        .block_on(bench(o));
+}
+
+/// The first argument of the bench run under callgrind by [`instructions`].
+const CALLGRIND_CHILD: &str = "--callgrind-child";
+
+/// Under callgrind: a demo server in this process (its own runtime), and on
+/// this thread a client sending `warmup + requests` requests of `route` on
+/// one connection; returns once the runs they started have finished.
+fn callgrind_child(route: Route, warmup: u64, requests: u64) {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let server = server_rt
+        .block_on(trigger_sdk_reference_server::ReferenceServer::start_demo())
+        .expect("in-process server");
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    client_rt.block_on(async {
+        let mut conn = Conn::open(server.local_addr()).await.expect("connect");
+        let request = route.request();
+        for _ in 0..warmup + requests {
+            let _ = conn.call(&request).await;
+        }
+        settle(&server).await;
+    });
+    drop(server);
+    server_rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// Waits (up to 10 s) until the server's runs still going (onReceived's
+/// delay) have finished.
+async fn settle(server: &trigger_sdk_reference_server::ReferenceServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.engine().run_counts().kept > server.engine().run_counts().finished
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Instructions per request of each route in the server's threads: the
+/// bench under callgrind with `warmup` requests and with `warmup + N`.
+fn instructions(o: &Options) {
+    println!(
+        "instructions executed by the server per request (callgrind, in this process, \
+         one connection, after {} requests):",
+        o.warmup
+    );
+    let mut health = None;
+    for route in &o.routes {
+        let before = server_instructions(*route, o.warmup, 0);
+        let after = server_instructions(*route, o.warmup, o.instructions);
+        let (Some(before), Some(after)) = (before, after) else {
+            println!(
+                "  {:<24} not counted (is valgrind installed?)",
+                route.name()
+            );
+            continue;
+        };
+        let per_request = after.saturating_sub(before) as f64 / o.instructions as f64;
+        if matches!(route, Route::Health) {
+            health = Some(per_request);
+        }
+        let ratio = health.map_or_else(String::new, |h| format!("ratio {:.2}", h / per_request));
+        println!(
+            "  {:<24} {:>9.0} instructions/request  {ratio}",
+            route.name(),
+            per_request
+        );
+    }
+}
+
+/// The instructions of every thread but the main one (the client) of one
+/// [`callgrind_child`] run, None when valgrind could not run it.
+fn server_instructions(route: Route, warmup: u64, requests: u64) -> Option<u64> {
+    let dir = std::env::temp_dir().join(format!("server-bench-callgrind-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let out = dir.join("callgrind.out");
+    let status = Command::new("valgrind")
+        .args(["--tool=callgrind", "--separate-threads=yes"])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(std::env::current_exe().ok()?)
+        .args([CALLGRIND_CHILD, route.key()])
+        .args([warmup.to_string(), requests.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    // One file per thread, `callgrind.out-01` (the main thread), `-02`, ...
+    let mut total = 0;
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with("-01") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        total += text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    status.success().then_some(total)
+}
+
+async fn bench(o: Options) {
     if o.allocs > 0 {
         println!("heap allocations by the server (in this process, one connection):");
         // Its own runtimes, off this one's threads.
@@ -576,7 +730,10 @@ async fn main() {
             .await
             .expect("allocation count");
     }
-    let server = Server::start(o.config.as_deref());
+    if o.rounds == 0 && o.sustain == 0 && o.slow == 0 {
+        return;
+    }
+    let server = Server::start(o.server.as_deref(), o.config.as_deref());
     let rss_start = server.rss_mb();
     println!(
         "reference-server at {} ({}); {} connections, {} s rounds",
