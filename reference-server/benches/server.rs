@@ -33,7 +33,9 @@
 //! runs is full, so every webhook request also evicts one) and then N more
 //! on one connection, and prints the difference of the server threads'
 //! instructions (every thread but the client's) over N, and health's count
-//! divided by the route's. The in-process server allocates with the system
+//! divided by the route's (onReceived's count also holds the timer work of
+//! its runs' delay, which grows with the time callgrind takes: compare it
+//! with care). The in-process server allocates with the system
 //! allocator (as in a user's test process; the binary's mimalloc is cheaper).
 //! Needs `valgrind` on the PATH; e.g.
 //! `-- --instructions 1000 --allocs 0 --rounds 0 --sustain 0 --slow 0`.

@@ -45,7 +45,7 @@ pub fn render_value(tree: &Value, ctx: &dyn Scope) -> Result<Value> {
                 .collect::<Result<_>>()?,
         ),
         Value::Object(map) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(map.len());
             for (k, v) in map {
                 out.insert(k.clone(), render_value(v, ctx)?);
             }
@@ -94,6 +94,9 @@ pub fn to_text(v: &Value) -> String {
 
 /// Evaluates `operand | filter: arg | filter`.
 pub fn eval_expression(expr: &str, ctx: &dyn Scope) -> Result<Value> {
+    if !expr.contains('|') {
+        return eval_operand(expr.trim(), ctx);
+    }
     let parts = split_outside_quotes(expr, '|');
     let mut parts = parts.iter();
     let Some(first) = parts.next() else {

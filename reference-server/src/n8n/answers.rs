@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// `Content-Type` of every JSON answer.
 pub(crate) const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -15,9 +15,13 @@ pub(crate) const SANDBOX_CSP: &str = "sandbox allow-downloads allow-forms allow-
 const PRODUCTION_HINT: &str = "The workflow must be active for a production URL to run successfully. You can activate the workflow using the toggle in the top-right of the editor. Note that unlike test URL calls, production URL calls aren't shown on the canvas (only in the executions list)";
 const TEST_HINT: &str = "Click the 'Execute workflow' button on the canvas, then try again. (In test mode, the webhook only works for one call after you click this button)";
 
-/// A JSON answer with n8n's content type.
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
-    raw(status, JSON_UTF8, body.to_string())
+/// A JSON answer with n8n's content type (compact, as `Value`'s `Display` writes it).
+pub(crate) fn json(status: StatusCode, body: &(impl serde::Serialize + ?Sized)) -> Response {
+    raw(
+        status,
+        JSON_UTF8,
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
 }
 
 /// An answer with a given content type.

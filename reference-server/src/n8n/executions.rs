@@ -160,18 +160,23 @@ pub(crate) fn is_no_items(v: &Value) -> bool {
 
 /// n8n items from a value: an array's elements, or the value itself; `null` → none.
 pub(crate) fn items_of(v: &Value) -> Vec<Value> {
+    item_slice(v).to_vec()
+}
+
+/// [`items_of`] without copying: the items of a value, borrowed.
+fn item_slice(v: &Value) -> &[Value] {
     match v {
-        Value::Null => Vec::new(),
-        Value::Array(items) => items.clone(),
-        other => vec![other.clone()],
+        Value::Null => &[],
+        Value::Array(items) => items,
+        other => std::slice::from_ref(other),
     }
 }
 
 /// The items the last node emitted: the run output, or the webhook item for a workflow
-/// without steps.
-pub(crate) fn last_node_items(snap: &RunSnapshot) -> Vec<Value> {
+/// without steps (borrowed from the snapshot: an answer serializes them without a copy).
+pub(crate) fn last_node_items(snap: &RunSnapshot) -> &[Value] {
     if snap.steps.is_empty() {
-        return vec![Value::clone(&snap.input)];
+        return std::slice::from_ref(&*snap.input);
     }
     // A node that emits no items ends the branch: it is the last node that ran.
     if snap
@@ -179,9 +184,9 @@ pub(crate) fn last_node_items(snap: &RunSnapshot) -> Vec<Value> {
         .iter()
         .any(|s| s.output.as_deref().is_some_and(is_no_items))
     {
-        return Vec::new();
+        return &[];
     }
-    items_of(snap.output.as_deref().unwrap_or(&Value::Null))
+    item_slice(snap.output.as_deref().unwrap_or(&Value::Null))
 }
 
 fn wrap_items(items: Vec<Value>) -> Value {

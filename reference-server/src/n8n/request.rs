@@ -36,6 +36,9 @@ pub(crate) fn percent_decode(raw: &str) -> String {
 
 /// Decodes a path segment: `%XX` escapes only (`+` stays a plus).
 pub(crate) fn decode_path_segment(raw: &str) -> String {
+    if !raw.contains('%') {
+        return raw.to_owned();
+    }
     percent_decode(&raw.replace('+', "%2B"))
 }
 
@@ -139,11 +142,13 @@ fn insert(map: &mut Map<String, Value>, key: &str, path: &[String], value: Value
 pub(crate) fn headers_json(headers: &HeaderMap) -> Value {
     let mut out = Map::with_capacity(headers.keys_len());
     for name in headers.keys() {
-        let mut joined = String::new();
-        for (i, v) in headers.get_all(name).iter().enumerate() {
-            if i > 0 {
-                joined.push_str(", ");
-            }
+        let mut values = headers.get_all(name).iter();
+        let mut joined = values
+            .next()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        for v in values {
+            joined.push_str(", ");
             joined.push_str(&String::from_utf8_lossy(v.as_bytes()));
         }
         out.insert(name.as_str().to_owned(), Value::String(joined));

@@ -105,7 +105,12 @@ fn request_path(uri_path: &str, kind: Kind) -> String {
 /// Finds the registered webhooks whose path matches, for any method.
 fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate> {
     let segments: Vec<String> = path.split('/').map(decode_path_segment).collect();
-    let decoded = segments.join("/");
+    // Without escapes the decoded path is the path itself.
+    let decoded = if path.contains('%') {
+        std::borrow::Cow::Owned(segments.join("/"))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
     let mut out = Vec::new();
     for wf in &reg.workflows {
         let Some(exposure) = &wf.webhook else {
@@ -286,8 +291,7 @@ fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
     let mount = req
         .extensions()
         .get::<OriginalUri>()
-        .map(|o| o.0.path().strip_suffix(inner).unwrap_or("").to_owned())
-        .unwrap_or_default();
+        .map_or("", |o| o.0.path().strip_suffix(inner).unwrap_or(""));
     format!("http://{host}{mount}/{}/{url_path}", kind.segment())
 }
 
@@ -504,7 +508,7 @@ async fn last_node(face: &N8nFace, id: &str, status: StatusCode, data: N8nRespon
     }
     let items = executions::last_node_items(&snap);
     let answer = match data {
-        N8nResponseData::AllEntries => answers::json(status, &Value::Array(items)),
+        N8nResponseData::AllEntries => answers::json(status, items),
         N8nResponseData::NoData => answers::raw(status, JSON_UTF8, Body::empty()),
         _ => {
             let first = items
