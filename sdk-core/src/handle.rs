@@ -78,7 +78,9 @@ pub trait RunHandle: Send + Sync + fmt::Debug {
     /// Waits until the run ends or the deadline passes ([`Error::Timeout`]).
     /// A run that cannot be followed gives [`Error::NotTrackable`].
     /// A failed run is `Ok` with a failed outcome; use
-    /// [`RunOutcome::into_result`] to turn it into an error.
+    /// [`RunOutcome::into_result`] to turn it into an error. The handle stays
+    /// usable, so a finished run's outcome is copied; to take the outcome
+    /// and drop the handle, [`RunHandle::into_outcome`] avoids the copy.
     async fn wait(&self, options: WaitOptions) -> Result<RunOutcome> {
         poll_until_terminal(self, &options).await
     }
