@@ -4,7 +4,8 @@
 //! `cargo bench --bench trigger_path` prints, for `WebhookTrigger::trigger`
 //! (n8n lastNode webhook with header auth; the result taken with
 //! `RunHandle::into_outcome`, and again with `wait`, which copies it out of
-//! a handle that stays usable) and `RunsClient::run` (runs API,
+//! a handle that stays usable; and the typed `WebhookTrigger::send`, which
+//! returns the answer without a handle) and `RunsClient::run` (runs API,
 //! idempotency key, envelope decoded), sequentially and at 64 requests in
 //! flight: µs per request of wall time and of client CPU time (the client
 //! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
@@ -19,7 +20,7 @@
 //! --separate-threads=yes <bench binary> --bench`, the same with `raw`, and
 //! again with `TRIGGER_PATH_ROUNDS=1`: the difference of the client thread's
 //! instructions over the 4,096 requests between the two is its cost per
-//! request, free of start-up (`TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait` for n8n,
+//! request, free of start-up (`TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send` for n8n,
 //! `raw-runs|sdk-runs` for the runs API). With
 //! `--cache-sim=yes --branch-sim=yes` callgrind also counts L1 misses and
 //! mispredicted branches, which cost the SDK side more than its instructions
@@ -187,6 +188,16 @@ async fn trigger_paths(base: &str) {
                 .expect("finished");
         }
     };
+    // ... or the typed call one step away (`send`: the answer as sent, no
+    // handle, no boxed trait future), its body parsed like raw's ...
+    let sdk_n8n_send = |_: usize| {
+        let request = TriggerRequest::new(payload());
+        let hook = &hook;
+        async move {
+            let answer = hook.send(request).await.expect("sdk n8n send");
+            let _: Value = serde_json::from_slice(&answer.body).expect("sdk json");
+        }
+    };
     // ... or copied out of a handle that stays usable (`wait`).
     let sdk_n8n_wait = |_: usize| {
         let request = TriggerRequest::new(payload());
@@ -239,7 +250,7 @@ async fn trigger_paths(base: &str) {
     );
     drop((trigger_future, run_future));
 
-    // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|raw-runs|sdk-runs`: only that loop, for a profiler,
+    // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send|raw-runs|sdk-runs`: only that loop, for a profiler,
     // `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under valgrind).
     if let Ok(which) = std::env::var("TRIGGER_PATH_PROFILE") {
         let rounds = std::env::var("TRIGGER_PATH_ROUNDS")
@@ -250,6 +261,7 @@ async fn trigger_paths(base: &str) {
             match which.as_str() {
                 "raw" => measure(1, &raw_n8n).await,
                 "sdk-wait" => measure(1, &sdk_n8n_wait).await,
+                "sdk-send" => measure(1, &sdk_n8n_send).await,
                 "raw-runs" => measure(1, &raw_runs).await,
                 "sdk-runs" => measure(1, &sdk_runs).await,
                 _ => measure(1, &sdk_n8n).await,
@@ -266,6 +278,13 @@ async fn trigger_paths(base: &str) {
         )
         .await;
         compare("n8n trigger + wait", concurrency, &raw_n8n, &sdk_n8n_wait).await;
+        compare(
+            "n8n WebhookTrigger::send",
+            concurrency,
+            &raw_n8n,
+            &sdk_n8n_send,
+        )
+        .await;
         compare("runs RunsClient::run", concurrency, &raw_runs, &sdk_runs).await;
     }
 }
