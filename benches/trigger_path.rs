@@ -264,7 +264,10 @@ async fn trigger_paths(base: &str) {
                 "sdk-send" => measure(1, &sdk_n8n_send).await,
                 "raw-runs" => measure(1, &raw_runs).await,
                 "sdk-runs" => measure(1, &sdk_runs).await,
-                _ => measure(1, &sdk_n8n).await,
+                "sdk" => measure(1, &sdk_n8n).await,
+                other => panic!(
+                    "TRIGGER_PATH_PROFILE={other:?}: use raw, sdk, sdk-wait, sdk-send, raw-runs or sdk-runs"
+                ),
             };
         }
         return;
