@@ -170,11 +170,22 @@ pub fn lookup(ctx: &dyn Scope, path: &str) -> Value {
     } else {
         std::borrow::Cow::Borrowed(path)
     };
-    let segments: Vec<&str> = normalized.split('.').filter(|s| !s.is_empty()).collect();
-    if segments.is_empty() {
-        return Value::Null;
+    let mut segments = normalized.split('.').filter(|s| !s.is_empty());
+    // Most paths are short: their segments on the stack.
+    let mut short = [""; 8];
+    let mut len = 0;
+    for (slot, segment) in short.iter_mut().zip(&mut segments) {
+        *slot = segment;
+        len += 1;
     }
-    ctx.resolve(&segments)
+    match segments.next() {
+        None if len == 0 => Value::Null,
+        None => ctx.resolve(&short[..len]),
+        Some(more) => {
+            let long: Vec<&str> = short.into_iter().chain([more]).chain(segments).collect();
+            ctx.resolve(&long)
+        }
+    }
 }
 
 /// What templates read: `input`, `steps`, `execution`, ... A JSON object is

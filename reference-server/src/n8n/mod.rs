@@ -176,7 +176,7 @@ pub(crate) fn router(app: AppState) -> Router {
     let arming: Arc<dyn crate::harness::TestWebhooks> = face.clone();
     face.app.harness.serve_test_webhooks(&arming);
     Router::new()
-        .merge(webhook::routes(&face))
+        .merge(webhook::routes())
         .route("/api/v1", any(api::handle))
         .route("/api/v1/", any(api::handle))
         .route("/api/v1/{*rest}", any(api::handle))

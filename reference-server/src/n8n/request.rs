@@ -141,17 +141,24 @@ fn insert(map: &mut Map<String, Value>, key: &str, path: &[String], value: Value
 /// Header names lower-case, values as strings; a repeated header is joined with `, `.
 pub(crate) fn headers_json(headers: &HeaderMap) -> Value {
     let mut out = Map::with_capacity(headers.keys_len());
-    for name in headers.keys() {
-        let mut values = headers.get_all(name).iter();
-        let mut joined = values
-            .next()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        for v in values {
-            joined.push_str(", ");
-            joined.push_str(&String::from_utf8_lossy(v.as_bytes()));
+    // `iter` yields the values of one name one after another.
+    let mut current: Option<(&http::HeaderName, String)> = None;
+    for (name, value) in headers {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        match &mut current {
+            Some((seen, joined)) if *seen == name => {
+                joined.push_str(", ");
+                joined.push_str(&text);
+            }
+            _ => {
+                if let Some((seen, joined)) = current.replace((name, text.into_owned())) {
+                    out.insert(seen.as_str().to_owned(), Value::String(joined));
+                }
+            }
         }
-        out.insert(name.as_str().to_owned(), Value::String(joined));
+    }
+    if let Some((seen, joined)) = current {
+        out.insert(seen.as_str().to_owned(), Value::String(joined));
     }
     Value::Object(out)
 }
@@ -161,18 +168,24 @@ pub(crate) fn headers_json(headers: &HeaderMap) -> Value {
 pub(crate) fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, String> {
     let mime = content_type
         .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if mime == "application/json" || mime.ends_with("+json") {
+        .map_or("", str::trim)
+        .as_bytes();
+    let is = |m: &str| mime.eq_ignore_ascii_case(m.as_bytes());
+    let starts_with =
+        |p: &str| mime.len() >= p.len() && mime[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let ends_with = |p: &str| {
+        mime.len() >= p.len() && mime[mime.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
+    };
+    if is("application/json") || ends_with("+json") {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(Map::new()));
         }
         return serde_json::from_slice(bytes).map_err(|e| json_hint(&e, bytes));
     }
-    if mime.starts_with("text/") && !mime.ends_with("/xml") {
+    if starts_with("text/") && !ends_with("/xml") {
         return Ok(Value::String(String::from_utf8_lossy(bytes).into_owned()));
     }
-    if mime == "application/x-www-form-urlencoded" {
+    if is("application/x-www-form-urlencoded") {
         return Ok(Value::Object(parse_query(&String::from_utf8_lossy(bytes))));
     }
     Ok(Value::Object(Map::new()))

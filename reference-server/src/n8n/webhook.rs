@@ -1,6 +1,7 @@
-//! `/webhook/*` and `/webhook-test/*`: registration lookup and CORS (a middleware, since
-//! webhooks are registered at run time), body parsing and webhook-node auth (the
-//! [`WebhookCall`] extractor), then the run and the answer of each response mode.
+//! `/webhook/*` and `/webhook-test/*`: registration lookup and CORS ([`find_webhook`],
+//! in the handler since webhooks are registered at run time: no middleware, no request
+//! extension), body parsing and webhook-node auth ([`WebhookCall::read`]), then the run
+//! and the answer of each response mode.
 
 // Handlers return `Result<Response, Response>`: the error side is the ready
 // answer, so its size does not matter.
@@ -13,8 +14,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, OriginalUri, Request, State};
-use axum::middleware::{self, Next};
+use axum::extract::{OriginalUri, Request, State};
 use axum::response::Response;
 use axum::routing::any;
 use futures::StreamExt;
@@ -54,26 +54,20 @@ impl Kind {
 
 /// The production and test webhook routes: `/webhook`, `/webhook/` and
 /// `/webhook/{*path}`, the same under `/webhook-test`, any method.
-pub(super) fn routes(face: &Face) -> Router<Face> {
+pub(super) fn routes() -> Router<Face> {
     [Kind::Production, Kind::Test]
         .into_iter()
         .fold(Router::new(), |router, kind| {
             let prefix = format!("/{}", kind.segment());
-            let hooks = Router::new()
-                .route(&prefix, any(call))
-                .route(&format!("{prefix}/"), any(call))
-                .route(&format!("{prefix}/{{*path}}"), any(call))
-                .route_layer(middleware::from_fn_with_state(
-                    (face.clone(), kind),
-                    find_webhook,
-                ));
-            router.merge(hooks)
+            let hook = any(move |State(face): State<Face>, req: Request| answer(face, kind, req));
+            router
+                .route(&prefix, hook.clone())
+                .route(&format!("{prefix}/"), hook.clone())
+                .route(&format!("{prefix}/{{*path}}"), hook)
         })
 }
 
-/// A registered webhook that matches the request path (`Clone` for the request's
-/// extensions, which take it by value and never clone it).
-#[derive(Clone)]
+/// A registered webhook a call reached: what the run needs of its workflow.
 struct Candidate {
     workflow_id: String,
     engine_id: Option<String>,
@@ -82,11 +76,9 @@ struct Candidate {
     params: Map<String, Value>,
     /// The registered path as n8n shows it in `webhookUrl` (`<webhookId>/users/:id` for dynamic ones).
     url_path: String,
-    static_matches: usize,
 }
 
-/// The webhook a call reached (left in the request's extensions by [`find_webhook`]).
-#[derive(Clone)]
+/// The webhook a call reached (found by [`find_webhook`]).
 struct Hook {
     kind: Kind,
     candidate: Candidate,
@@ -94,25 +86,41 @@ struct Hook {
     url: String,
 }
 
-fn request_path(uri_path: &str, kind: Kind) -> String {
+/// The request path below `/webhook` (or `/webhook-test`), without its outer slashes.
+fn request_path(uri_path: &str, kind: Kind) -> &str {
     uri_path
         .strip_prefix('/')
         .and_then(|p| p.strip_prefix(kind.segment()))
         .unwrap_or(uri_path)
         .trim_matches('/')
-        .to_owned()
 }
+
+/// A registered webhook whose path matches the request (for any method).
+struct Found {
+    /// Its workflow's place in the registry.
+    index: usize,
+    /// The path parameters of a dynamic path.
+    params: Map<String, Value>,
+    static_matches: usize,
+}
+
 /// Finds the registered webhooks whose path matches, for any method.
-fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate> {
-    let segments: Vec<String> = path.split('/').map(decode_path_segment).collect();
+fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
+    // The decoded segments, made only when a dynamic path is compared.
+    let mut segments: Option<Vec<String>> = None;
     // Without escapes the decoded path is the path itself.
     let decoded = if path.contains('%') {
-        std::borrow::Cow::Owned(segments.join("/"))
+        std::borrow::Cow::Owned(
+            path.split('/')
+                .map(decode_path_segment)
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
     } else {
         std::borrow::Cow::Borrowed(path)
     };
     let mut out = Vec::new();
-    for wf in &reg.workflows {
+    for (index, wf) in reg.workflows.iter().enumerate() {
         let Some(exposure) = &wf.webhook else {
             continue;
         };
@@ -126,13 +134,15 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate
         let registered = exposure.path.trim_matches('/');
         let dynamic = registered.split('/').any(|s| s.starts_with(':'));
         let mut params = Map::new();
-        let (static_matches, url_path) = if dynamic {
+        let static_matches = if dynamic {
+            let segments =
+                segments.get_or_insert_with(|| path.split('/').map(decode_path_segment).collect());
             let pattern = registered.split('/');
             let ok = segments.len() == pattern.clone().count() + 1
                 && segments[0] == exposure.webhook_id
                 && pattern.clone().zip(&segments[1..]).all(|(p, s)| {
                     if let Some(name) = p.strip_prefix(':') {
-                        params.insert(name.to_owned(), json!(s));
+                        params.insert(name.to_owned(), Value::String(s.clone()));
                         true
                     } else {
                         p == s
@@ -141,31 +151,30 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Candidate
             if !ok {
                 continue;
             }
-            let statics = pattern.filter(|p| !p.starts_with(':')).count();
-            (statics, format!("{}/{registered}", exposure.webhook_id))
+            pattern.filter(|p| !p.starts_with(':')).count()
         } else {
             if decoded != registered {
                 continue;
             }
-            (registered.split('/').count(), registered.to_owned())
+            registered.split('/').count()
         };
-        out.push(Candidate {
-            workflow_id: wf.id.clone(),
-            engine_id: wf.engine_id.clone(),
-            version_id: wf.version_id.clone(),
-            exposure: exposure.clone(),
+        out.push(Found {
+            index,
             params,
-            url_path,
             static_matches,
         });
     }
     out
 }
 
-fn methods_of(candidates: &[Candidate]) -> Vec<String> {
+/// The upper-case methods of the webhooks found, each once, in order.
+fn methods_of(reg: &Registry, found: &[Found]) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();
-    for c in candidates {
-        let m = c.exposure.method.to_ascii_uppercase();
+    for f in found {
+        let Some(exposure) = &reg.workflows[f.index].webhook else {
+            continue;
+        };
+        let m = exposure.method.to_ascii_uppercase();
         if !methods.contains(&m) {
             methods.push(m);
         }
@@ -207,70 +216,125 @@ fn with_headers(mut response: Response, headers: &[(HeaderName, HeaderValue)]) -
     response
 }
 
+/// `ANY /webhook/..` and `/webhook-test/..`: finds the webhook ([`find_webhook`]), runs
+/// it ([`call`]), and gives every answer the CORS headers of the path.
+async fn answer(face: Face, kind: Kind, req: Request) -> Response {
+    let (hook, cors) = match find_webhook(&face, kind, &req) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let response = match call(&face, hook, req).await {
+        Ok(response) | Err(response) => response,
+    };
+    with_headers(response, &cors)
+}
+
 /// Routes a call to its registered webhook, as n8n's webhook server does: an unsupported
 /// method is a 500 (`code: 0`), an unknown path a 404 naming it, a path registered for
 /// other methods a 404 naming them, an `OPTIONS` preflight a 204. Otherwise the call goes
-/// on with its [`Hook`] (a test webhook's arming is used up) and every answer gets the
-/// CORS headers of the path.
-async fn find_webhook(
-    State((face, kind)): State<(Face, Kind)>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let method = req.method().as_str().to_owned();
-    if method != "OPTIONS" && !WEBHOOK_METHODS.contains(&method.as_str()) {
-        return answers::code_zero(&format!("The method {method} is not supported."));
+/// on with its [`Hook`] (a test webhook's arming is used up) and the CORS headers of the
+/// path for its answer.
+fn find_webhook(
+    face: &Face,
+    kind: Kind,
+    req: &Request,
+) -> Result<(Hook, Vec<(HeaderName, HeaderValue)>), Response> {
+    let method = req.method().as_str();
+    if method != "OPTIONS" && !WEBHOOK_METHODS.contains(&method) {
+        return Err(answers::code_zero(&format!(
+            "The method {method} is not supported."
+        )));
     }
     let path = request_path(req.uri().path(), kind);
+    let headers = req.headers();
+    // The methods of the path are only shown in CORS headers and refusals.
+    let show_methods = method == "OPTIONS" || headers.contains_key(header::ORIGIN);
     let now = Instant::now();
     // Look up, and for a test call consume the arming, under one lock.
-    let (candidates, chosen) = {
+    let (chosen, methods) = {
         let mut reg = face.registry();
-        let mut candidates = lookup(&reg, kind, &path, now);
-        let best = candidates
+        let mut found = lookup(&reg, kind, path, now);
+        let best = found
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.exposure.method.eq_ignore_ascii_case(&method))
-            .max_by_key(|(_, c)| c.static_matches)
+            .filter(|(_, f)| {
+                reg.workflows[f.index]
+                    .webhook
+                    .as_ref()
+                    .is_some_and(|e| e.method.eq_ignore_ascii_case(method))
+            })
+            .max_by_key(|(_, f)| f.static_matches)
             .map(|(i, _)| i);
-        let chosen = best.map(|i| candidates.swap_remove(i));
+        let chosen = best.map(|i| found.swap_remove(i));
+        let methods = if show_methods || chosen.is_none() {
+            let mut methods = methods_of(&reg, &found);
+            if let Some(c) = &chosen {
+                let m = methods_of(&reg, std::slice::from_ref(c));
+                if let Some(m) = m.into_iter().next()
+                    && !methods.contains(&m)
+                {
+                    methods.insert(0, m);
+                }
+            }
+            methods
+        } else {
+            Vec::new()
+        };
+        let chosen = chosen.and_then(|f| candidate(&reg, f));
         if let (Kind::Test, Some(c)) = (kind, &chosen)
             && let Some(n) = reg.armed.get_mut(&c.workflow_id)
         {
             *n = n.saturating_sub(1);
         }
-        (candidates, chosen)
+        (chosen, methods)
     };
-    let mut methods = methods_of(&candidates);
-    if let Some(c) = &chosen {
-        let m = c.exposure.method.to_ascii_uppercase();
-        if !methods.contains(&m) {
-            methods.insert(0, m);
-        }
-    }
-    let headers = req.headers();
     if method == "OPTIONS" {
         if methods.is_empty() && headers.contains_key(header::ORIGIN) {
-            return not_registered(kind, &method, &path);
+            return Err(not_registered(kind, method, path));
         }
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NO_CONTENT;
-        return with_headers(response, &cors_headers(headers, &methods, true));
+        return Err(with_headers(
+            response,
+            &cors_headers(headers, &methods, true),
+        ));
     }
     let cors = cors_headers(headers, &methods, false);
     let Some(candidate) = chosen else {
         if methods.is_empty() {
-            return not_registered(kind, &method, &path);
+            return Err(not_registered(kind, method, path));
         }
-        return with_headers(answers::wrong_method(&method, &methods), &cors);
+        return Err(with_headers(answers::wrong_method(method, &methods), &cors));
     };
-    let url = webhook_url(&req, kind, &candidate.url_path);
-    req.extensions_mut().insert(Hook {
-        kind,
-        candidate,
-        url,
-    });
-    with_headers(next.run(req).await, &cors)
+    let url = webhook_url(req, kind, &candidate.url_path);
+    Ok((
+        Hook {
+            kind,
+            candidate,
+            url,
+        },
+        cors,
+    ))
+}
+
+/// What a call needs of the workflow of a webhook found.
+fn candidate(reg: &Registry, found: Found) -> Option<Candidate> {
+    let wf = reg.workflows.get(found.index)?;
+    let exposure = wf.webhook.as_ref()?;
+    let registered = exposure.path.trim_matches('/');
+    let url_path = if registered.split('/').any(|s| s.starts_with(':')) {
+        format!("{}/{registered}", exposure.webhook_id)
+    } else {
+        registered.to_owned()
+    };
+    Some(Candidate {
+        workflow_id: wf.id.clone(),
+        engine_id: wf.engine_id.clone(),
+        version_id: wf.version_id.clone(),
+        exposure: exposure.clone(),
+        params: found.params,
+        url_path,
+    })
 }
 
 fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
@@ -292,13 +356,18 @@ fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
         .extensions()
         .get::<OriginalUri>()
         .map_or("", |o| o.0.path().strip_suffix(inner).unwrap_or(""));
-    format!("http://{host}{mount}/{}/{url_path}", kind.segment())
+    let segment = kind.segment();
+    let mut url = String::with_capacity(
+        "http://".len() + host.len() + mount.len() + segment.len() + url_path.len() + 2,
+    );
+    for part in ["http://", host, mount, "/", segment, "/", url_path] {
+        url.push_str(part);
+    }
+    url
 }
 
 /// A call to a registered webhook whose body parsed (by its content type) and which
-/// passed the Webhook node's authentication. Rejections: a body over the limit (500
-/// `code: 0`), a body that does not parse (422, before authentication, as n8n parses
-/// first), then n8n's plain-text auth failures.
+/// passed the Webhook node's authentication.
 struct WebhookCall {
     hook: Hook,
     headers: HeaderMap,
@@ -308,15 +377,12 @@ struct WebhookCall {
     jwt_payload: Option<Value>,
 }
 
-impl FromRequest<Face> for WebhookCall {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, face: &Face) -> Result<Self, Response> {
-        let (mut parts, body) = req.into_parts();
-        let hook = parts
-            .extensions
-            .remove::<Hook>()
-            .ok_or_else(answers::problem_executing)?;
+impl WebhookCall {
+    /// Reads the call to `hook`. Refusals: a body over the limit (500 `code: 0`), a body
+    /// that does not parse (422, before authentication, as n8n parses first), then n8n's
+    /// plain-text auth failures.
+    async fn read(req: Request, face: &Face, hook: Hook) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
         let bytes = read_limited(body, face.body_limit())
             .await
             .map_err(|_| answers::problem_executing())?;
@@ -342,9 +408,9 @@ impl FromRequest<Face> for WebhookCall {
     }
 }
 
-/// `ANY /webhook/..` and `/webhook-test/..` (after [`find_webhook`]): runs the workflow
-/// and answers in the webhook's response mode.
-async fn call(State(face): State<Face>, call: WebhookCall) -> Reply {
+/// Runs the workflow of a call to `hook` and answers in the webhook's response mode.
+async fn call(face: &Face, hook: Hook, req: Request) -> Reply {
+    let call = WebhookCall::read(req, face, hook).await?;
     let WebhookCall {
         hook: Hook {
             kind,
@@ -361,7 +427,7 @@ async fn call(State(face): State<Face>, call: WebhookCall) -> Reply {
     item.insert("params".into(), Value::Object(c.params));
     item.insert("query".into(), Value::Object(query));
     item.insert("body".into(), body);
-    item.insert("webhookUrl".into(), json!(url));
+    item.insert("webhookUrl".into(), Value::String(url));
     item.insert(
         "executionMode".into(),
         json!(if kind == Kind::Test {
@@ -384,17 +450,17 @@ async fn call(State(face): State<Face>, call: WebhookCall) -> Reply {
         engine_id,
         version_id: c.version_id,
     };
-    let started = start_run(&face, &target, Value::Object(item), execution_mode)
+    let started = start_run(face, &target, Value::Object(item), execution_mode)
         .ok_or_else(answers::problem_executing)?;
     let exposure = &c.exposure;
     let status = StatusCode::from_u16(exposure.response_code).unwrap_or(StatusCode::OK);
     match exposure.response_mode {
         N8nResponseMode::LastNode => {
-            last_node(&face, &started.id, status, exposure.response_data).await
+            last_node(face, &started.id, status, exposure.response_data).await
         }
-        N8nResponseMode::ResponseNode => response_node(&face, &started.id).await,
-        N8nResponseMode::Streaming => streaming(&face, &started),
-        _ => Ok(on_received(&face, exposure, &started, status)),
+        N8nResponseMode::ResponseNode => response_node(face, &started.id).await,
+        N8nResponseMode::Streaming => streaming(face, &started),
+        _ => Ok(on_received(face, exposure, &started, status)),
     }
 }
 
@@ -464,6 +530,10 @@ fn success(mut response: Response) -> Response {
 /// exists, so the expression evaluates to `__UNKNOWN__` there.
 const UNKNOWN_EXECUTION_ID: &str = "__UNKNOWN__";
 
+/// The `onReceived` answer without a custom body (`{"message": "Workflow was started"}`
+/// as compact JSON).
+const WORKFLOW_STARTED: &str = r#"{"message":"Workflow was started"}"#;
+
 fn on_received(
     face: &N8nFace,
     exposure: &N8nExposure,
@@ -488,10 +558,7 @@ fn on_received(
                 .unwrap_or_else(|_| custom.to_owned());
             success(answers::raw(status, "text/html; charset=utf-8", text))
         }
-        None => success(answers::json(
-            status,
-            &json!({"message": "Workflow was started"}),
-        )),
+        None => success(answers::raw(status, JSON_UTF8, WORKFLOW_STARTED)),
     }
 }
 
