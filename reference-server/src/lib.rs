@@ -221,13 +221,15 @@ impl Drop for ReferenceServer {
 /// The faces read bodies under their own limit; the admin routes' `Bytes`
 /// extractors have none. The harness goes around it all (in [`serve`]).
 fn router(state: AppState) -> Router {
+    let (n8n_webhooks, n8n) = n8n::routers(state.clone());
     Router::new()
         .merge(harness::admin::router().layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/__admin/actions", get(action_calls))
         .route("/__admin/health", get(|| async { "ok" }))
         .fallback(not_found)
         .with_state(state.clone())
-        .nest("/n8n", n8n::router(state.clone()))
+        .merge(n8n_webhooks)
+        .nest(n8n::PREFIX, n8n)
         .nest("/runs", runs::router(state.clone()))
         .nest("/flowmatic", flowmatic::router(state.clone()))
         .nest("/tooljet", tooljet::router(state))

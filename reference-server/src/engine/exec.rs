@@ -9,9 +9,11 @@ use serde_json::{Value, json};
 
 use super::connectors;
 use super::http_step;
+use super::parsed::Parsed;
 use super::template::{Scope, TemplateError, render_str, render_value, to_text, walk};
 use super::{
-    ActionCall, Engine, EventKind, RunEntry, RunError, RunResponse, RunStatus, StepStatus,
+    ActionCall, Engine, EventKind, Registered, RunEntry, RunError, RunResponse, RunStatus,
+    StepStatus,
 };
 use crate::config::{Step, StepKind, Workflow};
 
@@ -19,12 +21,7 @@ use crate::config::{Step, StepKind, Workflow};
 /// waiting run before this returns; a run that has to wait goes on on its
 /// own task from the step that waits, until it ends, is cancelled (its status
 /// turns terminal) or passes the workflow's timeout.
-pub(super) fn execute(
-    engine: &Engine,
-    entry: Arc<RunEntry>,
-    wf: Arc<Workflow>,
-    start_index: usize,
-) {
+pub(super) fn execute(engine: &Engine, entry: Arc<RunEntry>, wf: Registered, start_index: usize) {
     let started = tokio::time::Instant::now();
     if entry.lock().snapshot.status.is_terminal() {
         return;
@@ -40,7 +37,7 @@ pub(super) fn execute(
         Advance::Waits => {
             let engine = engine.clone();
             tokio::spawn(async move {
-                let timeout = wf.timeout_ms.map(Duration::from_millis);
+                let timeout = wf.wf.timeout_ms.map(Duration::from_millis);
                 let steps = run.rest(&engine, &entry, &wf);
                 let outcome = tokio::select! {
                     () = entry.ended() => return,
@@ -166,8 +163,9 @@ impl Scope for RunContext {
     }
 }
 
-/// What a step received and what came of it.
-type Outcome = (Arc<Value>, Result<Value, RunError>);
+/// What a step received and what came of it (shared: a step that passes its
+/// input on, such as a delay, makes no copy of it).
+type Outcome = (Arc<Value>, Result<Arc<Value>, RunError>);
 
 /// How far [`Progress::advance`] got.
 enum Advance {
@@ -208,12 +206,13 @@ impl Progress {
     }
 
     /// Runs steps until one has to wait or the run is over.
-    fn advance(&mut self, engine: &Engine, entry: &RunEntry, wf: &Workflow) -> Advance {
-        while let Some(step) = wf.steps.get(self.index) {
+    fn advance(&mut self, engine: &Engine, entry: &RunEntry, wf: &Registered) -> Advance {
+        while let Some(step) = wf.wf.steps.get(self.index) {
             let Some(id) = start_step(entry, self.index) else {
                 return Advance::Ended;
             };
-            let Some(outcome) = self.run_now(engine, entry, step, &id) else {
+            let parsed = wf.parsed.get(self.index).and_then(Option::as_ref);
+            let Some(outcome) = self.run_now(engine, entry, (step, parsed), &id) else {
                 self.waiting = Some(id);
                 return Advance::Waits;
             };
@@ -221,7 +220,7 @@ impl Progress {
                 return Advance::Done(Err(error));
             }
         }
-        Advance::Done(self.output(wf))
+        Advance::Done(self.output(&wf.wf))
     }
 
     /// The steps from the current one (started, and waiting) on; None when
@@ -230,10 +229,10 @@ impl Progress {
         mut self,
         engine: &Engine,
         entry: &RunEntry,
-        wf: &Workflow,
+        wf: &Registered,
     ) -> Option<Result<Arc<Value>, RunError>> {
         loop {
-            let step = wf.steps.get(self.index)?;
+            let step = wf.wf.steps.get(self.index)?;
             let id = self.waiting.take()?;
             let outcome = self.run_waiting(engine, step).await;
             if let Err(error) = self.complete(entry, id, outcome) {
@@ -270,7 +269,6 @@ impl Progress {
         let index = self.index;
         match result {
             Ok(output) => {
-                let output = Arc::new(output);
                 entry.record(
                     EventKind::StepCompleted {
                         step: id.clone(),
@@ -310,13 +308,13 @@ impl Progress {
         }
     }
 
-    /// Runs a step that needs no waiting; None for one that does (a delay,
-    /// an HTTP call).
+    /// Runs a step (with its parsed output template, if any) that needs no
+    /// waiting; None for one that does (a delay, an HTTP call).
     fn run_now(
         &self,
         engine: &Engine,
         entry: &RunEntry,
-        step: &Step,
+        (step, parsed): (&Step, Option<&Parsed>),
         id: &Arc<str>,
     ) -> Option<Outcome> {
         let ctx = &self.ctx;
@@ -327,7 +325,10 @@ impl Progress {
         Some(match &step.kind {
             StepKind::Transform { output } => (
                 last.clone(),
-                render_value(output, ctx).map_err(template_error),
+                parsed
+                    .map_or_else(|| render_value(output, ctx), |p| p.render(ctx))
+                    .map(Arc::new)
+                    .map_err(template_error),
             ),
             StepKind::Respond {
                 status,
@@ -358,7 +359,8 @@ impl Progress {
                             },
                             |s| s.response = Some(response),
                         );
-                        (Arc::new(body.clone()), Ok(body))
+                        let body = Arc::new(body);
+                        (body.clone(), Ok(body))
                     }
                     (Err(e), _) | (_, Some(e)) => (null(), Err(e)),
                 }
@@ -377,7 +379,7 @@ impl Progress {
                 id_prefix,
             } => simulate(engine, ctx, id, (connector, action, id_prefix), params).map_or_else(
                 |e| (null(), Err(template_error(e))),
-                |(i, o)| (Arc::new(i), Ok(o)),
+                |(i, o)| (Arc::new(i), Ok(Arc::new(o))),
             ),
             StepKind::Email { config } => {
                 let method = config
@@ -386,7 +388,7 @@ impl Progress {
                     .unwrap_or("send");
                 simulate(engine, ctx, id, (connectors::EMAIL, method, ""), config).map_or_else(
                     |e| (null(), Err(template_error(e))),
-                    |(i, o)| (Arc::new(i), Ok(o)),
+                    |(i, o)| (Arc::new(i), Ok(Arc::new(o))),
                 )
             }
             StepKind::Delay { .. } | StepKind::HttpRequest { .. } => return None,
@@ -401,7 +403,7 @@ impl Progress {
         match &step.kind {
             StepKind::Delay { ms } => {
                 tokio::time::sleep(Duration::from_millis(*ms)).await;
-                (last.clone(), Ok(Value::clone(last)))
+                (last.clone(), Ok(last.clone()))
             }
             StepKind::HttpRequest {
                 method,
@@ -435,7 +437,9 @@ impl Progress {
                         };
                         (
                             Arc::new(body),
-                            output.map_err(|(code, message)| step_error(step, code, message)),
+                            output
+                                .map(Arc::new)
+                                .map_err(|(code, message)| step_error(step, code, message)),
                         )
                     }
                 }

@@ -9,6 +9,7 @@
 mod connectors;
 mod exec;
 mod http_step;
+mod parsed;
 pub mod run;
 mod table;
 pub mod template;
@@ -23,7 +24,7 @@ use futures::Stream;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
-use crate::config::{Retention, Workflow};
+use crate::config::{Retention, StepKind, Workflow};
 use crate::harness::Expectations;
 pub use run::{
     ActionCall, EventKind, RunError, RunEvent, RunResponse, RunSnapshot, RunStatus, StepState,
@@ -136,6 +137,8 @@ struct Registered {
     name: Arc<str>,
     /// The state of its steps when a run is created.
     pending_steps: Arc<[StepState]>,
+    /// Each step's output template parsed (`transform` steps), by step index.
+    parsed: Arc<[Option<parsed::Parsed>]>,
 }
 
 impl Registered {
@@ -156,10 +159,19 @@ impl Registered {
                 finished_at: None,
             })
             .collect();
+        let parsed = wf
+            .steps
+            .iter()
+            .map(|step| match &step.kind {
+                StepKind::Transform { output } => Some(parsed::Parsed::new(output)),
+                _ => None,
+            })
+            .collect();
         Self {
             id: wf.id.as_str().into(),
             name: wf.name.as_str().into(),
             pending_steps,
+            parsed,
             wf,
         }
     }
@@ -513,8 +525,8 @@ impl Engine {
         }
         let mut snapshot = RunSnapshot {
             id: req.run_id.into(),
-            workflow_id: registered.id,
-            workflow_name: registered.name,
+            workflow_id: registered.id.clone(),
+            workflow_name: registered.name.clone(),
             status: RunStatus::Pending,
             input: Arc::new(req.input),
             output: None,
@@ -558,7 +570,7 @@ impl Engine {
         entry.record(EventKind::Created, |_| {});
         let pending = entry.lock().snapshot.clone();
         self.inner.expectations.observe(&pending);
-        exec::execute(self, entry, registered.wf, start_index);
+        exec::execute(self, entry, registered, start_index);
         Ok(pending)
     }
 

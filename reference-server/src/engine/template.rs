@@ -165,12 +165,45 @@ fn unquote(token: &str) -> Option<&str> {
 /// Looks up a dotted path (`a.b.0.c`, `a[0].c`) in the context. The first
 /// segment falls back to the context's `input` when the root lacks it.
 pub fn lookup(ctx: &dyn Scope, path: &str) -> Value {
-    let normalized = if path.contains(['[', ']']) {
+    let normalized = normalize(path);
+    resolve(ctx, segments(&normalized))
+}
+
+/// `a[0].c` → `a.0.c`.
+fn normalize(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.contains(['[', ']']) {
         std::borrow::Cow::Owned(path.replace('[', ".").replace(']', ""))
     } else {
         std::borrow::Cow::Borrowed(path)
-    };
-    let mut segments = normalized.split('.').filter(|s| !s.is_empty());
+    }
+}
+
+/// The segments of a normalized path.
+fn segments(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized.split('.').filter(|s| !s.is_empty())
+}
+
+/// The segments of the path of a template that is exactly one `{{path}}` (no
+/// filter, no literal: what [`render_str`] looks up for it); None for any other
+/// string.
+pub(crate) fn single_path(s: &str) -> Option<Box<[Box<str>]>> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") || inner.contains('|') {
+        return None;
+    }
+    let token = inner.trim();
+    // What `eval_operand` reads as something else than a path.
+    let literal = matches!(token, "true" | "false" | "null" | "nil")
+        || (token.parse::<f64>().is_ok()
+            && token.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.'));
+    if token.is_empty() || unquote(token).is_some() || literal {
+        return None;
+    }
+    Some(segments(&normalize(token)).map(Box::from).collect())
+}
+
+/// The value at a path's segments (`null` for none).
+pub(crate) fn resolve<'a>(ctx: &dyn Scope, mut segments: impl Iterator<Item = &'a str>) -> Value {
     // Most paths are short: their segments on the stack.
     let mut short = [""; 8];
     let mut len = 0;

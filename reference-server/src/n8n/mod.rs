@@ -1,5 +1,5 @@
-//! The n8n face: production and test webhooks and the public API (`/api/v1`), nested by
-//! the server under `/n8n`. Answers follow `sdk-n8n/docs/contract.md` and what a real n8n 2.41.1 sent,
+//! The n8n face: production and test webhooks and the public API (`/api/v1`), served by
+//! the server under `/n8n` ([`routers`]). Answers follow `sdk-n8n/docs/contract.md` and what a real n8n 2.41.1 sent,
 //! or 1.123.81 with the `n8n.version` option set to `1.x` ([`crate::config::N8nVersion`]).
 
 mod answers;
@@ -168,20 +168,25 @@ impl Registry {
     }
 }
 
-/// The n8n routes, to be nested under `/n8n`: `/webhook/*`, `/webhook-test/*`,
-/// `/api/v1/*` and `/healthz`. The face's test webhooks are armed through the
-/// harness ([`crate::harness::Harness::arm_test_webhook`]).
-pub(crate) fn router(app: AppState) -> Router {
+/// Where the server serves the n8n face.
+pub(crate) const PREFIX: &str = "/n8n";
+
+/// The n8n routes: the webhooks (`/n8n/webhook/*`, `/n8n/webhook-test/*`), to be merged
+/// into the server's router (routed directly, so a webhook call pays no nesting), and the
+/// rest, to be nested under [`PREFIX`]: `/api/v1/*` and `/healthz`. The face's test
+/// webhooks are armed through the harness ([`crate::harness::Harness::arm_test_webhook`]).
+pub(crate) fn routers(app: AppState) -> (Router, Router) {
     let face = Arc::new(N8nFace::new(app));
     let arming: Arc<dyn crate::harness::TestWebhooks> = face.clone();
     face.app.harness.serve_test_webhooks(&arming);
-    Router::new()
-        .merge(webhook::routes())
+    let webhooks = webhook::routes().with_state(face.clone());
+    let rest = Router::new()
         .route("/api/v1", any(api::handle))
         .route("/api/v1/", any(api::handle))
         .route("/api/v1/{*rest}", any(api::handle))
         .route("/healthz", any(api::healthz))
         .route("/healthz/readiness", any(api::healthz))
         .fallback(|| async { answers::api_error(http::StatusCode::NOT_FOUND, "not found") })
-        .with_state(face)
+        .with_state(face);
+    (webhooks, rest)
 }

@@ -29,7 +29,7 @@ use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
 use super::auth;
 use super::executions::{self, MODE_KEY, VERSION_KEY, WORKFLOW_KEY};
 use super::request::{decode_path_segment, headers_json, parse_body, parse_query};
-use super::{Face, N8nFace, Registry};
+use super::{Face, N8nFace, PREFIX, Registry};
 
 type Reply = Result<Response, Response>;
 
@@ -52,13 +52,13 @@ impl Kind {
     }
 }
 
-/// The production and test webhook routes: `/webhook`, `/webhook/` and
-/// `/webhook/{*path}`, the same under `/webhook-test`, any method.
+/// The production and test webhook routes: `/n8n/webhook`, `/n8n/webhook/` and
+/// `/n8n/webhook/{*path}`, the same under `/n8n/webhook-test`, any method.
 pub(super) fn routes() -> Router<Face> {
     [Kind::Production, Kind::Test]
         .into_iter()
         .fold(Router::new(), |router, kind| {
-            let prefix = format!("/{}", kind.segment());
+            let prefix = format!("{PREFIX}/{}", kind.segment());
             let hook = any(move |State(face): State<Face>, req: Request| answer(face, kind, req));
             router
                 .route(&prefix, hook.clone())
@@ -86,8 +86,9 @@ struct Hook {
     url: String,
 }
 
-/// The request path below `/webhook` (or `/webhook-test`), without its outer slashes.
+/// The request path below `/n8n/webhook` (or `/n8n/webhook-test`), without its outer slashes.
 fn request_path(uri_path: &str, kind: Kind) -> &str {
+    let uri_path = uri_path.strip_prefix(PREFIX).unwrap_or(uri_path);
     uri_path
         .strip_prefix('/')
         .and_then(|p| p.strip_prefix(kind.segment()))
@@ -132,7 +133,7 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
             continue;
         }
         let registered = exposure.path.trim_matches('/');
-        let dynamic = registered.split('/').any(|s| s.starts_with(':'));
+        let dynamic = is_dynamic(registered);
         let mut params = Map::new();
         let static_matches = if dynamic {
             let segments =
@@ -165,6 +166,11 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
         });
     }
     out
+}
+
+/// Whether a registered path has a `:param` segment.
+fn is_dynamic(registered: &str) -> bool {
+    registered.contains(':') && registered.split('/').any(|s| s.starts_with(':'))
 }
 
 /// The upper-case methods of the webhooks found, each once, in order.
@@ -322,7 +328,7 @@ fn candidate(reg: &Registry, found: Found) -> Option<Candidate> {
     let wf = reg.workflows.get(found.index)?;
     let exposure = wf.webhook.as_ref()?;
     let registered = exposure.path.trim_matches('/');
-    let url_path = if registered.split('/').any(|s| s.starts_with(':')) {
+    let url_path = if is_dynamic(registered) {
         format!("{}/{registered}", exposure.webhook_id)
     } else {
         registered.to_owned()
@@ -344,18 +350,21 @@ fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
     }
 }
 
-/// The `http://host/n8n/webhook/<path>` the workflow sees as `webhookUrl`.
+/// The `http://host/n8n/webhook/<path>` the workflow sees as `webhookUrl` (the face's
+/// mount as the client addressed it, e.g. under a router that nests the server's).
 fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let inner = req.uri().path();
-    let mount = req
+    let path = req.uri().path();
+    let inner = path.strip_prefix(PREFIX).unwrap_or(path);
+    let original = req
         .extensions()
         .get::<OriginalUri>()
-        .map_or("", |o| o.0.path().strip_suffix(inner).unwrap_or(""));
+        .map_or(path, |o| o.0.path());
+    let mount = original.strip_suffix(inner).unwrap_or("");
     let segment = kind.segment();
     let mut url = String::with_capacity(
         "http://".len() + host.len() + mount.len() + segment.len() + url_path.len() + 2,
