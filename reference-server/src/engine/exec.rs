@@ -432,7 +432,8 @@ impl Progress {
                             timeout: Duration::from_millis(*timeout_ms),
                         };
                         let output = match engine.http_client() {
-                            Ok(client) => http_step::send(client, exchange).await,
+                            // Boxed: the run's task stays small for the steps that only wait.
+                            Ok(client) => Box::pin(http_step::send(client, exchange)).await,
                             Err(why) => Err(("HTTP_REQUEST_ERROR", why)),
                         };
                         (

@@ -246,6 +246,14 @@ impl RunEntry {
         cond: impl Fn(&RunSnapshot) -> bool,
         map: impl FnOnce(&RunSnapshot) -> T,
     ) -> T {
+        // Most waits find the condition met (a run that needed no waiting has
+        // ended before its face asks): no waiter registered then.
+        {
+            let data = self.lock();
+            if cond(&data.snapshot) {
+                return map(&data.snapshot);
+            }
+        }
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);

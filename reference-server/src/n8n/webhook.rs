@@ -74,8 +74,6 @@ struct Candidate {
     version_id: String,
     exposure: Arc<N8nExposure>,
     params: Map<String, Value>,
-    /// The registered path as n8n shows it in `webhookUrl` (`<webhookId>/users/:id` for dynamic ones).
-    url_path: String,
 }
 
 /// The webhook a call reached (found by [`find_webhook`]).
@@ -312,7 +310,7 @@ fn find_webhook(
         }
         return Err(with_headers(answers::wrong_method(method, &methods), &cors));
     };
-    let url = webhook_url(req, kind, &candidate.url_path);
+    let url = webhook_url(req, kind, &candidate.exposure);
     Ok((
         Hook {
             kind,
@@ -327,19 +325,12 @@ fn find_webhook(
 fn candidate(reg: &Registry, found: Found) -> Option<Candidate> {
     let wf = reg.workflows.get(found.index)?;
     let exposure = wf.webhook.as_ref()?;
-    let registered = exposure.path.trim_matches('/');
-    let url_path = if is_dynamic(registered) {
-        format!("{}/{registered}", exposure.webhook_id)
-    } else {
-        registered.to_owned()
-    };
     Some(Candidate {
         workflow_id: wf.id.clone(),
         engine_id: wf.engine_id.clone(),
         version_id: wf.version_id.clone(),
         exposure: exposure.clone(),
         params: found.params,
-        url_path,
     })
 }
 
@@ -351,8 +342,15 @@ fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
 }
 
 /// The `http://host/n8n/webhook/<path>` the workflow sees as `webhookUrl` (the face's
-/// mount as the client addressed it, e.g. under a router that nests the server's).
-fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
+/// mount as the client addressed it, e.g. under a router that nests the server's), with
+/// the registered path as n8n shows it (`<webhookId>/users/:id` for a dynamic one).
+fn webhook_url(req: &Request, kind: Kind, exposure: &N8nExposure) -> String {
+    let registered = exposure.path.trim_matches('/');
+    let webhook_id = if is_dynamic(registered) {
+        exposure.webhook_id.as_str()
+    } else {
+        ""
+    };
     let host = req
         .headers()
         .get(header::HOST)
@@ -366,10 +364,19 @@ fn webhook_url(req: &Request, kind: Kind, url_path: &str) -> String {
         .map_or(path, |o| o.0.path());
     let mount = original.strip_suffix(inner).unwrap_or("");
     let segment = kind.segment();
-    let mut url = String::with_capacity(
-        "http://".len() + host.len() + mount.len() + segment.len() + url_path.len() + 2,
-    );
-    for part in ["http://", host, mount, "/", segment, "/", url_path] {
+    let parts = [
+        "http://",
+        host,
+        mount,
+        "/",
+        segment,
+        "/",
+        webhook_id,
+        if webhook_id.is_empty() { "" } else { "/" },
+        registered,
+    ];
+    let mut url = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
         url.push_str(part);
     }
     url
