@@ -9,7 +9,12 @@
 //! idempotency key, envelope decoded), sequentially and at 64 requests in
 //! flight: µs per request of wall time and of client CPU time (the client
 //! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
-//! runs on its own threads), and the ratios SDK / raw. Then it starts 10,000
+//! runs on its own threads; with 2 CPUs or more, the client's thread is
+//! pinned to one and the server's to another), and the ratios SDK / raw.
+//! Each row is 25 pairs of short rounds, raw and SDK back to back; it prints
+//! the medians and, in brackets, the quartiles of the pairs' ratios, so a
+//! slow spell of a shared machine neither picks a row's ratio nor hides how
+//! far the pairs spread. First it starts 10,000
 //! `RunsHandle::wait`s at once against a server that keeps the runs
 //! `running` for a while, and prints the peak RSS and the connections the
 //! server saw. It measures; it asserts nothing.
@@ -45,8 +50,11 @@ use trigger_sdk::{
 };
 use trigger_sdk_reference_server::{ReferenceServer, creds, demo};
 
+/// Requests in one round of a profiled loop (`TRIGGER_PATH_PROFILE`).
 const REQUESTS: usize = 2_048;
-const ROUNDS: usize = 5;
+/// Requests in one round of a compared row, and the pairs of rounds.
+const ROUND_REQUESTS: usize = 512;
+const PAIRS: usize = 25;
 const CONCURRENT: usize = 64;
 const HANDLES: usize = 10_000;
 
@@ -75,11 +83,54 @@ fn rss_mib() -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// The CPUs this process may run on, in order (Linux; elsewhere none, and
+/// the bench runs unpinned).
+fn allowed_cpus() -> Vec<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `cpu_set_t` is plain data, all zeroes is an empty set;
+        // `sched_getaffinity` writes at most `size_of::<cpu_set_t>()` bytes
+        // into it, and `CPU_ISSET` reads within it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+                return Vec::new();
+            }
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+                .collect()
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    Vec::new()
+}
+
+/// Pins the calling thread to `cpu`; threads it starts afterwards inherit
+/// that. Without a CPU (`None`) it does nothing.
+fn pin_to(cpu: Option<usize>) {
+    #[cfg(target_os = "linux")]
+    if let Some(cpu) = cpu {
+        // SAFETY: as in `allowed_cpus`; `CPU_SET` writes within the set, and
+        // `sched_setaffinity(0, ..)` changes only the calling thread.
+        let pinned = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+        };
+        if !pinned {
+            eprintln!("could not pin a thread to CPU {cpu}; it runs unpinned");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cpu;
+}
+
 /// Starts the reference server (demo set, rate limits off) on a runtime of
-/// its own, on its own thread; returns its base URL.
-fn start_server() -> String {
+/// its own, on its own thread, pinned to `cpu`; returns its base URL.
+fn start_server(cpu: Option<usize>) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        pin_to(cpu);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -98,15 +149,15 @@ fn start_server() -> String {
     rx.recv().expect("server URL")
 }
 
-/// Wall and client CPU time of `REQUESTS` calls of `call`, `concurrency` in flight.
-async fn measure<F, Fut>(concurrency: usize, call: &F) -> (Duration, Duration)
+/// Wall and client CPU time of `requests` calls of `call`, `concurrency` in flight.
+async fn measure<F, Fut>(requests: usize, concurrency: usize, call: &F) -> (Duration, Duration)
 where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let cpu = thread_cpu();
     let start = Instant::now();
-    let per_task = REQUESTS / concurrency;
+    let per_task = requests / concurrency;
     join_all((0..concurrency).map(|task| async move {
         for i in 0..per_task {
             call(task * per_task + i).await;
@@ -116,11 +167,24 @@ where
     (start.elapsed(), thread_cpu() - cpu)
 }
 
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6 / REQUESTS as f64
+/// µs per request of `d`, spent on `requests` requests.
+fn us(d: Duration, requests: usize) -> f64 {
+    d.as_secs_f64() * 1e6 / requests as f64
 }
 
-/// Alternates raw and SDK rounds and keeps each one's best, then prints.
+/// The 25th, 50th and 75th percentiles of `values` (sorted in place).
+fn quartiles(values: &mut [f64]) -> [f64; 3] {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    [at(0.25), at(0.5), at(0.75)]
+}
+
+/// Runs `PAIRS` pairs of short rounds (raw then SDK, SDK then raw in turn,
+/// so neither side always runs on the other's leftovers), takes each pair's
+/// SDK / raw ratio, and prints the medians with the ratios' quartiles. A
+/// pair's two rounds run moments apart, so a slow spell of the machine
+/// moves both and mostly cancels out of their ratio, and the median is not
+/// moved by the few pairs a spell split.
 async fn compare<R, RF, S, SF>(name: &str, concurrency: usize, raw: &R, sdk: &S)
 where
     R: Fn(usize) -> RF,
@@ -129,26 +193,44 @@ where
     SF: std::future::Future<Output = ()>,
 {
     // Warm both pools.
-    measure(concurrency, raw).await;
-    measure(concurrency, sdk).await;
-    let (mut raw_wall, mut raw_cpu, mut sdk_wall, mut sdk_cpu) =
-        (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
-    for _ in 0..ROUNDS {
-        let (wall, cpu) = measure(concurrency, raw).await;
-        raw_wall = raw_wall.min(wall);
-        raw_cpu = raw_cpu.min(cpu);
-        let (wall, cpu) = measure(concurrency, sdk).await;
-        sdk_wall = sdk_wall.min(wall);
-        sdk_cpu = sdk_cpu.min(cpu);
+    measure(ROUND_REQUESTS, concurrency, raw).await;
+    measure(ROUND_REQUESTS, concurrency, sdk).await;
+    // Per pair: raw wall, SDK wall, wall ratio, raw CPU, SDK CPU, CPU ratio.
+    let mut rows: [Vec<f64>; 6] = Default::default();
+    for pair in 0..PAIRS {
+        let ((raw_wall, raw_cpu), (sdk_wall, sdk_cpu)) = if pair % 2 == 0 {
+            let raw_time = measure(ROUND_REQUESTS, concurrency, raw).await;
+            (raw_time, measure(ROUND_REQUESTS, concurrency, sdk).await)
+        } else {
+            let sdk_time = measure(ROUND_REQUESTS, concurrency, sdk).await;
+            (measure(ROUND_REQUESTS, concurrency, raw).await, sdk_time)
+        };
+        let values = [
+            us(raw_wall, ROUND_REQUESTS),
+            us(sdk_wall, ROUND_REQUESTS),
+            sdk_wall.as_secs_f64() / raw_wall.as_secs_f64(),
+            us(raw_cpu, ROUND_REQUESTS),
+            us(sdk_cpu, ROUND_REQUESTS),
+            sdk_cpu.as_secs_f64() / raw_cpu.as_secs_f64(),
+        ];
+        for (row, value) in rows.iter_mut().zip(values) {
+            row.push(value);
+        }
     }
+    let [raw_wall, sdk_wall, wall, raw_cpu, sdk_cpu, cpu] =
+        rows.each_mut().map(|row| quartiles(row));
     println!(
-        "{name:<28} {concurrency:>3} in flight | wall raw {:7.1} µs  sdk {:7.1} µs  ratio {:5.3} | client cpu raw {:6.1} µs  sdk {:6.1} µs  ratio {:5.3}",
-        us(raw_wall),
-        us(sdk_wall),
-        sdk_wall.as_secs_f64() / raw_wall.as_secs_f64(),
-        us(raw_cpu),
-        us(sdk_cpu),
-        sdk_cpu.as_secs_f64() / raw_cpu.as_secs_f64(),
+        "{name:<28} {concurrency:>3} in flight | wall raw {:6.1} µs  sdk {:6.1} µs  ratio {:5.3} ({:5.3}–{:5.3}) | client cpu raw {:5.1} µs  sdk {:5.1} µs  ratio {:5.3} ({:5.3}–{:5.3})",
+        raw_wall[1],
+        sdk_wall[1],
+        wall[1],
+        wall[0],
+        wall[2],
+        raw_cpu[1],
+        sdk_cpu[1],
+        cpu[1],
+        cpu[0],
+        cpu[2],
     );
 }
 
@@ -259,12 +341,12 @@ async fn trigger_paths(base: &str) {
             .unwrap_or(10);
         for _ in 0..rounds {
             match which.as_str() {
-                "raw" => measure(1, &raw_n8n).await,
-                "sdk-wait" => measure(1, &sdk_n8n_wait).await,
-                "sdk-send" => measure(1, &sdk_n8n_send).await,
-                "raw-runs" => measure(1, &raw_runs).await,
-                "sdk-runs" => measure(1, &sdk_runs).await,
-                "sdk" => measure(1, &sdk_n8n).await,
+                "raw" => measure(REQUESTS, 1, &raw_n8n).await,
+                "sdk-wait" => measure(REQUESTS, 1, &sdk_n8n_wait).await,
+                "sdk-send" => measure(REQUESTS, 1, &sdk_n8n_send).await,
+                "raw-runs" => measure(REQUESTS, 1, &raw_runs).await,
+                "sdk-runs" => measure(REQUESTS, 1, &sdk_runs).await,
+                "sdk" => measure(REQUESTS, 1, &sdk_n8n).await,
                 other => panic!(
                     "TRIGGER_PATH_PROFILE={other:?}: use raw, sdk, sdk-wait, sdk-send, raw-runs or sdk-runs"
                 ),
@@ -359,6 +441,14 @@ async fn many_handles() {
 }
 
 fn main() {
+    // The client's thread on one CPU, the server's on another: neither
+    // takes the other's CPU or caches, and the scheduler does not move them.
+    let cpus = allowed_cpus();
+    let (client_cpu, server_cpu) = match cpus[..] {
+        [client, server, ..] => (Some(client), Some(server)),
+        _ => (None, None),
+    };
+    pin_to(client_cpu);
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -368,9 +458,13 @@ fn main() {
     if std::env::var_os("TRIGGER_PATH_PROFILE").is_none() {
         client.block_on(many_handles());
     }
-    let base = start_server();
+    let base = start_server(server_cpu);
+    let placement = match (client_cpu, server_cpu) {
+        (Some(client), Some(server)) => format!("pinned to CPU {client} and CPU {server}"),
+        _ => "unpinned (fewer than 2 CPUs)".to_owned(),
+    };
     println!(
-        "best of {ROUNDS} alternating rounds of {REQUESTS} requests; client on one thread, reference server on its own"
+        "median of {PAIRS} pairs of rounds of {ROUND_REQUESTS} requests (ratios' quartiles in brackets); client on one thread, reference server on its own, {placement}"
     );
     client.block_on(trigger_paths(&base));
 }
