@@ -324,13 +324,15 @@ async fn trigger_paths(base: &str) {
     // serves allocations up to about 1 KiB from a per-thread cache, larger
     // ones from its slower general path.
     let trigger_future = hook.trigger(TriggerRequest::new(payload()));
+    let send_future = hook.send(TriggerRequest::new(payload()));
     let run_future = runs.run(creds::RUNS_CREATE_INVOICE, RunRequest::new(input.clone()));
     println!(
-        "future sizes: WebhookTrigger::trigger {} B (boxed), RunsClient::run {} B",
+        "future sizes: WebhookTrigger::trigger {} B (boxed), WebhookTrigger::send {} B, RunsClient::run {} B",
         std::mem::size_of_val(&*trigger_future),
+        std::mem::size_of_val(&send_future),
         std::mem::size_of_val(&run_future),
     );
-    drop((trigger_future, run_future));
+    drop((trigger_future, send_future, run_future));
 
     // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send|raw-runs|sdk-runs`: only that loop, for a profiler,
     // `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under valgrind).

@@ -182,21 +182,38 @@ impl WebhookTrigger {
     /// Calls the webhook with `request`'s payload (in the builder's body
     /// format) and returns the answer as sent; error answers are typed errors.
     /// For streaming webhooks this reads the whole stream.
-    pub async fn send(&self, mut request: TriggerRequest) -> Result<WebhookResponse> {
+    ///
+    /// # Errors
+    ///
+    /// A payload the body format cannot carry ([`Error::Config`]), or the
+    /// call's typed error (see [`Trigger::trigger`]).
+    // Not an `async fn`, here and in `send_body`: the future is the call's
+    // own (as for `trigger`), not the call plus a second copy of the request.
+    pub fn send(
+        &self,
+        mut request: TriggerRequest,
+    ) -> impl Future<Output = Result<WebhookResponse>> + Send + '_ {
         let payload = std::mem::take(&mut request.payload);
-        let body = WebhookBody::from_owned(payload, &self.body_format)?;
-        self.send_body(body, request).await
+        match WebhookBody::from_owned(payload, &self.body_format) {
+            Ok(body) => Either::Left(self.send_body(body, request)),
+            Err(e) => Either::Right(std::future::ready(Err(e))),
+        }
     }
 
     /// Calls the webhook with an explicit body (raw bytes, a form, text …);
     /// `request`'s payload is ignored, its query and headers are sent.
-    pub async fn send_body(
+    ///
+    /// # Errors
+    ///
+    /// As for [`WebhookTrigger::send`].
+    pub fn send_body(
         &self,
         body: WebhookBody,
         request: TriggerRequest,
-    ) -> Result<WebhookResponse> {
-        let answer = self.request_for(body, &request).send().await?;
-        Ok(WebhookResponse::from_http(answer))
+    ) -> impl Future<Output = Result<WebhookResponse>> + Send + '_ {
+        self.request_for(body, &request)
+            .send()
+            .map(|answer| Ok(WebhookResponse::from_http(answer?)))
     }
 
     /// Starts a run with an explicit body (see [`WebhookTrigger::send_body`])
