@@ -7,7 +7,9 @@
 //! a handle that stays usable; and the typed `WebhookTrigger::send`, which
 //! returns the answer without a handle) and `RunsClient::run` (runs API,
 //! idempotency key, envelope decoded), sequentially and at 64 requests in
-//! flight: µs per request of wall time and of client CPU time (the client
+//! flight (at 64 twice for `trigger` + `into_outcome` and `run`: with the
+//! default cap of 32 requests in flight, so half the calls queue, and with
+//! the cap at 64, as many connections as raw `reqwest` opens): µs per request of wall time and of client CPU time (the client
 //! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
 //! runs on its own threads; with 2 CPUs or more, the client's thread is
 //! pinned to one and the server's to another), and the ratios SDK / raw.
@@ -44,6 +46,7 @@ use std::{
 use axum::{Json, Router, extract::Path, routing::get, serve::ListenerExt};
 use futures::future::join_all;
 use serde_json::{Value, json};
+use trigger_sdk::transport::DEFAULT_MAX_CONCURRENT_REQUESTS;
 use trigger_sdk::{
     RunHandle, Trigger, TriggerRequest, WaitOptions, n8n::WebhookTrigger, runs::RunRequest,
     runs::RunsClient,
@@ -241,11 +244,18 @@ async fn trigger_paths(base: &str) {
     let payload = || json!({"to": "ada@example.com", "subject": "Welcome", "body": "Hello"});
 
     // n8n: a lastNode webhook with header auth; the answer is the output.
-    let hook = WebhookTrigger::builder(format!("{base}/n8n"), "send-email")
-        .header_auth(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
-        .response_mode(trigger_sdk::n8n::ResponseMode::LastNode)
-        .build()
-        .expect("webhook");
+    // With the default cap on requests in flight, and with the cap at the
+    // rows' 64 (as many connections as raw `reqwest` opens).
+    let webhook = |cap: usize| {
+        WebhookTrigger::builder(format!("{base}/n8n"), "send-email")
+            .header_auth(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
+            .response_mode(trigger_sdk::n8n::ResponseMode::LastNode)
+            .max_concurrent_requests(cap)
+            .build()
+            .expect("webhook")
+    };
+    let hook = webhook(DEFAULT_MAX_CONCURRENT_REQUESTS);
+    let hook_wide = webhook(CONCURRENT);
     let hook_url = format!("{base}/n8n/webhook/send-email");
     let raw_n8n = |_: usize| {
         let request = raw
@@ -260,16 +270,8 @@ async fn trigger_paths(base: &str) {
         }
     };
     // The result handed over (`into_outcome`, the usual last step) ...
-    let sdk_n8n = |_: usize| {
-        let request = TriggerRequest::new(payload());
-        let hook = &hook;
-        async move {
-            let run = hook.trigger(request).await.expect("sdk n8n");
-            run.into_outcome(WaitOptions::default())
-                .await
-                .expect("finished");
-        }
-    };
+    let sdk_n8n = |_: usize| n8n_into_outcome(&hook, TriggerRequest::new(payload()));
+    let sdk_n8n_wide = |_: usize| n8n_into_outcome(&hook_wide, TriggerRequest::new(payload()));
     // ... or the typed call one step away (`send`: the answer as sent, no
     // handle, no boxed trait future), its body parsed like raw's ...
     let sdk_n8n_send = |_: usize| {
@@ -291,7 +293,14 @@ async fn trigger_paths(base: &str) {
     };
 
     // runs: POST /workflows/{id}/run with an idempotency key; envelope decoded.
-    let runs = RunsClient::new(format!("{base}/runs"), creds::RUNS_API_KEY).expect("runs");
+    let runs_client = |cap: usize| {
+        RunsClient::builder(format!("{base}/runs"), creds::RUNS_API_KEY)
+            .max_concurrent_requests(cap)
+            .build()
+            .expect("runs")
+    };
+    let runs = runs_client(DEFAULT_MAX_CONCURRENT_REQUESTS);
+    let runs_wide = runs_client(CONCURRENT);
     let input = json!({"customerId": "cus_123", "amount": 9900});
     let run_url = format!(
         "{base}/runs/api/v1/workflows/{}/run",
@@ -310,15 +319,8 @@ async fn trigger_paths(base: &str) {
             assert!(envelope["data"]["runId"].is_string());
         }
     };
-    let sdk_runs = |_: usize| {
-        let request = RunRequest::new(input.clone());
-        let runs = &runs;
-        async move {
-            runs.run(creds::RUNS_CREATE_INVOICE, request)
-                .await
-                .expect("sdk runs");
-        }
-    };
+    let sdk_runs = |_: usize| runs_run(&runs, RunRequest::new(input.clone()));
+    let sdk_runs_wide = |_: usize| runs_run(&runs_wide, RunRequest::new(input.clone()));
 
     // What one call holds while in flight (created, never polled): glibc
     // serves allocations up to about 1 KiB from a per-thread cache, larger
@@ -374,6 +376,39 @@ async fn trigger_paths(base: &str) {
         .await;
         compare("runs RunsClient::run", concurrency, &raw_runs, &sdk_runs).await;
     }
+    // The default cap queues half of the 64 calls; raised to 64, the SDK
+    // keeps as many connections as raw `reqwest`: the difference between
+    // these rows and the two above is the queue's cost, not the path's.
+    let wide = format!("cap {CONCURRENT}");
+    compare(
+        &format!("n8n into_outcome, {wide}"),
+        CONCURRENT,
+        &raw_n8n,
+        &sdk_n8n_wide,
+    )
+    .await;
+    compare(
+        &format!("runs run, {wide}"),
+        CONCURRENT,
+        &raw_runs,
+        &sdk_runs_wide,
+    )
+    .await;
+}
+
+/// One SDK n8n trigger, its result handed over with `into_outcome`.
+async fn n8n_into_outcome(hook: &WebhookTrigger, request: TriggerRequest) {
+    let run = hook.trigger(request).await.expect("sdk n8n");
+    run.into_outcome(WaitOptions::default())
+        .await
+        .expect("finished");
+}
+
+/// One `RunsClient::run` of the invoice workflow.
+async fn runs_run(runs: &RunsClient, request: RunRequest) {
+    runs.run(creds::RUNS_CREATE_INVOICE, request)
+        .await
+        .expect("sdk runs");
 }
 
 /// A runs API that answers `running` for each run's first `polls` reads,
@@ -438,7 +473,7 @@ async fn many_handles() {
         start.elapsed().as_secs_f64(),
         peak - server_only,
         connections.load(Ordering::Relaxed),
-        trigger_sdk::transport::DEFAULT_MAX_CONCURRENT_REQUESTS,
+        DEFAULT_MAX_CONCURRENT_REQUESTS,
     );
 }
 
