@@ -134,21 +134,27 @@ fn eval_operand(token: &str, ctx: &dyn Scope) -> Result<Value> {
     if token.is_empty() {
         return err("empty operand");
     }
+    Ok(literal(token).unwrap_or_else(|| lookup(ctx, token)))
+}
+
+/// The value of an operand that is a literal (a quoted string, `true`,
+/// `false`, `null`/`nil`, a number); None for a path.
+fn literal(token: &str) -> Option<Value> {
     if let Some(s) = unquote(token) {
-        return Ok(Value::String(s.to_owned()));
+        return Some(Value::String(s.to_owned()));
     }
     match token {
-        "true" => return Ok(Value::Bool(true)),
-        "false" => return Ok(Value::Bool(false)),
-        "null" | "nil" => return Ok(Value::Null),
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        "null" | "nil" => return Some(Value::Null),
         _ => {}
     }
     if let Ok(n) = token.parse::<f64>()
         && token.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
     {
-        return Ok(number(n));
+        return Some(number(n));
     }
-    Ok(lookup(ctx, token))
+    None
 }
 
 fn unquote(token: &str) -> Option<&str> {
@@ -192,11 +198,7 @@ pub(crate) fn single_path(s: &str) -> Option<Box<[Box<str>]>> {
         return None;
     }
     let token = inner.trim();
-    // What `eval_operand` reads as something else than a path.
-    let literal = matches!(token, "true" | "false" | "null" | "nil")
-        || (token.parse::<f64>().is_ok()
-            && token.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.'));
-    if token.is_empty() || unquote(token).is_some() || literal {
+    if token.is_empty() || literal(token).is_some() {
         return None;
     }
     Some(segments(&normalize(token)).map(Box::from).collect())

@@ -29,6 +29,7 @@ use super::answers::{self, JSON_UTF8, SANDBOX_CSP};
 use super::auth;
 use super::executions::{self, MODE_KEY, VERSION_KEY, WORKFLOW_KEY};
 use super::request::{decode_path_segment, headers_json, parse_body, parse_query};
+use super::workflows::N8nWorkflow;
 use super::{Face, N8nFace, PREFIX, Registry};
 
 type Reply = Result<Response, Response>;
@@ -94,17 +95,20 @@ fn request_path(uri_path: &str, kind: Kind) -> &str {
         .trim_matches('/')
 }
 
-/// A registered webhook whose path matches the request (for any method).
-struct Found {
-    /// Its workflow's place in the registry.
-    index: usize,
+/// A registered webhook whose path matches the request (for any method),
+/// borrowed from the registry.
+struct Found<'r> {
+    /// Its workflow.
+    wf: &'r N8nWorkflow,
+    /// The workflow's webhook.
+    exposure: &'r Arc<N8nExposure>,
     /// The path parameters of a dynamic path.
     params: Map<String, Value>,
     static_matches: usize,
 }
 
 /// Finds the registered webhooks whose path matches, for any method.
-fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
+fn lookup<'r>(reg: &'r Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found<'r>> {
     // The decoded segments, made only when a dynamic path is compared.
     let mut segments: Option<Vec<String>> = None;
     // Without escapes the decoded path is the path itself.
@@ -119,7 +123,7 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
         std::borrow::Cow::Borrowed(path)
     };
     let mut out = Vec::new();
-    for (index, wf) in reg.workflows.iter().enumerate() {
+    for wf in &reg.workflows {
         let Some(exposure) = &wf.webhook else {
             continue;
         };
@@ -158,7 +162,8 @@ fn lookup(reg: &Registry, kind: Kind, path: &str, now: Instant) -> Vec<Found> {
             registered.split('/').count()
         };
         out.push(Found {
-            index,
+            wf,
+            exposure,
             params,
             static_matches,
         });
@@ -172,13 +177,10 @@ fn is_dynamic(registered: &str) -> bool {
 }
 
 /// The upper-case methods of the webhooks found, each once, in order.
-fn methods_of(reg: &Registry, found: &[Found]) -> Vec<String> {
+fn methods_of(found: &[Found<'_>]) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();
     for f in found {
-        let Some(exposure) = &reg.workflows[f.index].webhook else {
-            continue;
-        };
-        let m = exposure.method.to_ascii_uppercase();
+        let m = f.exposure.method.to_ascii_uppercase();
         if !methods.contains(&m) {
             methods.push(m);
         }
@@ -261,30 +263,22 @@ fn find_webhook(
         let best = found
             .iter()
             .enumerate()
-            .filter(|(_, f)| {
-                reg.workflows[f.index]
-                    .webhook
-                    .as_ref()
-                    .is_some_and(|e| e.method.eq_ignore_ascii_case(method))
-            })
+            .filter(|(_, f)| f.exposure.method.eq_ignore_ascii_case(method))
             .max_by_key(|(_, f)| f.static_matches)
             .map(|(i, _)| i);
         let chosen = best.map(|i| found.swap_remove(i));
-        let methods = if show_methods || chosen.is_none() {
-            let mut methods = methods_of(&reg, &found);
+        // The others' methods, the chosen one's first if theirs lack it.
+        let mut methods = Vec::new();
+        if show_methods || chosen.is_none() {
+            methods = methods_of(&found);
             if let Some(c) = &chosen {
-                let m = methods_of(&reg, std::slice::from_ref(c));
-                if let Some(m) = m.into_iter().next()
-                    && !methods.contains(&m)
-                {
+                let m = c.exposure.method.to_ascii_uppercase();
+                if !methods.contains(&m) {
                     methods.insert(0, m);
                 }
             }
-            methods
-        } else {
-            Vec::new()
-        };
-        let chosen = chosen.and_then(|f| candidate(&reg, f));
+        }
+        let chosen = chosen.map(candidate);
         if let (Kind::Test, Some(c)) = (kind, &chosen)
             && let Some(n) = reg.armed.get_mut(&c.workflow_id)
         {
@@ -322,16 +316,14 @@ fn find_webhook(
 }
 
 /// What a call needs of the workflow of a webhook found.
-fn candidate(reg: &Registry, found: Found) -> Option<Candidate> {
-    let wf = reg.workflows.get(found.index)?;
-    let exposure = wf.webhook.as_ref()?;
-    Some(Candidate {
-        workflow_id: wf.id.clone(),
-        engine_id: wf.engine_id.clone(),
-        version_id: wf.version_id.clone(),
-        exposure: exposure.clone(),
+fn candidate(found: Found<'_>) -> Candidate {
+    Candidate {
+        workflow_id: found.wf.id.clone(),
+        engine_id: found.wf.engine_id.clone(),
+        version_id: found.wf.version_id.clone(),
+        exposure: found.exposure.clone(),
         params: found.params,
-    })
+    }
 }
 
 fn not_registered(kind: Kind, method: &str, path: &str) -> Response {
