@@ -9,9 +9,10 @@
 //! idempotency key, envelope decoded), sequentially and at 64 requests in
 //! flight (at 64 twice for `trigger` + `into_outcome` and `run`: with the
 //! default cap of 32 requests in flight, so half the calls queue, and with
-//! the cap at 64, as many connections as raw `reqwest` opens): µs per request of wall time and of client CPU time (the client
-//! runs on one thread, measured by `/proc/thread-self/schedstat`; the server
-//! runs on its own threads; with 2 CPUs or more, the client's thread is
+//! the cap at 64, as many connections as raw `reqwest` opens): µs per
+//! request of wall time and of client CPU time (the client runs on one
+//! thread, measured by `/proc/thread-self/schedstat`; the server runs on its
+//! own threads; with 2 CPUs or more, the client's thread is
 //! pinned to one and the server's to another), and the ratios SDK / raw.
 //! Each row is 25 pairs of short rounds, raw and SDK back to back; it prints
 //! the medians and, in brackets, the quartiles of the pairs' ratios, so a
@@ -379,16 +380,15 @@ async fn trigger_paths(base: &str) {
     // The default cap queues half of the 64 calls; raised to 64, the SDK
     // keeps as many connections as raw `reqwest`: the difference between
     // these rows and the two above is the queue's cost, not the path's.
-    let wide = format!("cap {CONCURRENT}");
     compare(
-        &format!("n8n into_outcome, {wide}"),
+        &format!("n8n into_outcome, cap {CONCURRENT}"),
         CONCURRENT,
         &raw_n8n,
         &sdk_n8n_wide,
     )
     .await;
     compare(
-        &format!("runs run, {wide}"),
+        &format!("runs run, cap {CONCURRENT}"),
         CONCURRENT,
         &raw_runs,
         &sdk_runs_wide,

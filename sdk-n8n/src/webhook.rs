@@ -158,6 +158,11 @@ impl WebhookTrigger {
         body.apply(wire)
     }
 
+    /// `request`'s payload (taken out of it) as a body in the builder's format.
+    fn take_body(&self, request: &mut TriggerRequest) -> Result<WebhookBody> {
+        WebhookBody::from_owned(std::mem::take(&mut request.payload), &self.body_format)
+    }
+
     /// The webhook call: it can start a run and n8n takes no key, whatever
     /// the method.
     fn request_for(&self, body: WebhookBody, request: &TriggerRequest) -> Call<'_> {
@@ -193,8 +198,7 @@ impl WebhookTrigger {
         &self,
         mut request: TriggerRequest,
     ) -> impl Future<Output = Result<WebhookResponse>> + Send + '_ {
-        let payload = std::mem::take(&mut request.payload);
-        match WebhookBody::from_owned(payload, &self.body_format) {
+        match self.take_body(&mut request) {
             Ok(body) => Either::Left(self.send_body(body, request)),
             Err(e) => Either::Right(std::future::ready(Err(e))),
         }
@@ -493,8 +497,7 @@ impl Trigger for WebhookTrigger {
         'life0: 'async_trait,
         Self: 'async_trait,
     {
-        let payload = std::mem::take(&mut request.payload);
-        match WebhookBody::from_owned(payload, &self.body_format) {
+        match self.take_body(&mut request) {
             Ok(body) => Box::pin(self.trigger_with_body(body, request)),
             Err(e) => Box::pin(std::future::ready(Err(e))),
         }
