@@ -42,8 +42,12 @@ pub struct Call<'t> {
     transport: &'t Transport,
     method: Method,
     url: Url,
-    headers: HeaderMap,
+    /// The call's own headers, in order (few: a `Vec`, not a map).
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Bytes>,
+    /// The body's media type, kept apart from `headers` so that the usual
+    /// call (a JSON body, no headers of its own) holds no header list.
+    content_type: Option<HeaderValue>,
     safety: Safety,
     key: Option<String>,
     errors: Option<CallErrors<'t>>,
@@ -99,8 +103,9 @@ impl<'t> Call<'t> {
             transport,
             method,
             url,
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             body: None,
+            content_type: None,
             safety,
             key: None,
             errors: None,
@@ -144,14 +149,14 @@ impl<'t> Call<'t> {
 
     /// Adds a header, typed (mark a value derived from a secret sensitive).
     pub fn header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.headers.push((name, value));
         self
     }
 
     /// The body: `value` as JSON, with `Content-Type: application/json`.
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
         match serde_json::to_vec(value) {
-            Ok(body) => self.body(body, Some("application/json")),
+            Ok(body) => self.body_typed(body, HeaderValue::from_static("application/json")),
             Err(e) => self.fail(Error::Config(format!(
                 "the body does not serialize to JSON: {e}"
             ))),
@@ -160,15 +165,23 @@ impl<'t> Call<'t> {
 
     /// The body, as bytes, with its media type.
     pub fn body(mut self, body: impl Into<Bytes>, content_type: Option<&str>) -> Self {
-        self.body = Some(body.into());
         match content_type.map(HeaderValue::try_from) {
-            Some(Ok(value)) => {
-                self.headers.insert(CONTENT_TYPE, value);
+            Some(Ok(value)) => self.body_typed(body, value),
+            Some(Err(e)) => self.fail(Error::Config(format!("invalid content type: {e}"))),
+            None => {
+                self.body = Some(body.into());
                 self
             }
-            Some(Err(e)) => self.fail(Error::Config(format!("invalid content type: {e}"))),
-            None => self,
         }
+    }
+
+    /// The body with its media type, which replaces any `Content-Type` the
+    /// call has.
+    fn body_typed(mut self, body: impl Into<Bytes>, content_type: HeaderValue) -> Self {
+        self.body = Some(body.into());
+        self.headers.retain(|(name, _)| name != CONTENT_TYPE);
+        self.content_type = Some(content_type);
+        self
     }
 
     /// What the request does on the server, for the retry rules.
@@ -502,15 +515,25 @@ impl<'t> Call<'t> {
     }
 
     /// The `reqwest::Request` of one attempt: the transport's headers (auth,
-    /// User-Agent, extra headers), the call's, and its body.
+    /// User-Agent, extra headers), the call's, its body's media type, and its
+    /// body.
     fn request(&self) -> reqwest::Request {
         let inner = &*self.transport.inner;
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-        let headers = request.headers_mut();
-        headers.clone_from(&inner.headers);
+        // Sized once for all of them and the `Accept` reqwest adds: a map
+        // grown header by header is allocated again at each step.
+        let count = inner.headers.len() + self.headers.len() + 2;
+        let mut headers = HeaderMap::with_capacity(count);
+        for (name, value) in &inner.headers {
+            headers.append(name, value.clone());
+        }
         for (name, value) in &self.headers {
             headers.append(name, value.clone());
         }
+        if let Some(content_type) = &self.content_type {
+            headers.append(CONTENT_TYPE, content_type.clone());
+        }
+        *request.headers_mut() = headers;
         if let Some(body) = &self.body {
             *request.body_mut() = Some(body.clone().into());
         }
@@ -568,8 +591,9 @@ impl<'t> Call<'t> {
         if status == 303 || (matches!(status, 301 | 302) && self.method == Method::POST) {
             self.method = Method::GET;
             self.body = None;
-            self.headers.remove(CONTENT_TYPE);
-            self.headers.remove(CONTENT_LENGTH);
+            self.content_type = None;
+            self.headers
+                .retain(|(name, _)| name != CONTENT_TYPE && name != CONTENT_LENGTH);
         }
         self.url = next;
     }
@@ -721,5 +745,88 @@ pub(crate) fn within<F: std::future::Future>(
         Some(deadline) => {
             futures::future::Either::Right(tokio::time::timeout_at(deadline, work).map(Result::ok))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Auth, ClientOptions, Secret, run::Provider};
+
+    fn transport() -> Transport {
+        Transport::builder(Provider::new("unit"), "http://127.0.0.1:9")
+            .options(ClientOptions::new().header("x-extra", "e"))
+            .auth(Auth::header("x-api-key", Secret::new("k")))
+            .build()
+            .expect("transport")
+    }
+
+    /// Every value of `name` in `request`, in order.
+    fn values(request: &reqwest::Request, name: &str) -> Vec<String> {
+        request
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_request_carries_the_transports_headers_the_calls_and_the_bodys_type() {
+        let t = transport();
+        let url = t.url("run").unwrap();
+        let call = t
+            .post(url)
+            .header("x-trace", "1")
+            .header("x-trace", "2")
+            .json(&serde_json::json!({"a": 1}));
+        let request = call.request();
+        assert_eq!(
+            values(&request, "user-agent"),
+            [super::super::USER_AGENT_VALUE]
+        );
+        assert_eq!(values(&request, "x-extra"), ["e"]);
+        assert_eq!(values(&request, "x-api-key"), ["k"]);
+        assert!(request.headers()["x-api-key"].is_sensitive());
+        assert_eq!(values(&request, "x-trace"), ["1", "2"]);
+        assert_eq!(values(&request, "content-type"), ["application/json"]);
+        assert_eq!(request.headers().len(), 6);
+        let body = request.body().and_then(|b| b.as_bytes()).unwrap();
+        assert_eq!(body, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn the_bodys_type_replaces_a_content_type_set_before_and_a_303_drops_both() {
+        let t = transport();
+        let url = t.url("run").unwrap();
+        let mut call = t
+            .call(Method::PUT, url.clone())
+            .header("content-type", "text/plain")
+            .header("content-length", "3")
+            .body("abc", Some("application/x-www-form-urlencoded"));
+        let request = call.request();
+        assert_eq!(
+            values(&request, "content-type"),
+            ["application/x-www-form-urlencoded"]
+        );
+        call.follow(303, url.join("next").unwrap());
+        let request = call.request();
+        assert_eq!(request.method(), Method::GET);
+        assert!(request.body().is_none());
+        assert!(values(&request, "content-type").is_empty());
+        assert!(values(&request, "content-length").is_empty());
+        assert_eq!(values(&request, "x-api-key"), ["k"]);
+    }
+
+    #[test]
+    fn a_body_without_a_type_keeps_the_calls_content_type() {
+        let t = transport();
+        let url = t.url("run").unwrap();
+        let request = t
+            .post(url)
+            .header("content-type", "text/csv")
+            .body("a,b", None)
+            .request();
+        assert_eq!(values(&request, "content-type"), ["text/csv"]);
     }
 }
