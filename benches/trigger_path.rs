@@ -22,6 +22,10 @@
 //! `running` for a while, and prints the peak RSS and the connections the
 //! server saw. It measures; it asserts nothing.
 //!
+//! `TRIGGER_PATH_ROWS` runs only some rows: parts of their names, each
+//! optionally with `@` and the concurrency, separated by `,` (e.g.
+//! `TRIGGER_PATH_ROWS="n8n trigger + into_outcome@1,handles"`).
+//!
 //! CPU time moves with the load of the machine. For a count that does not,
 //! run one loop under callgrind, e.g.
 //! `TRIGGER_PATH_PROFILE=sdk TRIGGER_PATH_ROUNDS=3 valgrind --tool=callgrind
@@ -171,6 +175,20 @@ where
     (start.elapsed(), thread_cpu() - cpu)
 }
 
+/// Whether the row `name` at `concurrency` runs: `TRIGGER_PATH_ROWS`
+/// (e.g. `"n8n trigger + into_outcome@1"`) names the rows to run, each as a
+/// part of its name and optionally `@` and its concurrency, separated by
+/// `,`; unset, every row runs.
+fn selected(name: &str, concurrency: usize) -> bool {
+    let Ok(rows) = std::env::var("TRIGGER_PATH_ROWS") else {
+        return true;
+    };
+    rows.split(',').any(|row| match row.rsplit_once('@') {
+        Some((part, at)) => name.contains(part) && at.parse() == Ok(concurrency),
+        None => name.contains(row),
+    })
+}
+
 /// µs per request of `d`, spent on `requests` requests.
 fn us(d: Duration, requests: usize) -> f64 {
     d.as_secs_f64() * 1e6 / requests as f64
@@ -196,6 +214,9 @@ where
     S: Fn(usize) -> SF,
     SF: std::future::Future<Output = ()>,
 {
+    if !selected(name, concurrency) {
+        return;
+    }
     // Warm both pools.
     measure(ROUND_REQUESTS, concurrency, raw).await;
     measure(ROUND_REQUESTS, concurrency, sdk).await;
@@ -492,7 +513,7 @@ fn main() {
         .expect("client runtime");
     // First, in a fresh process: the handles' memory is not mixed with the
     // reference server's runs.
-    if std::env::var_os("TRIGGER_PATH_PROFILE").is_none() {
+    if std::env::var_os("TRIGGER_PATH_PROFILE").is_none() && selected("10000 handles", HANDLES) {
         client.block_on(many_handles());
     }
     let base = start_server(server_cpu);
