@@ -33,7 +33,8 @@
 //! again with `TRIGGER_PATH_ROUNDS=1`: the difference of the client thread's
 //! instructions over the 4,096 requests between the two is its cost per
 //! request, free of start-up (`TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send` for n8n,
-//! `raw-runs|sdk-runs` for the runs API). With
+//! `raw-runs|sdk-runs` for the runs API, `sdk-wide|sdk-runs-wide` with the
+//! cap at 64; `@64` after the name runs 64 in flight). With
 //! `--cache-sim=yes --branch-sim=yes` callgrind also counts L1 misses and
 //! mispredicted branches, which cost the SDK side more than its instructions
 //! (its futures and buffers are fresh heap memory where raw `reqwest` reuses
@@ -358,23 +359,33 @@ async fn trigger_paths(base: &str) {
     );
     drop((trigger_future, send_future, run_future));
 
-    // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send|raw-runs|sdk-runs`: only that loop, for a profiler,
-    // `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under valgrind).
+    // `TRIGGER_PATH_PROFILE=raw|sdk|sdk-wait|sdk-send|raw-runs|sdk-runs`
+    // (optionally `@64`: that many in flight): only that loop, for a
+    // profiler, `TRIGGER_PATH_ROUNDS` (10) rounds of `REQUESTS` (1 under
+    // valgrind).
     if let Ok(which) = std::env::var("TRIGGER_PATH_PROFILE") {
         let rounds = std::env::var("TRIGGER_PATH_ROUNDS")
             .ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(10);
+        let (which, concurrency) = match which.split_once('@') {
+            Some((which, at)) => (which.to_owned(), at.parse().expect("@ and a number")),
+            None => (which, 1),
+        };
         for _ in 0..rounds {
+            let n = concurrency;
             match which.as_str() {
-                "raw" => measure(REQUESTS, 1, &raw_n8n).await,
-                "sdk-wait" => measure(REQUESTS, 1, &sdk_n8n_wait).await,
-                "sdk-send" => measure(REQUESTS, 1, &sdk_n8n_send).await,
-                "raw-runs" => measure(REQUESTS, 1, &raw_runs).await,
-                "sdk-runs" => measure(REQUESTS, 1, &sdk_runs).await,
-                "sdk" => measure(REQUESTS, 1, &sdk_n8n).await,
+                "raw" => measure(REQUESTS, n, &raw_n8n).await,
+                "sdk-wait" => measure(REQUESTS, n, &sdk_n8n_wait).await,
+                "sdk-send" => measure(REQUESTS, n, &sdk_n8n_send).await,
+                "raw-runs" => measure(REQUESTS, n, &raw_runs).await,
+                "sdk-runs" => measure(REQUESTS, n, &sdk_runs).await,
+                "sdk-runs-wide" => measure(REQUESTS, n, &sdk_runs_wide).await,
+                "sdk" => measure(REQUESTS, n, &sdk_n8n).await,
+                "sdk-wide" => measure(REQUESTS, n, &sdk_n8n_wide).await,
                 other => panic!(
-                    "TRIGGER_PATH_PROFILE={other:?}: use raw, sdk, sdk-wait, sdk-send, raw-runs or sdk-runs"
+                    "TRIGGER_PATH_PROFILE={other:?}: use raw, sdk, sdk-wide, sdk-wait, sdk-send, \
+                     raw-runs, sdk-runs or sdk-runs-wide"
                 ),
             };
         }
