@@ -684,8 +684,20 @@ impl Engine {
         run_id: &str,
         cond: impl Fn(&RunSnapshot) -> bool,
     ) -> Option<RunSnapshot> {
+        self.wait_then(run_id, cond, RunSnapshot::clone).await
+    }
+
+    /// Waits until a condition holds for the run; returns what `map` makes of
+    /// the snapshot that satisfied it, read under the run's lock (no copy of
+    /// the snapshot). None for an unknown run.
+    pub(crate) async fn wait_then<T>(
+        &self,
+        run_id: &str,
+        cond: impl Fn(&RunSnapshot) -> bool,
+        map: impl FnOnce(&RunSnapshot) -> T,
+    ) -> Option<T> {
         let entry = self.entry(run_id)?;
-        Some(entry.wait_for(cond, RunSnapshot::clone).await)
+        Some(entry.wait_for(cond, map).await)
     }
 
     /// Waits until the run is terminal.

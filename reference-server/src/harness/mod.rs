@@ -59,7 +59,7 @@ tokio::task_local! {
 /// A copy of the headers of the request being handled, for a run to keep;
 /// empty outside a request. The values are copied out of the request's read
 /// buffer (so a kept run does not hold that buffer alive) into one buffer
-/// they share.
+/// they share; the map itself is cloned (its names are not hashed again).
 pub(crate) fn request_headers() -> Arc<HeaderMap> {
     let copy = REQUEST_HEADERS.try_with(|headers| {
         let mut values = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
@@ -67,12 +67,13 @@ pub(crate) fn request_headers() -> Arc<HeaderMap> {
             values.extend_from_slice(value.as_bytes());
         }
         let mut values = values.freeze();
-        let mut copy = HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers.iter() {
+        let mut copy = HeaderMap::clone(headers);
+        for value in copy.values_mut() {
             let bytes = values.split_to(value.len());
-            let mut owned = HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| value.clone());
-            owned.set_sensitive(value.is_sensitive());
-            copy.append(name.clone(), owned);
+            if let Ok(mut owned) = HeaderValue::from_maybe_shared(bytes) {
+                owned.set_sensitive(value.is_sensitive());
+                *value = owned;
+            }
         }
         copy
     });

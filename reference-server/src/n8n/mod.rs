@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::any;
-use serde_json::{Map, Value};
 
 use crate::config::{N8nOptions, N8nVersion};
 use crate::engine::Engine;
@@ -34,7 +33,7 @@ pub(crate) struct N8nFace {
     registry: Mutex<Registry>,
     /// The run metadata of each (mode, workflow, version) seen, shared by
     /// the runs that carry it ([`webhook::start_run`]).
-    run_meta: Mutex<Vec<Arc<Map<String, Value>>>>,
+    run_meta: Mutex<Vec<webhook::KnownMeta>>,
 }
 
 type Face = Arc<N8nFace>;

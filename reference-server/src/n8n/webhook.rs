@@ -1,7 +1,7 @@
 //! `/webhook/*` and `/webhook-test/*`: registration lookup and CORS ([`find_webhook`],
 //! in the handler since webhooks are registered at run time: no middleware, no request
 //! extension), body parsing and webhook-node auth ([`WebhookCall::read`]), then the run
-//! and the answer of each response mode.
+//! ([`begin`]) and the answer of each response mode.
 
 // Handlers return `Result<Response, Response>`: the error side is the ready
 // answer, so its size does not matter.
@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ use axum::extract::{OriginalUri, Request, State};
 use axum::response::Response;
 use axum::routing::any;
 use futures::StreamExt;
+use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
@@ -222,17 +224,36 @@ fn with_headers(mut response: Response, headers: &[(HeaderName, HeaderValue)]) -
     response
 }
 
-/// `ANY /webhook/..` and `/webhook-test/..`: finds the webhook ([`find_webhook`]), runs
-/// it ([`call`]), and gives every answer the CORS headers of the path.
-async fn answer(face: Face, kind: Kind, req: Request) -> Response {
-    let (hook, cors) = match find_webhook(&face, kind, &req) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let response = match call(&face, hook, req).await {
-        Ok(response) | Err(response) => response,
-    };
-    with_headers(response, &cors)
+/// `ANY /webhook/..` and `/webhook-test/..`: finds the webhook ([`find_webhook`]), reads
+/// the body, starts the run ([`begin`]) and waits for the answer its response mode gives
+/// ([`Then`]); every answer gets the CORS headers of the path.
+///
+/// Not an `async fn`: the request is split before the future is made, so the future (boxed
+/// by the router on every call) holds its parts once, and only what a wait needs.
+fn answer(face: Face, kind: Kind, req: Request) -> impl Future<Output = Response> + Send {
+    let found = find_webhook(&face, kind, &req);
+    let (parts, body) = req.into_parts();
+    async move {
+        let (hook, cors) = match found {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+        let reply = match read_limited(body, face.body_limit()).await {
+            Err(_) => Err(answers::problem_executing()),
+            Ok(bytes) => match begin(&face, hook, parts, &bytes) {
+                Err(response) => Err(response),
+                Ok(Then::Now(reply)) => reply,
+                Ok(Then::LastNode { id, status, data }) => {
+                    last_node(&face, &id, status, data).await
+                }
+                Ok(Then::ResponseNode(id)) => Box::pin(response_node(&face, &id)).await,
+            },
+        };
+        let response = match reply {
+            Ok(response) | Err(response) => response,
+        };
+        with_headers(response, &cors)
+    }
 }
 
 /// Routes a call to its registered webhook, as n8n's webhook server does: an unsupported
@@ -386,20 +407,15 @@ struct WebhookCall {
 }
 
 impl WebhookCall {
-    /// Reads the call to `hook`. Refusals: a body over the limit (500 `code: 0`), a body
-    /// that does not parse (422, before authentication, as n8n parses first), then n8n's
+    /// Reads the call to `hook` from the request's parts and body. Refusals: a body that
+    /// does not parse (422, before authentication, as n8n parses first), then n8n's
     /// plain-text auth failures.
-    async fn read(req: Request, face: &Face, hook: Hook) -> Result<Self, Response> {
-        let (parts, body) = req.into_parts();
-        let bytes = read_limited(body, face.body_limit())
-            .await
-            .map_err(|_| answers::problem_executing())?;
+    fn read(parts: Parts, bytes: &[u8], face: &Face, hook: Hook) -> Result<Self, Response> {
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
-        let body =
-            parse_body(content_type, &bytes).map_err(|hint| answers::parse_failure(&hint))?;
+        let body = parse_body(content_type, bytes).map_err(|hint| answers::parse_failure(&hint))?;
         let jwt_payload = auth::check(
             &hook.candidate.exposure.auth,
             &parts.headers,
@@ -416,9 +432,24 @@ impl WebhookCall {
     }
 }
 
-/// Runs the workflow of a call to `hook` and answers in the webhook's response mode.
-async fn call(face: &Face, hook: Hook, req: Request) -> Reply {
-    let call = WebhookCall::read(req, face, hook).await?;
+/// What a call does once its run has started: answer now, or wait for the run.
+enum Then {
+    /// The answer (`onReceived`, streaming, a refusal).
+    Now(Reply),
+    /// The `lastNode` answer, once the run has ended.
+    LastNode {
+        id: Arc<str>,
+        status: StatusCode,
+        data: N8nResponseData,
+    },
+    /// The Respond node's answer, once it has answered or the run has ended.
+    ResponseNode(Arc<str>),
+}
+
+/// Starts the workflow of a call to `hook` (its request's parts and body, read within the
+/// body limit) and says how its response mode answers.
+fn begin(face: &Face, hook: Hook, parts: Parts, bytes: &[u8]) -> Result<Then, Response> {
+    let call = WebhookCall::read(parts, bytes, face, hook)?;
     let WebhookCall {
         hook: Hook {
             kind,
@@ -462,14 +493,16 @@ async fn call(face: &Face, hook: Hook, req: Request) -> Reply {
         .ok_or_else(answers::problem_executing)?;
     let exposure = &c.exposure;
     let status = StatusCode::from_u16(exposure.response_code).unwrap_or(StatusCode::OK);
-    match exposure.response_mode {
-        N8nResponseMode::LastNode => {
-            last_node(face, &started.id, status, exposure.response_data).await
-        }
-        N8nResponseMode::ResponseNode => response_node(face, &started.id).await,
-        N8nResponseMode::Streaming => streaming(face, &started),
-        _ => Ok(on_received(face, exposure, &started, status)),
-    }
+    Ok(match exposure.response_mode {
+        N8nResponseMode::LastNode => Then::LastNode {
+            id: started.id,
+            status,
+            data: exposure.response_data,
+        },
+        N8nResponseMode::ResponseNode => Then::ResponseNode(started.id),
+        N8nResponseMode::Streaming => Then::Now(streaming(face, &started)),
+        _ => Then::Now(Ok(on_received(face, exposure, &started, status))),
+    })
 }
 
 /// Which workflow a run is for.
@@ -496,22 +529,26 @@ pub(crate) fn start_run(
         .ok()
 }
 
+/// The metadata of the runs of one (mode, workflow, version), with its key
+/// kept beside it so finding it compares strings and reads no map.
+pub(super) struct KnownMeta {
+    mode: String,
+    workflow_id: String,
+    version_id: String,
+    meta: Arc<Map<String, Value>>,
+}
+
 /// A run's metadata (mode, n8n workflow id, version), one map shared by
 /// every run that carries the same, so a kept run holds no copy of it.
 fn run_meta(face: &N8nFace, mode: &str, target: &RunTarget) -> Arc<Map<String, Value>> {
-    let is = |meta: &Map<String, Value>, key: &str, want: &str| {
-        meta.get(key).and_then(Value::as_str) == Some(want)
-    };
     let mut known = face
         .run_meta
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(meta) = known.iter().find(|m| {
-        is(m, MODE_KEY, mode)
-            && is(m, WORKFLOW_KEY, &target.workflow_id)
-            && is(m, VERSION_KEY, &target.version_id)
+    if let Some(k) = known.iter().find(|k| {
+        k.mode == mode && k.workflow_id == target.workflow_id && k.version_id == target.version_id
     }) {
-        return meta.clone();
+        return k.meta.clone();
     }
     let meta = Arc::new(Map::from_iter([
         (MODE_KEY.to_owned(), json!(mode)),
@@ -522,7 +559,12 @@ fn run_meta(face: &N8nFace, mode: &str, target: &RunTarget) -> Arc<Map<String, V
     if known.len() >= 256 {
         known.clear();
     }
-    known.push(meta.clone());
+    known.push(KnownMeta {
+        mode: mode.to_owned(),
+        workflow_id: target.workflow_id.clone(),
+        version_id: target.version_id.clone(),
+        meta: meta.clone(),
+    });
     meta
 }
 
@@ -571,17 +613,25 @@ fn on_received(
 }
 
 async fn last_node(face: &N8nFace, id: &str, status: StatusCode, data: N8nResponseData) -> Reply {
-    let snap = face
-        .engine()
-        .wait(id)
+    face.engine()
+        .wait_then(
+            id,
+            |s| s.status.is_terminal(),
+            |snap| last_node_answer(snap, status, data),
+        )
         .await
-        .ok_or_else(answers::problem_executing)?;
+        .ok_or_else(answers::problem_executing)?
+}
+
+/// The `lastNode` answer of a run that has ended (built under the run's lock,
+/// serializing the items without a copy of the snapshot).
+fn last_node_answer(snap: &RunSnapshot, status: StatusCode, data: N8nResponseData) -> Reply {
     match snap.status {
         RunStatus::Succeeded => {}
         RunStatus::Failed => return Err(answers::error_in_workflow()),
         _ => return Err(answers::problem_executing()),
     }
-    let items = executions::last_node_items(&snap);
+    let items = executions::last_node_items(snap);
     let answer = match data {
         N8nResponseData::AllEntries => answers::json(status, items),
         N8nResponseData::NoData => answers::raw(status, JSON_UTF8, Body::empty()),
