@@ -253,7 +253,7 @@ pub(crate) fn walk(root: &Value, segments: &[&str]) -> Value {
     let mut current = root;
     for seg in segments {
         let next = match current {
-            Value::Object(map) => map.get(*seg),
+            Value::Object(map) => field(map, seg),
             Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,
         };
@@ -263,6 +263,16 @@ pub(crate) fn walk(root: &Value, segments: &[&str]) -> Value {
         }
     }
     current.clone()
+}
+
+/// A field of an object. A small object is scanned (comparing a few short keys costs
+/// less than hashing the key); the keys of an object are unique, so both find the same.
+fn field<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= 8 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
 }
 
 fn apply_filter(filter: &str, value: Value, ctx: &dyn Scope) -> Result<Value> {

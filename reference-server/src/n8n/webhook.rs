@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -461,20 +461,22 @@ fn begin(face: &Face, hook: Hook, parts: Parts, bytes: &[u8]) -> Result<Then, Re
         body,
         jwt_payload,
     } = call;
-    let mut item = Map::with_capacity(7);
-    item.insert("headers".into(), headers_json(&headers));
-    item.insert("params".into(), Value::Object(c.params));
-    item.insert("query".into(), Value::Object(query));
-    item.insert("body".into(), body);
-    item.insert("webhookUrl".into(), Value::String(url));
-    item.insert(
-        "executionMode".into(),
+    let mut item = item_keys().clone();
+    let values = [
+        headers_json(&headers),
+        Value::Object(c.params),
+        Value::Object(query),
+        body,
+        Value::String(url),
         json!(if kind == Kind::Test {
             "test"
         } else {
             "production"
         }),
-    );
+    ];
+    for (slot, value) in item.values_mut().zip(values) {
+        *slot = value;
+    }
     if let Some(p) = jwt_payload {
         item.insert("jwtPayload".into(), p);
     }
@@ -502,6 +504,26 @@ fn begin(face: &Face, hook: Hook, parts: Parts, bytes: &[u8]) -> Result<Then, Re
         N8nResponseMode::ResponseNode => Then::ResponseNode(started.id),
         N8nResponseMode::Streaming => Then::Now(streaming(face, &started)),
         _ => Then::Now(Ok(on_received(face, exposure, &started, status))),
+    })
+}
+
+/// The keys of the item a webhook call gives its workflow, in n8n's order (`jwtPayload`
+/// follows when there is one), hashed once: a call clones the map and fills in its values
+/// in place, hashing no key.
+fn item_keys() -> &'static Map<String, Value> {
+    static KEYS: OnceLock<Map<String, Value>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        [
+            "headers",
+            "params",
+            "query",
+            "body",
+            "webhookUrl",
+            "executionMode",
+        ]
+        .into_iter()
+        .map(|key| (key.to_owned(), Value::Null))
+        .collect()
     })
 }
 
