@@ -522,8 +522,9 @@ impl<'t> Call<'t> {
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
         // Sized once for all of them and the `Accept` reqwest adds: a map
         // grown header by header is allocated again at each step.
+        // `try_`: a header count past the map's limit does not panic here.
         let count = inner.headers.len() + self.headers.len() + 2;
-        let mut headers = HeaderMap::with_capacity(count);
+        let mut headers = HeaderMap::try_with_capacity(count).unwrap_or_default();
         for (name, value) in &inner.headers {
             headers.append(name, value.clone());
         }
