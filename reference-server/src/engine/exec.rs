@@ -38,15 +38,20 @@ pub(super) fn execute(engine: &Engine, entry: Arc<RunEntry>, wf: Registered, sta
             let engine = engine.clone();
             tokio::spawn(async move {
                 let timeout = wf.wf.timeout_ms.map(Duration::from_millis);
-                let steps = run.rest(&engine, &entry, &wf);
-                let outcome = tokio::select! {
-                    () = entry.ended() => return,
-                    outcome = async {
-                        match timeout {
-                            Some(t) => tokio::time::timeout_at(started + t, steps).await.ok(),
-                            None => Some(steps.await),
-                        }
-                    } => outcome,
+                // Each branch makes its own future of the steps (one is held at a
+                // time, borrowing the run's progress): the run's task stays small.
+                let outcome = match timeout {
+                    Some(t) => tokio::select! {
+                        () = entry.ended() => return,
+                        outcome = tokio::time::timeout_at(
+                            started + t,
+                            run.rest(&engine, &entry, &wf),
+                        ) => outcome.ok(),
+                    },
+                    None => tokio::select! {
+                        () = entry.ended() => return,
+                        outcome = run.rest(&engine, &entry, &wf) => Some(outcome),
+                    },
                 };
                 match outcome {
                     // Cancelled or timed out by a face while a step ran.
@@ -226,7 +231,7 @@ impl Progress {
     /// The steps from the current one (started, and waiting) on; None when
     /// the run ended meanwhile.
     async fn rest(
-        mut self,
+        &mut self,
         engine: &Engine,
         entry: &RunEntry,
         wf: &Registered,
@@ -397,65 +402,76 @@ impl Progress {
 
     /// Runs a step that waits (a delay, an HTTP call).
     async fn run_waiting(&self, engine: &Engine, step: &Step) -> Outcome {
-        let ctx = &self.ctx;
-        let last = &self.last;
-        let null = || Arc::new(Value::Null);
         match &step.kind {
             StepKind::Delay { ms } => {
                 tokio::time::sleep(Duration::from_millis(*ms)).await;
-                (last.clone(), Ok(last.clone()))
+                (self.last.clone(), Ok(self.last.clone()))
             }
-            StepKind::HttpRequest {
-                method,
-                url,
-                headers,
-                body,
-                secret,
-                timeout_ms,
-            } => {
-                let rendered = render_str(url, ctx).and_then(|url| {
-                    let headers = headers
-                        .iter()
-                        .map(|(k, v)| Ok((k.clone(), to_text(&render_str(v, ctx)?))))
-                        .collect::<Result<Vec<_>, TemplateError>>()?;
-                    Ok((to_text(&url), headers, render_value(body, ctx)?))
-                });
-                match rendered {
-                    Err(e) => (null(), Err(template_error(step, e))),
-                    Ok((url, headers, body)) => {
-                        let exchange = http_step::Exchange {
-                            method,
-                            url,
-                            headers,
-                            body: body.clone(),
-                            secret: secret.as_deref(),
-                            timeout: Duration::from_millis(*timeout_ms),
-                        };
-                        let output = match engine.http_client() {
-                            // Boxed: the run's task stays small for the steps that only wait.
-                            Ok(client) => Box::pin(http_step::send(client, exchange)).await,
-                            Err(why) => Err(("HTTP_REQUEST_ERROR", why)),
-                        };
-                        (
-                            Arc::new(body),
-                            output
-                                .map(Arc::new)
-                                .map_err(|(code, message)| step_error(step, code, message)),
-                        )
-                    }
-                }
-            }
+            // Boxed: the run's task stays small for the steps that only wait.
+            StepKind::HttpRequest { .. } => Box::pin(self.run_http(engine, step)).await,
             // `advance` runs every other kind itself.
-            _ => (
-                null(),
-                Err(step_error(
-                    step,
-                    "STEP_ERROR",
-                    "not a waiting step".to_owned(),
-                )),
-            ),
+            _ => not_waiting(step),
         }
     }
+
+    /// Runs an `http_request` step: renders the request, sends it, and
+    /// records the answer (or why there was none) as the step's output.
+    async fn run_http(&self, engine: &Engine, step: &Step) -> Outcome {
+        let StepKind::HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            secret,
+            timeout_ms,
+        } = &step.kind
+        else {
+            return not_waiting(step);
+        };
+        let ctx = &self.ctx;
+        let rendered = render_str(url, ctx).and_then(|url| {
+            let headers = headers
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_text(&render_str(v, ctx)?))))
+                .collect::<Result<Vec<_>, TemplateError>>()?;
+            Ok((to_text(&url), headers, render_value(body, ctx)?))
+        });
+        match rendered {
+            Err(e) => (Arc::new(Value::Null), Err(template_error(step, e))),
+            Ok((url, headers, body)) => {
+                let exchange = http_step::Exchange {
+                    method,
+                    url,
+                    headers,
+                    body: body.clone(),
+                    secret: secret.as_deref(),
+                    timeout: Duration::from_millis(*timeout_ms),
+                };
+                let output = match engine.http_client() {
+                    Ok(client) => http_step::send(client, exchange).await,
+                    Err(why) => Err(("HTTP_REQUEST_ERROR", why)),
+                };
+                (
+                    Arc::new(body),
+                    output
+                        .map(Arc::new)
+                        .map_err(|(code, message)| step_error(step, code, message)),
+                )
+            }
+        }
+    }
+}
+
+/// The outcome of a step [`Progress::run_waiting`] was given that does not wait.
+fn not_waiting(step: &Step) -> Outcome {
+    (
+        Arc::new(Value::Null),
+        Err(step_error(
+            step,
+            "STEP_ERROR",
+            "not a waiting step".to_owned(),
+        )),
+    )
 }
 
 /// Marks step `index` running (recording `StepStarted`) unless the run has
