@@ -456,21 +456,24 @@ impl Engine {
         let wf = self
             .registered(&req.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
-        self.launch(wf, req, None, 0, None)
+        self.launch(wf, req, None, 0, None, RunSnapshot::clone)
     }
 
     /// Starts a run like [`start_with`](Self::start_with), but when its id is
     /// taken, under the next id from `next_id` (up to 64 tries), e.g. n8n's
-    /// numeric execution ids.
-    pub(crate) fn start_numbered(
+    /// numeric execution ids. Returns what `pending` makes of the pending
+    /// snapshot (read under the run's lock: a caller that needs only the id
+    /// copies no snapshot).
+    pub(crate) fn start_numbered<T>(
         &self,
         req: StartRun,
         mut next_id: impl FnMut() -> String,
-    ) -> Result<RunSnapshot, EngineError> {
+        pending: impl FnOnce(&RunSnapshot) -> T,
+    ) -> Result<T, EngineError> {
         let wf = self
             .registered(&req.workflow_id)
             .ok_or(EngineError::WorkflowNotFound)?;
-        self.launch(wf, req, None, 0, Some(&mut next_id))
+        self.launch(wf, req, None, 0, Some(&mut next_id), pending)
     }
 
     /// Starts a new run that retries `run_id` from its first failed step,
@@ -511,17 +514,25 @@ impl Engine {
             run_id: new_run_id.into(),
             meta: Arc::new(meta),
         };
-        self.launch(registered, req, Some((old.id, kept)), start_index, None)
+        self.launch(
+            registered,
+            req,
+            Some((old.id, kept)),
+            start_index,
+            None,
+            RunSnapshot::clone,
+        )
     }
 
-    fn launch(
+    fn launch<T>(
         &self,
         registered: Registered,
         req: StartRun,
         retry: Option<(Arc<str>, Vec<StepState>)>,
         start_index: usize,
         mut renumber: Option<&mut dyn FnMut() -> String>,
-    ) -> Result<RunSnapshot, EngineError> {
+        pending: impl FnOnce(&RunSnapshot) -> T,
+    ) -> Result<T, EngineError> {
         let now = SystemTime::now();
         let (retry_of, kept) = match retry {
             Some((id, kept)) => (Some(id), kept),
@@ -549,7 +560,7 @@ impl Engine {
             last_seq: 0,
             headers: crate::harness::request_headers(),
         };
-        let entry = {
+        let (entry, evicted) = {
             let mut table = self.lock_runs();
             let mut tries = 0;
             while table.contains(&snapshot.id) {
@@ -572,12 +583,16 @@ impl Engine {
                 changed: Notify::new(),
                 ended: Notify::new(),
             });
-            table.insert(id, entry.clone());
-            entry
+            let evicted = table.insert(id, entry.clone());
+            (entry, evicted)
         };
+        drop(evicted);
         entry.record(EventKind::Created, |_| {});
-        let pending = entry.lock().snapshot.clone();
-        self.inner.expectations.observe(&pending);
+        let pending = {
+            let data = entry.lock();
+            self.inner.expectations.observe(&data.snapshot);
+            pending(&data.snapshot)
+        };
         exec::execute(self, entry, registered, start_index);
         Ok(pending)
     }
@@ -604,7 +619,9 @@ impl Engine {
     ) -> bool {
         let ended = entry.finish(status, output, error);
         if ended {
-            self.lock_runs().finished(entry.number);
+            // Dropped once the table's lock is released.
+            let evicted = self.lock_runs().finished(entry.number);
+            drop(evicted);
         }
         ended
     }
@@ -629,11 +646,12 @@ impl Engine {
     /// All runs kept, oldest first (finished runs past the [`Retention`]
     /// are gone).
     pub fn list_runs(&self) -> Vec<RunSnapshot> {
-        let entries = {
+        let (entries, evicted) = {
             let mut table = self.lock_runs();
-            table.evict(tokio::time::Instant::now());
-            table.in_order()
+            let evicted = table.evict(tokio::time::Instant::now());
+            (table.in_order(), evicted)
         };
+        drop(evicted);
         entries.iter().map(|e| e.lock().snapshot.clone()).collect()
     }
 

@@ -9,6 +9,14 @@ use tokio::time::Instant;
 use super::RunEntry;
 use crate::config::Retention;
 
+/// Runs taken out of the table, for the caller to drop once it has released
+/// the table's lock: freeing a run's records is most of the work of evicting
+/// it, and no other request should wait on the lock for it.
+#[must_use = "drop the evicted runs after releasing the table's lock"]
+pub(super) struct Evicted {
+    _runs: Vec<Arc<RunEntry>>,
+}
+
 /// Runs by id and in creation order; finished runs in finish order.
 pub(super) struct RunTable {
     by_id: HashMap<Arc<str>, Arc<RunEntry>>,
@@ -46,10 +54,10 @@ impl RunTable {
         self.next
     }
 
-    pub(super) fn insert(&mut self, id: Arc<str>, entry: Arc<RunEntry>) {
+    pub(super) fn insert(&mut self, id: Arc<str>, entry: Arc<RunEntry>) -> Evicted {
         self.order.insert(entry.number, id.clone());
         self.by_id.insert(id, entry);
-        self.evict(Instant::now());
+        self.evict(Instant::now())
     }
 
     pub(super) fn get(&self, id: &str) -> Option<&Arc<RunEntry>> {
@@ -75,15 +83,16 @@ impl RunTable {
 
     /// A run ended: it now counts against the retention, and older finished
     /// runs past it are evicted.
-    pub(super) fn finished(&mut self, number: u64) {
+    pub(super) fn finished(&mut self, number: u64) -> Evicted {
         let now = Instant::now();
         self.finished.push_back(Finished { number, at: now });
-        self.evict(now);
+        self.evict(now)
     }
 
     /// Evicts finished runs older than `max_age`, then the oldest past
     /// `max_finished_runs`. Runs that have not finished are never evicted.
-    pub(super) fn evict(&mut self, now: Instant) {
+    pub(super) fn evict(&mut self, now: Instant) -> Evicted {
+        let mut evicted = Vec::new();
         while let Some(oldest) = self.finished.front() {
             let too_many = self.finished.len() > self.retention.max_finished_runs;
             let too_old = now.saturating_duration_since(oldest.at) >= self.retention.max_age;
@@ -92,10 +101,13 @@ impl RunTable {
             }
             let number = oldest.number;
             self.finished.pop_front();
-            if let Some(id) = self.order.remove(&number) {
-                self.by_id.remove(&id);
+            if let Some(id) = self.order.remove(&number)
+                && let Some(entry) = self.by_id.remove(&id)
+            {
+                evicted.push(entry);
             }
         }
+        Evicted { _runs: evicted }
     }
 
     /// How many runs are kept: (all, finished).

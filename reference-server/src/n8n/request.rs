@@ -144,7 +144,11 @@ pub(crate) fn headers_json(headers: &HeaderMap) -> Value {
     // `iter` yields the values of one name one after another.
     let mut current: Option<(&http::HeaderName, String)> = None;
     for (name, value) in headers {
-        let text = String::from_utf8_lossy(value.as_bytes());
+        // Visible ASCII (most values) reads as itself; other bytes as UTF-8, replaced when invalid.
+        let text = match value.to_str() {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(value.as_bytes()),
+        };
         match &mut current {
             Some((seen, joined)) if *seen == name => {
                 joined.push_str(", ");

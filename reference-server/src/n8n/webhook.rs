@@ -491,19 +491,31 @@ fn begin(face: &Face, hook: Hook, parts: Parts, bytes: &[u8]) -> Result<Then, Re
         engine_id,
         version_id: c.version_id,
     };
-    let started = start_run(face, &target, Value::Object(item), execution_mode)
-        .ok_or_else(answers::problem_executing)?;
+    let input = Value::Object(item);
     let exposure = &c.exposure;
     let status = StatusCode::from_u16(exposure.response_code).unwrap_or(StatusCode::OK);
+    // The modes that wait for the run need only its id.
+    let waited = match exposure.response_mode {
+        N8nResponseMode::LastNode | N8nResponseMode::ResponseNode => {
+            start_run(face, &target, input, execution_mode, |s| s.id.clone())
+        }
+        _ => {
+            let started = start_run(face, &target, input, execution_mode, RunSnapshot::clone)
+                .ok_or_else(answers::problem_executing)?;
+            return Ok(Then::Now(match exposure.response_mode {
+                N8nResponseMode::Streaming => streaming(face, &started),
+                _ => Ok(on_received(face, exposure, &started, status)),
+            }));
+        }
+    };
+    let id = waited.ok_or_else(answers::problem_executing)?;
     Ok(match exposure.response_mode {
         N8nResponseMode::LastNode => Then::LastNode {
-            id: started.id,
+            id,
             status,
             data: exposure.response_data,
         },
-        N8nResponseMode::ResponseNode => Then::ResponseNode(started.id),
-        N8nResponseMode::Streaming => Then::Now(streaming(face, &started)),
-        _ => Then::Now(Ok(on_received(face, exposure, &started, status))),
+        _ => Then::ResponseNode(id),
     })
 }
 
@@ -538,16 +550,18 @@ pub(crate) struct RunTarget {
 }
 
 /// Starts a run under a fresh numeric execution id.
-pub(crate) fn start_run(
+/// Returns what `pending` makes of the pending snapshot.
+pub(crate) fn start_run<T>(
     face: &N8nFace,
     target: &RunTarget,
     input: Value,
     mode: &str,
-) -> Option<RunSnapshot> {
+    pending: impl FnOnce(&RunSnapshot) -> T,
+) -> Option<T> {
     let mut req = StartRun::new(&target.engine_id, input, face.next_execution_id());
     req.meta = run_meta(face, mode, target);
     face.engine()
-        .start_numbered(req, || face.next_execution_id())
+        .start_numbered(req, || face.next_execution_id(), pending)
         .ok()
 }
 

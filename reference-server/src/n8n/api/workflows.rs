@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Ctx, Reply, bad_request, not_found, offset_page, ok, page, parse_bool};
 use crate::config::Workflow;
+use crate::engine::RunSnapshot;
 use crate::n8n::answers;
 use crate::n8n::tags::short_id;
 use crate::n8n::webhook::{RunTarget, start_run};
@@ -347,9 +348,10 @@ pub(super) fn execute(ctx: &Ctx) -> Reply {
         "webhookUrl": "",
         "executionMode": "production",
     });
-    let started = start_run(&ctx.face, &target, input, "trigger").ok_or_else(|| {
-        answers::api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-    })?;
+    let started =
+        start_run(&ctx.face, &target, input, "trigger", RunSnapshot::clone).ok_or_else(|| {
+            answers::api_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+        })?;
     let mut item = executions::list_item(&started, None);
     item.insert("status".into(), json!("running"));
     item.insert("finished".into(), json!(false));
