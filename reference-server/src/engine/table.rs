@@ -14,7 +14,19 @@ use crate::config::Retention;
 /// it, and no other request should wait on the lock for it.
 #[must_use = "drop the evicted runs after releasing the table's lock"]
 pub(super) struct Evicted {
-    _runs: Vec<Arc<RunEntry>>,
+    /// The first (usually the only one: no list to allocate).
+    first: Option<Arc<RunEntry>>,
+    more: Vec<Arc<RunEntry>>,
+}
+
+impl Evicted {
+    fn push(&mut self, entry: Arc<RunEntry>) {
+        if self.first.is_none() {
+            self.first = Some(entry);
+        } else {
+            self.more.push(entry);
+        }
+    }
 }
 
 /// Runs by id and in creation order; finished runs in finish order.
@@ -92,7 +104,10 @@ impl RunTable {
     /// Evicts finished runs older than `max_age`, then the oldest past
     /// `max_finished_runs`. Runs that have not finished are never evicted.
     pub(super) fn evict(&mut self, now: Instant) -> Evicted {
-        let mut evicted = Vec::new();
+        let mut evicted = Evicted {
+            first: None,
+            more: Vec::new(),
+        };
         while let Some(oldest) = self.finished.front() {
             let too_many = self.finished.len() > self.retention.max_finished_runs;
             let too_old = now.saturating_duration_since(oldest.at) >= self.retention.max_age;
@@ -107,7 +122,7 @@ impl RunTable {
                 evicted.push(entry);
             }
         }
-        Evicted { _runs: evicted }
+        evicted
     }
 
     /// How many runs are kept: (all, finished).
