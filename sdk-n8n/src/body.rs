@@ -5,7 +5,10 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use trigger_sdk_core::{Error, RequestWriter, Result, transport::HttpResponse};
+use trigger_sdk_core::{
+    Error, RequestWriter, Result,
+    transport::{HttpResponse, is_json_content_type},
+};
 
 use crate::items::n8n_items;
 
@@ -164,20 +167,11 @@ pub(crate) fn body_value(headers: &HeaderMap, body: &[u8]) -> Value {
             Value::String(String::from_utf8_lossy(body).into_owned())
         };
     }
-    let content_type = headers
+    // No type (or one that is not visible ASCII) counts as JSON.
+    let declared_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    let declared_json = match &content_type {
-        None => true,
-        Some(t) => t == "application/json" || t.ends_with("+json"),
-    };
+        .is_none_or(is_json_content_type);
     if declared_json && let Ok(value) = serde_json::from_slice::<Value>(body) {
         return value;
     }
@@ -218,6 +212,14 @@ mod tests {
             Value::Null
         );
         assert_eq!(body_value(&json_ct, b"not json"), json!("not json"));
+        // The declared type in any case, and `+json` types, are JSON too.
+        for ct in ["Application/JSON", "application/problem+json; charset=utf-8"] {
+            assert_eq!(body_value(&headers(Some(ct)), b"42"), json!(42), "{ct}");
+        }
+        assert_eq!(
+            body_value(&headers(Some("application/jsonl")), b"42"),
+            json!("42")
+        );
     }
 
     #[test]

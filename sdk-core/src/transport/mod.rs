@@ -54,7 +54,7 @@ pub use limiter::{RateLimit, RateLimiter};
 pub use options::{
     ClientOptions, DEFAULT_MAX_ANSWER_SIZE, DEFAULT_MAX_CONCURRENT_REQUESTS, Redirects, Timeouts,
 };
-pub use response::{HttpResponse, parse_retry_after};
+pub use response::{HttpResponse, is_json_content_type, parse_retry_after};
 pub use retry::{RetryPolicy, Safety};
 
 use crate::{

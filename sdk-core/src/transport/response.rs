@@ -70,10 +70,10 @@ impl HttpResponse {
             .map(|v| v.trim().to_ascii_lowercase())
     }
 
-    /// Whether the body is declared as JSON.
+    /// Whether the body is declared as JSON (see [`is_json_content_type`]).
     pub fn is_json(&self) -> bool {
-        self.content_type()
-            .is_some_and(|t| t == "application/json" || t.ends_with("+json"))
+        self.header(CONTENT_TYPE.as_str())
+            .is_some_and(is_json_content_type)
     }
 
     /// The body as text (lossy UTF-8).
@@ -106,6 +106,32 @@ impl HttpResponse {
     pub fn api_error(&self, message: impl Into<String>) -> ApiError {
         ApiError::new(Some(self.status), message).with_body(self.text())
     }
+}
+
+/// Whether a `Content-Type` value declares JSON: `application/json` or a
+/// `+json` type, in any case, parameters ignored. It allocates nothing (it
+/// runs on every answer).
+///
+/// ```
+/// use trigger_sdk_core::transport::is_json_content_type;
+///
+/// assert!(is_json_content_type("Application/JSON; charset=utf-8"));
+/// assert!(is_json_content_type("application/problem+json"));
+/// assert!(!is_json_content_type("text/html"));
+/// assert!(!is_json_content_type("application/jsonl"));
+/// ```
+pub fn is_json_content_type(value: &str) -> bool {
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .as_bytes();
+    media.eq_ignore_ascii_case(b"application/json")
+        || media
+            .len()
+            .checked_sub(5)
+            .is_some_and(|at| media[at..].eq_ignore_ascii_case(b"+json"))
 }
 
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date (delay from now).
