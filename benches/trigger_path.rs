@@ -51,8 +51,9 @@ use std::{
 
 use axum::{Json, Router, extract::Path, routing::get, serve::ListenerExt};
 use futures::future::join_all;
+use reqwest::header::USER_AGENT;
 use serde_json::{Value, json};
-use trigger_sdk::transport::DEFAULT_MAX_CONCURRENT_REQUESTS;
+use trigger_sdk::transport::{DEFAULT_MAX_CONCURRENT_REQUESTS, USER_AGENT_VALUE};
 use trigger_sdk::{
     RunHandle, Trigger, TriggerRequest, WaitOptions, n8n::WebhookTrigger, runs::RunRequest,
     runs::RunsClient,
@@ -261,6 +262,8 @@ where
 }
 
 async fn trigger_paths(base: &str) {
+    // Raw `reqwest` sends the same bytes as the SDK (its User-Agent too), so
+    // the server does the same work for both and the ratios are the clients'.
     let raw = reqwest::Client::new();
     // Built per request on both sides, as an application builds each
     // request's data (raw `reqwest` borrows it, the SDK takes it).
@@ -283,6 +286,7 @@ async fn trigger_paths(base: &str) {
     let raw_n8n = |_: usize| {
         let request = raw
             .post(&hook_url)
+            .header(USER_AGENT, USER_AGENT_VALUE)
             .header(creds::N8N_WEBHOOK_HEADER, creds::N8N_WEBHOOK_SECRET)
             .json(&payload());
         async move {
@@ -329,11 +333,12 @@ async fn trigger_paths(base: &str) {
         "{base}/runs/api/v1/workflows/{}/run",
         creds::RUNS_CREATE_INVOICE
     );
-    let raw_runs = |i: usize| {
+    let raw_runs = |_: usize| {
         let request = raw
             .post(&run_url)
+            .header(USER_AGENT, USER_AGENT_VALUE)
             .header("x-api-key", creds::RUNS_API_KEY)
-            .json(&json!({"input": input, "idempotencyKey": format!("raw-{i}-{}", uuid::Uuid::new_v4())}));
+            .json(&json!({"input": input, "idempotencyKey": uuid::Uuid::new_v4().to_string()}));
         async move {
             let answer = request.send().await.expect("raw runs");
             assert!(answer.status().is_success(), "{}", answer.status());
