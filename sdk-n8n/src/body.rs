@@ -213,7 +213,10 @@ mod tests {
         );
         assert_eq!(body_value(&json_ct, b"not json"), json!("not json"));
         // The declared type in any case, and `+json` types, are JSON too.
-        for ct in ["Application/JSON", "application/problem+json; charset=utf-8"] {
+        for ct in [
+            "Application/JSON",
+            "application/problem+json; charset=utf-8",
+        ] {
             assert_eq!(body_value(&headers(Some(ct)), b"42"), json!(42), "{ct}");
         }
         assert_eq!(

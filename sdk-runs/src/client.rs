@@ -15,7 +15,7 @@ use trigger_sdk_core::{
 };
 
 use crate::{
-    envelope::{Decoded, decode, error_from_answer},
+    envelope::{decode, decode_data, error_from_answer},
     handle::RunsHandle,
     model::{ListRuns, Run, RunBody, RunRequest, RunStarted},
     replay::{self, ReplayConflict},
@@ -286,11 +286,7 @@ impl RunsClient {
         };
         let workflow_id = workflow_id.to_owned();
         Either::Right(call.send().map(move |answer| {
-            let Decoded {
-                data: mut started,
-                status,
-                ..
-            } = decode::<RunStarted>(&answer?)?;
+            let (mut started, status) = decode_data::<RunStarted>(&answer?)?;
             started.existing = status == 200;
             tracing::debug!(
                 run_id = %started.run_id,
@@ -467,7 +463,7 @@ impl RunsClient {
             .safety(Safety::Unkeyed)
             .send()
             .await?;
-        let started = decode::<RunStarted>(&answer)?.data;
+        let (started, _) = decode_data::<RunStarted>(&answer)?;
         Ok(RunsHandle::started(self.clone(), started))
     }
 

@@ -19,6 +19,13 @@ struct Envelope {
     error: Option<Value>,
 }
 
+/// The envelope with `data` read straight as `T`: no `Value` in between.
+#[derive(Deserialize)]
+struct TypedEnvelope<T> {
+    success: Option<bool>,
+    data: Option<T>,
+}
+
 /// A successful answer's content.
 #[derive(Debug)]
 pub(crate) struct Decoded<T> {
@@ -82,6 +89,22 @@ pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<Dec
     })
 }
 
+/// `data` of a successful answer as `T`, and the status, read in one pass
+/// (no `data` kept as sent: what a run request needs). Anything else — an
+/// error envelope, an error status, another shape — is what [`decode`]
+/// says about it.
+pub(crate) fn decode_data<T: DeserializeOwned>(response: &HttpResponse) -> Result<(T, u16)> {
+    if response.is_success()
+        && let Ok(TypedEnvelope {
+            success: Some(true),
+            data: Some(data),
+        }) = serde_json::from_slice(&response.body)
+    {
+        return Ok((data, response.status));
+    }
+    decode::<T>(response).map(|decoded| (decoded.data, decoded.status))
+}
+
 /// The runs API's error table, for the transport: any non-2xx answer, with
 /// or without its envelope.
 pub(crate) fn error_from_answer(response: &HttpResponse) -> Error {
@@ -109,6 +132,40 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn data_read_in_one_pass_is_what_decode_reads() {
+        let answers = [
+            (201, r#"{"success":true,"data":[1,2]}"#),
+            (
+                200,
+                r#"{"success":true,"data":[3],"meta":{"hasMore":false}}"#,
+            ),
+            (201, r#"{"success":true,"data":null}"#),
+            (201, r#"{"success":true}"#),
+            (
+                201,
+                r#"{"success":false,"error":{"code":"X","message":"no"}}"#,
+            ),
+            (201, r#"{"data":[1]}"#),
+            (201, r#"{"success":true,"data":"text"}"#),
+            (422, r#"{"success":true,"data":[1]}"#),
+            (200, "<html>ok</html>"),
+        ];
+        for (status, body) in answers {
+            let answer = HttpResponse::new(status, body);
+            let one_pass = decode_data::<Vec<u32>>(&answer).map_err(|e| e.to_string());
+            let full = decode::<Vec<u32>>(&answer)
+                .map(|d| (d.data, d.status))
+                .map_err(|e| e.to_string());
+            assert_eq!(one_pass, full, "{status} {body}");
+        }
+        assert_eq!(
+            decode_data::<Vec<u32>>(&HttpResponse::new(201, r#"{"success":true,"data":[1,2]}"#))
+                .unwrap(),
+            (vec![1, 2], 201)
+        );
+    }
 
     #[test]
     fn success_gives_typed_data_and_meta() {
