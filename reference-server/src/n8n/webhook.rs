@@ -495,27 +495,25 @@ fn begin(face: &Face, hook: Hook, parts: Parts, bytes: &[u8]) -> Result<Then, Re
     let exposure = &c.exposure;
     let status = StatusCode::from_u16(exposure.response_code).unwrap_or(StatusCode::OK);
     // The modes that wait for the run need only its id.
-    let waited = match exposure.response_mode {
-        N8nResponseMode::LastNode | N8nResponseMode::ResponseNode => {
-            start_run(face, &target, input, execution_mode, |s| s.id.clone())
-        }
-        _ => {
-            let started = start_run(face, &target, input, execution_mode, RunSnapshot::clone)
-                .ok_or_else(answers::problem_executing)?;
-            return Ok(Then::Now(match exposure.response_mode {
-                N8nResponseMode::Streaming => streaming(face, &started),
-                _ => Ok(on_received(face, exposure, &started, status)),
-            }));
-        }
+    let run_id = |input| {
+        start_run(face, &target, input, execution_mode, |s| s.id.clone())
+            .ok_or_else(answers::problem_executing)
     };
-    let id = waited.ok_or_else(answers::problem_executing)?;
     Ok(match exposure.response_mode {
         N8nResponseMode::LastNode => Then::LastNode {
-            id,
+            id: run_id(input)?,
             status,
             data: exposure.response_data,
         },
-        _ => Then::ResponseNode(id),
+        N8nResponseMode::ResponseNode => Then::ResponseNode(run_id(input)?),
+        mode => {
+            let started = start_run(face, &target, input, execution_mode, RunSnapshot::clone)
+                .ok_or_else(answers::problem_executing)?;
+            Then::Now(match mode {
+                N8nResponseMode::Streaming => streaming(face, &started),
+                _ => Ok(on_received(face, exposure, &started, status)),
+            })
+        }
     })
 }
 
